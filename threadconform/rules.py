@@ -1,0 +1,399 @@
+"""The rule catalogue: every check the suite makes, under a stable id.
+
+A rule's severity for a contract is the spec's `x-pagination.rules` entry when there is
+one, else the catalogue default below. `off` means the rule does not apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from threadconform.model import Contract, RuleSetting, Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    statement: str
+    default: Severity
+    area: str
+    source: str  # the CONTRACTS.md section the default comes from
+
+
+_EVERY = "CONTRACTS.md § Severity, MUST 2 (every correct list endpoint)"
+_ALL = "CONTRACTS.md § Every contract"
+
+CATALOGUE: tuple[Rule, ...] = (
+    # Transport and schema
+    Rule(
+        "HTTP-NO-5XX",
+        "No request, however malformed, is answered with a 5xx.",
+        "MUST",
+        "http",
+        _EVERY,
+    ),
+    Rule(
+        "HTTP-JSON",
+        "A 2xx response has a JSON content type and a body that parses as JSON.",
+        "MUST",
+        "http",
+        _ALL,
+    ),
+    Rule(
+        "SCHEMA-RESPONSE",
+        "A 2xx body validates against the spec's response schema.",
+        "MUST",
+        "schema",
+        _ALL,
+    ),
+    Rule(
+        "PARAM-VALID-ACCEPTED",
+        "Every valid combination of documented parameters gets a 2xx.",
+        "MUST",
+        "params",
+        "CONTRACTS.md § Severity, MUST 1 (documented parameters)",
+    ),
+    Rule(
+        "PARAM-INVALID-REJECTED",
+        "A value outside a parameter's documented constraints is rejected with a 4xx "
+        "(or clamped into range, where the spec allows clamping).",
+        "MUST",
+        "params",
+        "CONTRACTS.md § Severity (Rejected)",
+    ),
+    Rule(
+        "PARAM-ERROR-STATUS",
+        "A rejected parameter gets the documented error status.",
+        "SHOULD",
+        "params",
+        "CONTRACTS.md § Severity (SHOULD: exactly 422 rather than 4xx)",
+    ),
+    Rule(
+        "PARAM-ERROR-ENVELOPE",
+        "A rejected parameter gets the documented error body.",
+        "MUST",
+        "params",
+        "CONTRACTS.md § Severity (Rejected: the contract's error envelope)",
+    ),
+    # Authentication and tenants
+    Rule(
+        "AUTH-REQUIRED",
+        "A request without a credential is refused with a 4xx.",
+        "MUST",
+        "auth",
+        "the seed's authentication section",
+    ),
+    Rule(
+        "AUTH-INVALID-REJECTED",
+        "A request with a wrong credential is refused with a 4xx.",
+        "MUST",
+        "auth",
+        "the seed's authentication section",
+    ),
+    Rule(
+        "AUTH-STATUS-401",
+        "A refused credential gets exactly 401.",
+        "SHOULD",
+        "auth",
+        "CONTRACTS.md § Severity (SHOULD: the exact status)",
+    ),
+    Rule(
+        "AUTH-ERROR-ENVELOPE",
+        "A refused credential gets the documented error body.",
+        "MUST",
+        "auth",
+        "the seed's error responses",
+    ),
+    Rule(
+        "AUTH-VALID-ACCEPTED",
+        "A request with the right credential gets a 2xx.",
+        "MUST",
+        "auth",
+        "the seed's authentication section",
+    ),
+    Rule(
+        "TENANT-ISOLATION",
+        "Two tenants' listings share no thread id.",
+        "MUST",
+        "tenant",
+        "CONTRACTS.md § kortix / aitronos (tenant isolation)",
+    ),
+    Rule(
+        "TENANT-FILTER",
+        "A filter naming another tenant's resource returns none of its threads "
+        "(or the documented 403).",
+        "MUST",
+        "tenant",
+        "CONTRACTS.md § aitronos (Tenants)",
+    ),
+    # Walks
+    Rule(
+        "WALK-TERMINATES",
+        "A full walk ends: no page, cursor or body repeats, within the request budget.",
+        "MUST",
+        "walk",
+        _EVERY,
+    ),
+    Rule("PAGE-NO-DUPLICATES", "No item appears twice in a walk.", "MUST", "walk", _EVERY),
+    Rule(
+        "PAGE-NO-GAPS",
+        "A walk with a small limit yields exactly the items of a walk with the largest limit.",
+        "MUST",
+        "walk",
+        _EVERY,
+    ),
+    Rule(
+        "PAGE-LIMIT-RESPECTED",
+        "No page holds more items than the limit asked for.",
+        "MUST",
+        "walk",
+        _EVERY,
+    ),
+    Rule(
+        "PAGE-DEFAULT-LIMIT",
+        "Without a limit, a page holds the documented default number.",
+        "MUST",
+        "walk",
+        "the seed's parameter defaults",
+    ),
+    Rule(
+        "PAGE-FULL",
+        "Every page but the last holds exactly `limit` items.",
+        "MUST",
+        "walk",
+        "CONTRACTS.md § the contract's pagination rules",
+    ),
+    Rule(
+        "PAGE-PAST-END",
+        "A page past the end is a 2xx with no items, not an error.",
+        "MUST",
+        "walk",
+        "CONTRACTS.md § kortix (a page past the last)",
+    ),
+    Rule(
+        "PAGE-PAST-END-TOTAL",
+        "A page past the end still reports the real total.",
+        "SHOULD",
+        "walk",
+        "CONTRACTS.md § kortix (a page past the last)",
+    ),
+    # Metadata
+    Rule(
+        "META-TOTAL",
+        "The reported total equals the number of items a full walk yields.",
+        "MUST",
+        "meta",
+        "the seed's total field",
+    ),
+    Rule(
+        "META-TOTAL-OPT-IN",
+        "The total is null unless it is asked for; when asked for, it is the filtered count.",
+        "MUST",
+        "meta",
+        "CONTRACTS.md § aitronos (include_total)",
+    ),
+    Rule(
+        "META-PAGES",
+        "`pages` equals ceil(total / page size), 0 when total is 0.",
+        "MUST",
+        "meta",
+        "CONTRACTS.md § kortix",
+    ),
+    Rule(
+        "META-ECHO",
+        "Echoed page and limit fields equal the effective values.",
+        "MUST",
+        "meta",
+        "CONTRACTS.md § the contract's pagination fields",
+    ),
+    Rule(
+        "META-HAS-MORE",
+        "The has-more flag is true exactly when more items follow.",
+        "MUST",
+        "meta",
+        "the seed's has-more field",
+    ),
+    Rule(
+        "META-FIRST-LAST-ID",
+        "first/last id equal the first/last item's id, and are null on an empty page.",
+        "MUST",
+        "meta",
+        "CONTRACTS.md § aitronos",
+    ),
+    Rule(
+        "META-LENGTH",
+        "A page holds min(limit, max(0, total - offset)) items (first-N: min(limit, total)).",
+        "MUST",
+        "meta",
+        "CONTRACTS.md § worker / chat",
+    ),
+    Rule(
+        "META-OBJECT",
+        "Constant type markers (`object: list`, `object: thread`) are present.",
+        "MUST",
+        "meta",
+        "the seed's response example",
+    ),
+    # Order
+    Rule(
+        "ORDER-SORTED",
+        "Items are sorted by the sort key in the default direction, across pages.",
+        "MUST",
+        "order",
+        "the seed's ordering statement",
+    ),
+    Rule(
+        "ORDER-ASC",
+        "With the ascending order selected, items are sorted oldest first.",
+        "MUST",
+        "order",
+        "the seed's order parameter",
+    ),
+    Rule(
+        "ORDER-STABLE",
+        "Ties in the sort key are resolved the same way on every walk.",
+        "MUST",
+        "order",
+        _EVERY,
+    ),
+    Rule(
+        "ORDER-REVERSE",
+        "The ascending walk is exactly the reverse of the descending walk.",
+        "MUST",
+        "order",
+        "CONTRACTS.md § aitronos (asc is the reverse of desc)",
+    ),
+    Rule(
+        "ORDER-PREFIX",
+        "The list for a smaller limit is a prefix of the list for a larger one.",
+        "SHOULD",
+        "order",
+        "CONTRACTS.md § chat (deterministic order)",
+    ),
+    # Cursors
+    Rule(
+        "CURSOR-AFTER",
+        "`after=X` returns the items that follow X in the requested order.",
+        "MUST",
+        "cursor",
+        "CONTRACTS.md § aitronos (Cursor meaning)",
+    ),
+    Rule(
+        "CURSOR-EXCLUSIVE",
+        "The cursor item X itself is never returned.",
+        "MUST",
+        "cursor",
+        "CONTRACTS.md § aitronos (Cursor meaning)",
+    ),
+    Rule(
+        "CURSOR-BEFORE",
+        "`before=X` returns only items that precede X in the requested order.",
+        "MUST",
+        "cursor",
+        "CONTRACTS.md § aitronos (Cursor meaning)",
+    ),
+    Rule(
+        "CURSOR-BEFORE-PREVIOUS-PAGE",
+        "`before=X` returns the items immediately before X.",
+        "SHOULD",
+        "cursor",
+        "CONTRACTS.md § aitronos (Cursor meaning)",
+    ),
+    Rule(
+        "CURSOR-AFTER-LAST",
+        "`after=<last id>` returns an empty page with no more to come.",
+        "MUST",
+        "cursor",
+        "CONTRACTS.md § aitronos (Cursor meaning)",
+    ),
+    Rule(
+        "CURSOR-UNKNOWN",
+        "An unknown cursor id gets the documented error or an empty page, never a 5xx.",
+        "MUST",
+        "cursor",
+        "CONTRACTS.md § aitronos (unknown or malformed cursor)",
+    ),
+    # Filters
+    Rule(
+        "FILTER-EXACT",
+        "Every item returned under an exact filter has the filtered value.",
+        "MUST",
+        "filter",
+        "the seed's filter parameters",
+    ),
+    Rule(
+        "FILTER-SUBSET",
+        "A narrowing filter returns a subset of the unfiltered listing.",
+        "MUST",
+        "filter",
+        "the seed's filter parameters",
+    ),
+    Rule(
+        "FILTER-SUPERSET",
+        "A widening filter returns a superset of the default listing.",
+        "MUST",
+        "filter",
+        "the seed's filter parameters",
+    ),
+    Rule(
+        "FILTER-TOTAL",
+        "The total counts the filtered set.",
+        "MUST",
+        "filter",
+        "the seed's total field",
+    ),
+    Rule(
+        "FILTER-ECHO",
+        "A filter echoed in the body equals the value sent.",
+        "MUST",
+        "filter",
+        "CONTRACTS.md § chat (projectId)",
+    ),
+    Rule(
+        "FILTER-DEFAULT",
+        "An omitted filter with a documented default applies that default.",
+        "MUST",
+        "filter",
+        "the seed's filter defaults",
+    ),
+    # Determinism and items
+    Rule(
+        "DETERMINISM",
+        "The same GET twice gives the same items in the same order.",
+        "MUST",
+        "determinism",
+        _ALL,
+    ),
+    Rule(
+        "ITEM-FIELDS-AGREE",
+        "Fields that name the same thing in an item agree.",
+        "MUST",
+        "item",
+        "CONTRACTS.md § kortix (project_id)",
+    ),
+    Rule(
+        "ITEM-UNIX-SECONDS",
+        "Unix timestamps are plausible seconds, not milliseconds.",
+        "MUST",
+        "item",
+        "the seed's timestamp fields",
+    ),
+    Rule(
+        "ITEM-ABSOLUTE-URL",
+        "URL fields documented as full URLs are absolute.",
+        "MUST",
+        "item",
+        "CONTRACTS.md § worker (agent icon)",
+    ),
+)
+
+BY_ID: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}
+
+
+def setting(contract: Contract, rule_id: str) -> RuleSetting:
+    """The severity (or `off`) and source of one rule for one contract."""
+    rule = BY_ID[rule_id]
+    configured = contract.pagination.rules.get(rule_id)
+    if configured is None:
+        return RuleSetting(rule.default, rule.source)
+    return RuleSetting(configured.severity, configured.source or rule.source)
