@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from threadconform import paths
 from threadconform.exchange import Request
+from threadconform.ledger import Violation
 from threadconform.model import Contract, Filter, Pagination
 from threadconform.rules import BY_ID
 from threadconform.walk import Item, Page, Walk, position
@@ -49,15 +50,6 @@ Reason = str | None
 _CAP = 5  # ids, pages or requests named in one message
 _Y2000 = 946_684_800  # 2000-01-01T00:00:00Z
 _YEAR = 366 * 86_400
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule: str
-    message: str
-    evidence: tuple[Request, ...] = ()
-    expected: str = ""
-    actual: str = ""
 
 
 @dataclass(frozen=True)
@@ -375,7 +367,14 @@ def _total_needs(pagination: Pagination, walk: Walk) -> Reason:
         and walk.param(pagination.response.total_requires) != "true"
     ):
         return f"the walk was made without {pagination.response.total_requires}=true"
+    if pagination.style == "first-n" and walk.pages and _full(pagination, walk.pages[-1]):
+        return "a full first-N page shows only the start of the listing, not all of it"
     return _complete(pagination, walk)
+
+
+def _full(pagination: Pagination, page: Page) -> bool:
+    limit = _limit(pagination, page)
+    return limit is not None and len(page.items) >= limit
 
 
 def _total_matches(rule: str, pagination: Pagination, walk: Walk) -> list[Violation]:
@@ -886,7 +885,7 @@ def _first_difference(a: Sequence[str], b: Sequence[str]) -> int:
     return min(len(a), len(b))
 
 
-@invariant("ORDER-PREFIX")
+@invariant("ORDER-PREFIX", applies=_styles("first-n"))
 def order_prefix(pagination: Pagination, smaller: Pages, larger: Pages) -> list[Violation]:
     """(smaller, larger): the first page(s) for a smaller limit and for a larger one."""
     short = [i for page in _pages(smaller) for i in page.ids]

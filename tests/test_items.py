@@ -1,0 +1,11 @@
+"""Conformance: determinism and item-level rules.
+
+One test item per contract and rule; the rules and their statements are in
+threadconform/rules.py, their severity per contract in each spec's x-pagination.rules.
+"""
+
+AREAS = ("determinism", "item")
+
+
+def test_rule(rule_case) -> None:
+    rule_case.check()

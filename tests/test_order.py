@@ -1,0 +1,11 @@
+"""Conformance: sort order and cursors.
+
+One test item per contract and rule; the rules and their statements are in
+threadconform/rules.py, their severity per contract in each spec's x-pagination.rules.
+"""
+
+AREAS = ("order", "cursor")
+
+
+def test_rule(rule_case) -> None:
+    rule_case.check()

@@ -1,0 +1,187 @@
+"""Runs the probes for one contract against one target and keeps the ledger.
+
+The engine is what the pytest items (one per contract and rule) ask: "what happened to
+rule R?". It runs each probe lazily, the first time one of its rules is asked for, so
+`pytest -k PAGE-NO-GAPS` sends only the requests that rule needs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from threadconform import paths, rules, spec
+from threadconform.client import DEFAULT, BudgetExhausted, Client
+from threadconform.exchange import Response
+from threadconform.ledger import Ledger, RuleRecord
+from threadconform.model import Contract, Severity
+from threadconform.probes import Probe
+from threadconform.profiles import Profile
+from threadconform.walk import Walk, walk
+
+
+@dataclass(frozen=True)
+class Target:
+    contract: Contract
+    base_url: str
+    token: str | None = None
+    second_token: str | None = None
+    embedded: bool = False
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Values taken from the target's own first page: real ids and filter values."""
+
+    ids: list[str]
+    values: dict[str, list[Any]]
+
+
+@dataclass
+class ProbeContext:
+    contract: Contract
+    client: Client
+    profile: Profile
+    seed: int
+    second_token: str | None = None
+    exhausted: bool = False
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def get(
+        self, params: Sequence[tuple[str, str]] | dict[str, Any], **kwargs: Any
+    ) -> Response | None:
+        """One GET, or None once the request budget is spent."""
+        if self.exhausted:
+            return None
+        try:
+            return self.client.get(params, **kwargs)
+        except BudgetExhausted:
+            self.exhausted = True
+            return None
+
+    def walk(self, params: Sequence[tuple[str, str]], direction: str | None = None) -> Walk:
+        """A bounded walk; a spent budget ends it (stop "budget") and marks the context."""
+        result = walk(
+            self.client,
+            self.contract.pagination,
+            params,
+            max_pages=self.profile.max_pages,
+            direction=direction,
+        )
+        if result.stop == "budget":
+            self.exhausted = True
+        return result
+
+    def reference(
+        self, params: Sequence[tuple[str, str]] = (), direction: str | None = None
+    ) -> Walk:
+        """The walk with the largest limit for these filters and direction, fetched once."""
+        limit = self.contract.pagination.limit
+        largest = ((limit.param, str(limit.maximum or limit.default or 100)),)
+        key = ("reference", tuple(params), direction)
+        if key not in self.cache:
+            self.cache[key] = self.walk(tuple(params) + largest, direction)
+        return self.cache[key]
+
+    def items_of(self, response: Response) -> list[Any] | None:
+        items = paths.get(response.body, self.contract.pagination.response.items)
+        return items if isinstance(items, list) else None
+
+    def samples(self) -> Samples:
+        return self.samples_for(self.client.credential)
+
+    def _collect_samples(self, credential: str | None) -> Samples:
+        pagination = self.contract.pagination
+        limit = {pagination.limit.param: str(pagination.limit.maximum or 100)}
+        response = self.get(limit, credential=credential)
+        items = (self.items_of(response) or []) if response is not None else []
+        ids = [str(paths.get(item, pagination.response.id)) for item in items]
+        values: dict[str, list[Any]] = {}
+        for flt in pagination.filters:
+            if flt.field is None:
+                continue
+            seen = {paths.get(item, flt.field) for item in items}
+            values[flt.param] = sorted((v for v in seen if v is not None), key=str)
+        return Samples(ids, values)
+
+    def client_for(self, credential: str | None) -> Any:
+        """The same client (and budget), sending another tenant's credential by default."""
+        return _AsTenant(self.client, credential)
+
+    def samples_for(self, credential: str | None) -> Samples:
+        key = "samples" if credential == self.client.credential else f"samples:{id(credential)}"
+        if key not in self.cache:
+            self.cache[key] = self._collect_samples(credential)
+        return self.cache[key]
+
+    def error_schema(self, status_key: str | None) -> dict[str, Any] | None:
+        """The JSON schema of a documented error response's body, references resolved."""
+        operation = self.contract.document["paths"][self.contract.endpoint]["get"]
+        response = operation.get("responses", {}).get(status_key or "")
+        if response is None:
+            return None
+        resolved = spec.resolve(self.contract, response)
+        schema = resolved.get("content", {}).get("application/json", {}).get("schema")
+        return schema if isinstance(schema, dict) and schema else None
+
+
+@dataclass(frozen=True)
+class _AsTenant:
+    client: Client
+    credential: str | None
+
+    def get(self, params: Any = (), *, credential: Any = DEFAULT) -> Response:
+        return self.client.get(
+            params, credential=self.credential if credential is DEFAULT else credential
+        )
+
+
+@dataclass
+class Engine:
+    """Everything one contract's run knows: its target, its probes, its ledger."""
+
+    target: Target
+    context: ProbeContext
+    probes: tuple[Probe, ...]
+    ledger: Ledger = field(default_factory=Ledger)
+    done: set[str] = field(default_factory=set)
+    seconds: float = 0.0
+
+    def severity(self, rule_id: str) -> Severity | str:
+        return rules.setting(self.target.contract, rule_id).severity
+
+    def record(self, rule_id: str) -> RuleRecord:
+        for probe in self.probes:
+            if rule_id in probe.rules and probe.name not in self.done:
+                self._run(probe)
+        return self.ledger.record(rule_id)
+
+    def run_all(self) -> None:
+        for probe in self.probes:
+            if probe.name not in self.done:
+                self._run(probe)
+
+    def _run(self, probe: Probe) -> None:
+        self.done.add(probe.name)
+        started = time.perf_counter()
+        self.ledger.add(probe.run(self.context))
+        self.seconds += time.perf_counter() - started
+        if self.context.exhausted:
+            reason = (
+                f"the request budget ({self.context.client.max_requests}) was spent "
+                f"before probe {probe.name} finished"
+            )
+            for rule_id in probe.rules:
+                self.ledger.add([_skip(rule_id, reason)])
+
+    @property
+    def requests_sent(self) -> int:
+        return self.context.client.requests_sent
+
+
+def _skip(rule_id: str, reason: str) -> Any:
+    from threadconform.ledger import Finding
+
+    return Finding.skipped(rule_id, reason)

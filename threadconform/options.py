@@ -1,0 +1,113 @@
+"""The suite's options: one definition for the pytest flags and their environment variables.
+
+Every option can come from `THREADCONFORM_<NAME>` so that CI secrets never appear on a
+command line; a flag given on the command line wins over the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from threadconform.profiles import PROFILES
+
+
+class OptionError(ValueError):
+    """A bad option value; the message names the option and says what is accepted."""
+
+
+@dataclass(frozen=True)
+class Option:
+    flag: str  # e.g. "--base-url"
+    help: str
+    kind: type = str  # str, int, float or bool
+    default: Any = None
+    secret: bool = False  # never echoed anywhere
+    # pytest itself owns `--strict` (strict markers and config); the suite reads pytest's
+    # flag rather than registering a clashing one.
+    pytest_owned: bool = False
+
+    @property
+    def dest(self) -> str:
+        name = self.flag.removeprefix("--").replace("-", "_")
+        return name if self.pytest_owned else "tc_" + name
+
+    @property
+    def env(self) -> str:
+        return "THREADCONFORM_" + self.flag.removeprefix("--").replace("-", "_").upper()
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("--contract", "a contract in specs/ by name, or 'all' (default: all)", default="all"),
+    Option("--spec", "an OpenAPI spec file to run instead of specs/ (a sixth contract)"),
+    Option("--base-url", "the server to test; omitted: start the embedded reference server"),
+    Option(
+        "--token", "credential of the first tenant, sent as the spec's scheme says", secret=True
+    ),
+    Option("--second-token", "credential of a second tenant, for isolation checks", secret=True),
+    Option("--profile", "quick | default | thorough: examples and walk budgets", default="default"),
+    Option("--seed", "Hypothesis seed; the run is derandomized and repeatable", int, 0),
+    Option("--strict", "fail the run on SHOULD warnings too", bool, False, pytest_owned=True),
+    Option("--max-requests", "request budget per contract (default: the profile's)", int),
+    Option("--max-rps", "at most this many requests per second to the target", float),
+    Option("--timeout", "seconds to wait for one response", float, 10.0),
+    Option("--insecure", "do not verify TLS certificates", bool, False),
+    Option("--report-dir", "where the run writes its reports", default="reports"),
+    Option("--threads", "threads in the embedded reference server's main tenant", int, 237),
+)
+
+BY_DEST = {option.dest: option for option in OPTIONS}
+
+
+def _convert(option: Option, raw: Any, origin: str) -> Any:
+    if raw is None or option.kind is str:
+        return raw
+    if option.kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off", ""}:
+            return False
+        raise OptionError(f"{origin}: expected true or false, got {raw!r}")
+    try:
+        return option.kind(raw)
+    except (TypeError, ValueError):
+        kind = "an integer" if option.kind is int else "a number"
+        raise OptionError(f"{origin}: expected {kind}, got {raw!r}") from None
+
+
+def resolve(given: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Merge flag values (`given`, by dest; None = not given) with the environment."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        raw = given.get(option.dest)
+        origin = option.flag
+        if raw is None and environ.get(option.env):
+            raw, origin = environ[option.env], option.env
+        value = _convert(option, raw, origin)
+        values[option.dest] = option.default if value is None else value
+    _check(values)
+    return values
+
+
+def _check(values: dict[str, Any]) -> None:
+    if values["tc_profile"] not in PROFILES:
+        raise OptionError(
+            f"--profile: unknown profile {values['tc_profile']!r}; "
+            f"choose one of {', '.join(PROFILES)}"
+        )
+    for dest in ("tc_max_requests", "tc_max_rps", "tc_timeout", "tc_threads"):
+        value = values[dest]
+        if value is not None and value <= 0:
+            raise OptionError(f"{BY_DEST[dest].flag}: must be greater than 0, got {value}")
+    base_url = values["tc_base_url"]
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise OptionError(
+            f"--base-url: {base_url!r} is not an http(s) URL; "
+            "give the server's root, e.g. http://127.0.0.1:8000"
+        )

@@ -1,0 +1,47 @@
+"""Probes: the parts of a run that talk to the target and turn what they see into findings.
+
+Each probe declares the rules it can speak to and yields `Finding`s for them; the engine
+runs a probe the first time one of its rules is asked for, and only once per contract.
+Registering a probe is one decorator, as Schemathesis registers checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from threadconform.ledger import Finding
+
+if TYPE_CHECKING:
+    from threadconform.engine import ProbeContext
+
+ProbeFunction = Callable[["ProbeContext"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    rules: tuple[str, ...]
+    run: ProbeFunction
+
+
+def probe(name: str, *rules: str) -> Callable[[ProbeFunction], Probe]:
+    def register(function: ProbeFunction) -> Probe:
+        return Probe(name, rules, function)
+
+    return register
+
+
+def judge(contract: object, rule: str, *inputs: object, **options: object) -> list[Finding]:
+    """Ask one registered invariant; a declined judgement becomes a skip with its reason."""
+    from threadconform.invariants import INVARIANTS
+
+    invariant = INVARIANTS[rule]
+    reason = invariant.skip_reason(contract, *inputs, **options)
+    if reason:
+        return [Finding.skipped(rule, reason)]
+    violations = invariant(contract, *inputs, **options)
+    if not violations:
+        return [Finding.held(rule)]
+    return [Finding(rule, violation) for violation in violations]

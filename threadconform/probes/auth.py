@@ -1,0 +1,165 @@
+"""Authentication and tenant isolation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from threadconform import paths
+from threadconform.engine import ProbeContext
+from threadconform.exchange import Response
+from threadconform.ledger import Finding, Violation
+from threadconform.probes import probe
+from threadconform.probes.fuzz import envelope_findings
+
+WRONG_CREDENTIAL = "threadconform-wrong-credential"
+AUTH_RULES = (
+    "AUTH-REQUIRED",
+    "AUTH-INVALID-REJECTED",
+    "AUTH-STATUS-401",
+    "AUTH-ERROR-ENVELOPE",
+    "AUTH-VALID-ACCEPTED",
+)
+
+
+def _violation(rule: str, response: Response, message: str, expected: str) -> Finding:
+    actual = f"status {response.status}: {(response.text or response.error or '')[:300]}"
+    return Finding(rule, Violation(rule, message, (response.request,), expected, actual))
+
+
+def _refusal(ctx: ProbeContext, response: Response, rule: str, what: str) -> Iterator[Finding]:
+    status = response.status
+    if status is None:
+        yield Finding.skipped(rule, f"no answer to the request {what}: {response.error}")
+        return
+    if not 400 <= status < 500:
+        message = f"a request {what} got {status}; the listing must be refused with a 4xx"
+        yield _violation(rule, response, message, "a 4xx refusal")
+        return
+    yield Finding.held(rule)
+    expected = ctx.contract.pagination.errors.auth
+    expected_status = expected.status if expected else 401
+    if status == expected_status:
+        yield Finding.held("AUTH-STATUS-401")
+    else:
+        message = f"a request {what} got {status}, not {expected_status}"
+        yield _violation("AUTH-STATUS-401", response, message, f"status {expected_status}")
+    if expected is not None and status == expected.status:
+        yield from envelope_findings(ctx, response, expected.response, "AUTH-ERROR-ENVELOPE")
+
+
+@probe("auth", *AUTH_RULES)
+def auth(ctx: ProbeContext) -> Iterator[Finding]:
+    if ctx.contract.auth is None:
+        for rule in AUTH_RULES:
+            yield Finding.skipped(rule, "the spec documents no authentication")
+        return
+    if ctx.client.credential is None:
+        reason = "no credential given: pass --token or THREADCONFORM_TOKEN"
+        yield Finding.skipped("AUTH-VALID-ACCEPTED", reason)
+    else:
+        response = ctx.get({})
+        if response is not None and response.ok:
+            yield Finding.held("AUTH-VALID-ACCEPTED")
+        elif response is not None:
+            message = f"the configured credential was refused with {response.status}"
+            yield _violation("AUTH-VALID-ACCEPTED", response, message, "a 2xx")
+    for what, credential, rule in (
+        ("without a credential", None, "AUTH-REQUIRED"),
+        ("with a wrong credential", WRONG_CREDENTIAL, "AUTH-INVALID-REJECTED"),
+    ):
+        response = ctx.get({}, credential=credential)
+        if response is not None:
+            yield from _refusal(ctx, response, rule, what)
+
+
+def _ids(ctx: ProbeContext, credential: str | None) -> tuple[set[str], list[Response]]:
+    """Ids of one tenant's listing: a bounded walk of the largest pages."""
+    from threadconform.walk import walk
+
+    pagination = ctx.contract.pagination
+    params = {pagination.limit.param: str(pagination.limit.maximum or 100)}
+    result = walk(
+        ctx.client_for(credential), pagination, params, max_pages=ctx.profile.max_pages // 4
+    )
+    return set(result.ids), [page.request for page in result.pages]
+
+
+@probe("tenants", "TENANT-ISOLATION", "TENANT-FILTER")
+def tenants(ctx: ProbeContext) -> Iterator[Finding]:
+    if ctx.contract.auth is None:
+        for rule in ("TENANT-ISOLATION", "TENANT-FILTER"):
+            yield Finding.skipped(rule, "the spec documents no authentication, so no tenants")
+        return
+    if not ctx.second_token or not ctx.client.credential:
+        reason = "needs two tenants' credentials: pass --token and --second-token"
+        yield Finding.skipped("TENANT-ISOLATION", reason)
+        yield Finding.skipped("TENANT-FILTER", reason)
+        return
+    mine, my_requests = _ids(ctx, ctx.client.credential)
+    theirs, their_requests = _ids(ctx, ctx.second_token)
+    if not mine or not theirs:
+        reason = f"needs threads in both tenants, found {len(mine)} and {len(theirs)}"
+        yield Finding.skipped("TENANT-ISOLATION", reason)
+    elif shared := sorted(mine & theirs):
+        message = (
+            f"the two tenants' listings share {len(shared)} thread id(s), e.g. {shared[:5]}; "
+            "each credential must see only its own threads"
+        )
+        evidence = tuple(my_requests[:1] + their_requests[:1])
+        violation = Violation(
+            "TENANT-ISOLATION", message, evidence, "no shared id", str(shared[:5])
+        )
+        yield Finding("TENANT-ISOLATION", violation)
+    else:
+        yield Finding.held("TENANT-ISOLATION")
+    yield from _foreign_filters(ctx, theirs)
+
+
+def _foreign_filters(ctx: ProbeContext, theirs: set[str]) -> Iterator[Finding]:
+    """Filters naming the other tenant's resources return none of its threads (or a 403)."""
+    pagination = ctx.contract.pagination
+    tenant_filters = [f for f in pagination.filters if f.tenant and f.field]
+    if not tenant_filters:
+        yield Finding.skipped("TENANT-FILTER", "the spec marks no filter as tenant-owned")
+        return
+    their_samples = ctx.samples_for(ctx.second_token)
+    mine = ctx.samples()
+    for flt in tenant_filters:
+        foreign = [
+            v
+            for v in their_samples.values.get(flt.param, [])
+            if v not in mine.values.get(flt.param, [])
+        ]
+        if not foreign:
+            yield Finding.skipped(
+                "TENANT-FILTER", f"the second tenant has no {flt.param} of its own"
+            )
+            continue
+        response = ctx.get({flt.param: str(foreign[0])})
+        if response is None:
+            continue
+        yield from _judge_foreign(ctx, response, flt.param, foreign[0], theirs)
+
+
+def _judge_foreign(
+    ctx: ProbeContext, response: Response, param: str, value: object, theirs: set[str]
+) -> Iterator[Finding]:
+    forbidden = ctx.contract.pagination.errors.forbidden
+    if forbidden and response.status == forbidden.status:
+        yield Finding.held("TENANT-FILTER")
+        yield from envelope_findings(ctx, response, forbidden.response, "AUTH-ERROR-ENVELOPE")
+        return
+    items = ctx.items_of(response) if response.ok else None
+    if items is None:
+        message = f"{param}={value} (another tenant's) got {response.status}"
+        yield _violation("TENANT-FILTER", response, message, "an empty list or the documented 403")
+        return
+    ids = {str(paths.get(item, ctx.contract.pagination.response.id)) for item in items}
+    leaked = sorted(ids & theirs)
+    if leaked:
+        message = (
+            f"{param}={value} names another tenant's resource and returned its threads {leaked[:5]}"
+        )
+        yield _violation("TENANT-FILTER", response, message, "none of the other tenant's threads")
+    else:
+        yield Finding.held("TENANT-FILTER")

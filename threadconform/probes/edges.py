@@ -1,0 +1,111 @@
+"""The edges of a listing: defaults, the page past the end, totals, repeats, directions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from threadconform.engine import ProbeContext
+from threadconform.ledger import Finding
+from threadconform.probes import judge, probe
+from threadconform.walk import Page, extract_page
+
+
+def page(ctx: ProbeContext, params: tuple[tuple[str, str], ...]) -> Page | None:
+    response = ctx.get(params)
+    if response is None:
+        return None
+    return extract_page(ctx.contract.pagination, response.request, response)
+
+
+@probe("defaults", "PAGE-DEFAULT-LIMIT", "DETERMINISM", "META-TOTAL")
+def defaults(ctx: ProbeContext) -> Iterator[Finding]:
+    flag = ctx.contract.pagination.response.total_requires
+    reference = ctx.reference(((flag, "true"),) if flag else ())
+    yield from judge(ctx.contract, "META-TOTAL", reference)
+    total = len(reference.ids) if reference.complete else None
+    first = page(ctx, ())
+    again = page(ctx, ())
+    if first is None or again is None:
+        return
+    yield from judge(ctx.contract, "PAGE-DEFAULT-LIMIT", first, total)
+    yield from judge(ctx.contract, "DETERMINISM", [first], [again])
+    limit = ctx.contract.pagination.limit.param
+    deeper = _second_page_params(ctx, first)
+    if deeper is not None:
+        one, two = page(ctx, (*deeper, (limit, "7"))), page(ctx, (*deeper, (limit, "7")))
+        if one is not None and two is not None:
+            yield from judge(ctx.contract, "DETERMINISM", [one], [two])
+
+
+def _second_page_params(ctx: ProbeContext, first: Page) -> tuple[tuple[str, str], ...] | None:
+    pagination = ctx.contract.pagination
+    if pagination.page is not None:
+        return ((pagination.page.param, str((pagination.page.minimum or 1) + 1)),)
+    if pagination.offset is not None:
+        return ((pagination.offset.param, "7"),)
+    if pagination.cursor is not None and first.items:
+        return ((pagination.cursor.after, first.items[-1].id),)
+    return None
+
+
+@probe("past-end", "PAGE-PAST-END", "PAGE-PAST-END-TOTAL")
+def past_end(ctx: ProbeContext) -> Iterator[Finding]:
+    pagination = ctx.contract.pagination
+    reference = ctx.reference()
+    if not reference.complete:
+        reason = f"needs the end of the listing, but the reference walk stopped: {reference.note}"
+        yield Finding.skipped("PAGE-PAST-END", reason)
+        yield Finding.skipped("PAGE-PAST-END-TOTAL", reason)
+        return
+    total, limit = len(reference.ids), 10
+    if pagination.page is not None:
+        first = pagination.page.minimum or 1
+        beyond = first + math.ceil(total / limit) + 1
+        params = ((pagination.page.param, str(beyond)), (pagination.limit.param, str(limit)))
+    elif pagination.offset is not None:
+        params = ((pagination.offset.param, str(total + 3)), (pagination.limit.param, str(limit)))
+    else:
+        reason = f"{pagination.style} pagination has no page past the end to ask for"
+        yield Finding.skipped("PAGE-PAST-END", reason)
+        yield Finding.skipped("PAGE-PAST-END-TOTAL", reason)
+        return
+    beyond_page = page(ctx, params)
+    if beyond_page is not None:
+        yield from judge(ctx.contract, "PAGE-PAST-END", beyond_page)
+        yield from judge(ctx.contract, "PAGE-PAST-END-TOTAL", beyond_page, total)
+
+
+@probe("totals", "META-TOTAL-OPT-IN")
+def totals(ctx: ProbeContext) -> Iterator[Finding]:
+    flag = ctx.contract.pagination.response.total_requires
+    if flag is None:
+        yield Finding.skipped("META-TOTAL-OPT-IN", "the contract's total needs no opt-in")
+        return
+    without = page(ctx, ())
+    with_total = ctx.reference(((flag, "true"),))
+    if without is not None:
+        yield from judge(ctx.contract, "META-TOTAL-OPT-IN", [without], with_total)
+
+
+@probe("directions", "ORDER-STABLE", "ORDER-REVERSE", "ORDER-PREFIX")
+def directions(ctx: ProbeContext) -> Iterator[Finding]:
+    pagination = ctx.contract.pagination
+    limit = pagination.limit.param
+    # Ties straddle page boundaries most often with a small odd limit.
+    small = ((limit, "7"),)
+    yield from judge(ctx.contract, "ORDER-STABLE", ctx.walk(small), ctx.walk(small))
+    order = pagination.order
+    if order is not None and order.param and {"asc", "desc"} <= set(order.values):
+        asc = ctx.reference(((order.param, order.values["asc"]),), "asc")
+        desc = ctx.reference(((order.param, order.values["desc"]),), "desc")
+        yield from judge(ctx.contract, "ORDER-REVERSE", asc, desc)
+    else:
+        yield Finding.skipped("ORDER-REVERSE", "the contract has no asc/desc order parameter")
+    if pagination.style == "first-n":
+        smaller = page(ctx, ((limit, "5"),))
+        larger = page(ctx, ((limit, "40"),))
+        if smaller is not None and larger is not None:
+            yield from judge(ctx.contract, "ORDER-PREFIX", smaller, larger)
+    else:
+        yield Finding.skipped("ORDER-PREFIX", "only first-N listings are compared by prefix")

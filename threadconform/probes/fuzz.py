@@ -1,0 +1,322 @@
+"""Property-based fuzzing of the query parameters with Schemathesis 4.
+
+Schemathesis generates the cases from the spec (valid ones, and ones that violate exactly
+the documented constraints) and judges them with its own checks; we send them through the
+suite's client, so the request budget, rate limit, read-only guard and redaction apply.
+Its defaults are narrowed to what CONTRACTS.md makes a rule:
+
+- a cursor id or a tenant-owned filter value that is merely *unknown* is valid by schema
+  but need not be accepted, so positive cases take those values from the target's data;
+- a rejection is any 4xx (the documented status and envelope are separate rules), and
+  where the spec allows clamping, a 200 whose body obeys the bounds is fine too;
+- headers are not fuzzed here: credentials belong to the auth probe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import jsonschema
+import schemathesis
+import schemathesis.specs.openapi.checks as openapi_checks
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+
+from threadconform.engine import ProbeContext
+from threadconform.exchange import Response
+from threadconform.ledger import Finding, Violation
+from threadconform.model import Contract
+from threadconform.probes import probe
+
+# Schemathesis failure classes, by name, mapped to our rule ids.
+FAILURE_RULES = {
+    "ServerError": "HTTP-NO-5XX",
+    "JsonSchemaError": "SCHEMA-RESPONSE",
+    "AcceptedNegativeData": "PARAM-INVALID-REJECTED",
+    "RejectedPositiveData": "PARAM-VALID-ACCEPTED",
+}
+
+SCHEMATHESIS_CONFIG = {
+    "checks": {
+        "negative_data_rejection": {"expected-statuses": ["4XX"]},
+        "positive_data_acceptance": {"expected-statuses": ["2XX"]},
+    }
+}
+
+
+def load_schema(contract: Contract) -> Any:
+    config = schemathesis.Config.from_dict(SCHEMATHESIS_CONFIG)
+    return schemathesis.openapi.from_dict(contract.document, config=config)
+
+
+def query_pairs(query: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """Serialize a generated query the way a browser or `requests` would send it."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in (query or {}).items():
+        for item in value if isinstance(value, list) else [value]:
+            if item is None:
+                continue
+            if isinstance(item, bool):
+                text = "true" if item else "false"
+            elif isinstance(item, dict):
+                text = json.dumps(item)
+            else:
+                text = str(item)
+            pairs.append((name, text))
+    return tuple(pairs)
+
+
+def as_httpx(response: Response) -> httpx.Response:
+    """Rebuild an httpx response so Schemathesis' checks can read what the client saw."""
+    request = httpx.Request("GET", response.request.url, params=list(response.request.params))
+    content = json.dumps(response.body).encode() if response.body is not None else b""
+    if response.body is None and response.text:
+        content = response.text.encode("utf-8", "replace")
+    result = httpx.Response(
+        response.status or 0, headers=response.headers, content=content, request=request
+    )
+    result.elapsed = dt.timedelta(seconds=response.elapsed)
+    return result
+
+
+def _violation(rule: str, response: Response, message: str, expected: str) -> Finding:
+    actual = f"status {response.status}: {(response.text or '')[:300]}"
+    return Finding(rule, Violation(rule, message, (response.request,), expected, actual))
+
+
+def _schemathesis_findings(case: Any, response: Response, checks: list[Any]) -> Iterator[Finding]:
+    try:
+        case.validate_response(as_httpx(response), checks=checks)
+    except FailureGroup as group:
+        for failure in group.exceptions:
+            rule = FAILURE_RULES.get(type(failure).__name__)
+            if rule is not None:
+                title = f"{failure.title}: {failure.message}".strip()
+                yield _violation(rule, response, title, _expected_for(rule))
+        failed = {FAILURE_RULES.get(type(f).__name__) for f in group.exceptions}
+    else:
+        failed = set()
+    for check in checks:
+        rule = CHECK_RULES[check]
+        if rule not in failed:
+            yield Finding.held(rule)
+
+
+def _expected_for(rule: str) -> str:
+    return {
+        "HTTP-NO-5XX": "a status below 500",
+        "SCHEMA-RESPONSE": "a body that validates against the 200 response schema",
+        "PARAM-INVALID-REJECTED": "a 4xx rejection",
+        "PARAM-VALID-ACCEPTED": "a 2xx",
+    }[rule]
+
+
+CHECK_RULES = {
+    not_a_server_error: "HTTP-NO-5XX",
+    openapi_checks.response_schema_conformance: "SCHEMA-RESPONSE",
+    openapi_checks.negative_data_rejection: "PARAM-INVALID-REJECTED",
+    openapi_checks.positive_data_acceptance: "PARAM-VALID-ACCEPTED",
+}
+
+
+def _json_findings(response: Response) -> Iterator[Finding]:
+    if response.status is None or not 200 <= response.status < 300:
+        return
+    if response.is_json and response.body is not None:
+        yield Finding.held("HTTP-JSON")
+        return
+    detail = response.error or f"content type {response.content_type!r}"
+    yield _violation("HTTP-JSON", response, f"a 2xx answer is not JSON: {detail}", "JSON")
+
+
+def run_cases(
+    ctx: ProbeContext, mode: GenerationMode, examples: int, evaluate: Any
+) -> Iterator[Finding]:
+    """Drive Hypothesis over Schemathesis' cases; `evaluate(case, response)` judges each."""
+    operation = load_schema(ctx.contract)[ctx.contract.endpoint]["GET"]
+    strategy = operation.as_strategy(mode)
+    if mode == GenerationMode.POSITIVE:
+        strategy = st.tuples(strategy, st.randoms(use_true_random=False)).map(
+            lambda pair: _ground(ctx, *pair)
+        )
+    found: list[Finding] = []
+
+    @hypothesis_seed(ctx.seed)
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def fuzz(case: Any) -> None:
+        if ctx.exhausted:
+            return
+        response = ctx.get(query_pairs(case.query))
+        if response is None:
+            return
+        found.extend(evaluate(case, response))
+
+    fuzz()
+    yield from found
+
+
+def _ground(ctx: ProbeContext, case: Any, random: Any) -> Any:
+    """Replace values that are valid by schema but unknown to the target with real ones."""
+    query = dict(case.query or {})
+    pagination = ctx.contract.pagination
+    samples = ctx.samples()
+    if pagination.cursor is not None:
+        cursors = [p for p in (pagination.cursor.after, pagination.cursor.before) if p]
+        present = [name for name in cursors if name in query]
+        for extra in present[1:]:  # both at once is undocumented: send one
+            del query[extra]
+        for name in present[:1]:
+            if samples.ids:
+                query[name] = random.choice(samples.ids)
+            else:
+                del query[name]
+    for flt in pagination.filters:
+        if flt.tenant and flt.param in query:
+            values = samples.values.get(flt.param, [])
+            if values:
+                query[flt.param] = random.choice(values)
+            else:
+                del query[flt.param]
+    case.query = query
+    return case
+
+
+def _positive(ctx: ProbeContext) -> Any:
+    checks = [
+        not_a_server_error,
+        openapi_checks.positive_data_acceptance,
+        openapi_checks.response_schema_conformance,
+    ]
+
+    def evaluate(case: Any, response: Response) -> Iterator[Finding]:
+        yield from _json_findings(response)
+        active = checks if response.ok else checks[:2]
+        yield from _schemathesis_findings(case, response, active)
+
+    return evaluate
+
+
+def _negates_query_only(case: Any) -> bool:
+    """True when every mutation of a negative case is in the query string.
+
+    Schemathesis also negates the security header (drops it, mangles it); credentials
+    are the auth probe's business, so those cases are not judged here.
+    """
+    data = getattr(getattr(case.meta, "phase", None), "data", None)
+    mutations = getattr(data, "mutations", ())
+    return bool(mutations) and all(
+        getattr(m.parameter_location, "value", None) == "query" for m in mutations
+    )
+
+
+def _negative(ctx: ProbeContext) -> Any:
+    def evaluate(case: Any, response: Response) -> Iterator[Finding]:
+        if not _negates_query_only(case):
+            yield from _schemathesis_findings(case, response, [not_a_server_error])
+            return
+        if response.status is not None and response.status < 300 and _clamped(ctx, response):
+            yield Finding.held("PARAM-INVALID-REJECTED")
+            yield from _schemathesis_findings(case, response, [not_a_server_error])
+            return
+        checks = [not_a_server_error, openapi_checks.negative_data_rejection]
+        yield from _schemathesis_findings(case, response, checks)
+        yield from error_contract_findings(ctx, response, _negated_params(case))
+
+    return evaluate
+
+
+def _negated_params(case: Any) -> set[str]:
+    data = getattr(getattr(case.meta, "phase", None), "data", None)
+    names = {getattr(m, "parameter", None) for m in getattr(data, "mutations", ())}
+    names.add(getattr(data, "parameter", None))
+    return {name for name in names if name}
+
+
+def _clamped(ctx: ProbeContext, response: Response) -> bool:
+    """A 200 that obeys the documented range, where the spec allows clamping."""
+    limit = ctx.contract.pagination.limit
+    if limit.out_of_range != "reject-or-clamp" or not response.ok:
+        return False
+    items = ctx.items_of(response)
+    return items is not None and (limit.maximum is None or len(items) <= limit.maximum)
+
+
+def error_contract_findings(
+    ctx: ProbeContext, response: Response, params: set[str]
+) -> Iterator[Finding]:
+    """PARAM-ERROR-STATUS and PARAM-ERROR-ENVELOPE for one 4xx answer to bad input."""
+    errors = ctx.contract.pagination.errors
+    if response.status is None or not 400 <= response.status < 500:
+        return
+    tenant_params = {f.param for f in ctx.contract.pagination.filters if f.tenant}
+    if errors.forbidden and response.status == errors.forbidden.status and params & tenant_params:
+        yield from envelope_findings(
+            ctx, response, errors.forbidden.response, "PARAM-ERROR-ENVELOPE"
+        )
+        return
+    expected = errors.validation
+    if expected is None:
+        yield Finding.skipped("PARAM-ERROR-STATUS", "the spec documents no validation error")
+        yield Finding.skipped("PARAM-ERROR-ENVELOPE", "the spec documents no validation error")
+        return
+    if response.status == expected.status:
+        yield Finding.held("PARAM-ERROR-STATUS")
+    else:
+        message = f"bad parameter(s) {sorted(params)} got {response.status}, not {expected.status}"
+        yield _violation("PARAM-ERROR-STATUS", response, message, f"status {expected.status}")
+    yield from envelope_findings(ctx, response, expected.response, "PARAM-ERROR-ENVELOPE")
+
+
+def envelope_findings(
+    ctx: ProbeContext, response: Response, status_key: str | None, rule: str
+) -> Iterator[Finding]:
+    """The error body validates against the documented response's schema."""
+    schema = ctx.error_schema(status_key)
+    if schema is None:
+        yield Finding.skipped(rule, f"the spec gives no body schema for a {status_key} response")
+        return
+    if response.body is None:
+        yield _violation(rule, response, "the error body is not JSON", "the documented envelope")
+        return
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(response.body)
+    )
+    if error is None:
+        yield Finding.held(rule)
+        return
+    where = "/".join(str(part) for part in error.absolute_path) or "(root)"
+    message = f"the {response.status} body does not match the documented envelope at {where}: "
+    yield _violation(rule, response, message + error.message, f"the {status_key} envelope")
+
+
+@probe("fuzz-positive", "HTTP-NO-5XX", "HTTP-JSON", "SCHEMA-RESPONSE", "PARAM-VALID-ACCEPTED")
+def fuzz_positive(ctx: ProbeContext) -> Iterator[Finding]:
+    examples = ctx.profile.fuzz_examples
+    yield from run_cases(ctx, GenerationMode.POSITIVE, examples, _positive(ctx))
+
+
+@probe(
+    "fuzz-negative",
+    "HTTP-NO-5XX",
+    "PARAM-INVALID-REJECTED",
+    "PARAM-ERROR-STATUS",
+    "PARAM-ERROR-ENVELOPE",
+)
+def fuzz_negative(ctx: ProbeContext) -> Iterator[Finding]:
+    examples = ctx.profile.fuzz_examples
+    yield from run_cases(ctx, GenerationMode.NEGATIVE, examples, _negative(ctx))
