@@ -1,0 +1,1 @@
+"""One module per contract: its route, argument parsing and response shapes."""

@@ -1,0 +1,225 @@
+"""Starting and stopping reference servers: in a background thread, or as a subprocess."""
+
+from __future__ import annotations
+
+import http.client
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit
+
+import uvicorn
+from starlette.applications import Starlette
+
+from threadconform.reference.app import CONTRACTS, build_app
+from threadconform.reference.auth import Credentials, credentials
+from threadconform.reference.faults import hooks_for
+from threadconform.reference.store import Store, open_store
+
+STARTUP_SECONDS = 30.0
+URL_LINE = re.compile(r"threadconform reference server for (\S+) at (http://\S+)")
+
+
+@dataclass
+class RunningServer:
+    url: str  # base URL, no trailing slash
+    contract: str
+    credentials: Credentials
+    fault: str | None = None
+    _stop: Callable[[], None] = field(default=lambda: None, repr=False)
+    _stopped: bool = field(default=False, repr=False)
+
+    def stop(self) -> None:
+        """Stop the server (once; later calls do nothing)."""
+        if not self._stopped:
+            self._stopped = True
+            self._stop()
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def check_contract(contract: str) -> None:
+    if contract not in CONTRACTS:
+        raise ValueError(f"unknown contract {contract!r}; valid contracts: {', '.join(CONTRACTS)}")
+
+
+def prepare(
+    contract: str, *, threads: int, seed: int, fault: str | None, db: str | Path | None
+) -> tuple[Starlette, Store]:
+    """The application and its loaded store (raises ValueError for unknown names)."""
+    check_contract(contract)
+    hooks = hooks_for(contract, fault)
+    store = open_store(db, threads=threads, seed=seed)
+    return build_app(contract, store, hooks), store
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket, bound before the server starts so port 0 has a known port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # An explicit IPPROTO_TCP: asyncio only sets TCP_NODELAY on sockets that name it, and
+    # without it Nagle's algorithm adds ~40 ms to every keep-alive response.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def uvicorn_server(app: Starlette) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        http="h11",
+        loop="asyncio",
+        timeout_graceful_shutdown=2,
+    )
+    return uvicorn.Server(config)
+
+
+def start(
+    contract: str,
+    *,
+    threads: int = 237,
+    seed: int = 0,
+    fault: str | None = None,
+    db: str | Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> RunningServer:
+    """Serve `contract` from a background thread of this process until `stop()`."""
+    app, store = prepare(contract, threads=threads, seed=seed, fault=fault, db=db)
+    sock = listen(host, port)
+    server = uvicorn_server(app)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"reference-{contract}", daemon=True
+    )
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        store.close()
+
+    running = RunningServer(url_of(sock), contract, credentials(contract), fault, stop)
+    thread.start()
+    try:
+        _wait_started(server, thread)
+        wait_answering(running.url)
+    except BaseException:
+        running.stop()
+        raise
+    return running
+
+
+def _wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("reference server thread ended during start-up")
+        if time.monotonic() > deadline:
+            raise TimeoutError("reference server did not start")
+        time.sleep(0.005)
+
+
+def wait_answering(url: str, timeout: float = STARTUP_SECONDS) -> None:
+    """Poll until the server answers any HTTP request (http.client: no TLS set-up cost)."""
+    parts = urlsplit(url)
+    deadline = time.monotonic() + timeout
+    while True:
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=2.0)
+        try:
+            connection.request("GET", "/")
+            connection.getresponse().read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+        finally:
+            connection.close()
+
+
+def start_subprocess(
+    contract: str,
+    *,
+    threads: int = 237,
+    seed: int = 0,
+    fault: str | None = None,
+    db: str | Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> RunningServer:
+    """Serve `contract` from `python -m threadconform serve ...` until `stop()`."""
+    check_contract(contract)
+    hooks_for(contract, fault)  # fail here, with the valid names, not in the child
+    command = [sys.executable, "-m", "threadconform", "serve", contract]
+    command += ["--host", host, "--port", str(port), "--threads", str(threads)]
+    command += ["--seed", str(seed)]
+    command += ["--db", str(db)] if db is not None else []
+    command += ["--fault", fault] if fault is not None else []
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+    def stop() -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+    try:
+        url = _announced_url(process)
+        running = RunningServer(url, contract, credentials(contract), fault, stop)
+        wait_answering(url)
+    except BaseException:
+        stop()
+        raise
+    return running
+
+
+def _announced_url(process: subprocess.Popen[str]) -> str:
+    """The URL from the child's first stdout line (read in a thread, to time out)."""
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    reader = threading.Thread(
+        target=lambda: lines.put(process.stdout.readline() if process.stdout else ""),
+        daemon=True,
+    )
+    reader.start()
+    try:
+        line = lines.get(timeout=STARTUP_SECONDS)
+    except queue.Empty:
+        raise TimeoutError("reference server subprocess printed no URL") from None
+    match = URL_LINE.search(line)
+    if match is None:
+        code = process.poll()
+        raise RuntimeError(f"reference server subprocess failed (exit {code}): {line.strip()!r}")
+    return match.group(2)
