@@ -74,3 +74,12 @@ def test_broken_spec_is_a_usage_error_naming_the_file(tmp_path: Path) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 4, output
     assert "broken.yaml" in output and "x-pagination.style" in output
+
+
+def test_a_path_valued_option_is_not_taken_for_a_test_path(tmp_path: Path) -> None:
+    """pytest decides its rootdir before plugins load; the plugin corrects it."""
+    result = run_suite("--co", "--contract", "worker", "--report-dir", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    collected = [line for line in result.stdout.splitlines() if "::" in line]
+    assert collected, result.stdout
+    assert all(line.startswith("tests/") for line in collected), collected[:5]

@@ -47,6 +47,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(option.flag, dest=option.dest, default=None, help=help_text)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
+    """Undo pytest's misreading of `--spec /x/new.yaml` and `--report-dir /tmp/r`.
+
+    pytest picks its rootdir and config file before it loads plugins, so a path given as
+    the separate word after one of our options looks like a test path to it: the rootdir
+    moves there, `testpaths` is lost, and the wrong tests run. Once our options are known
+    (now), decide again from the real test paths, as pytest would have.
+    """
+    from _pytest.config.findpaths import determine_setup
+
+    namespace = early_config.known_args_namespace
+    rootpath, inipath, inicfg, _ = determine_setup(
+        inifile=namespace.inifilename,
+        override_ini=namespace.override_ini,
+        args=namespace.file_or_dir,
+        rootdir_cmd_arg=namespace.rootdir or None,
+        invocation_dir=early_config.invocation_params.dir,
+    )
+    if rootpath == early_config.rootpath and inipath == early_config.inipath:
+        return
+    early_config._rootpath = rootpath
+    early_config._inipath = inipath
+    early_config._inicfg = inicfg
+    early_config._inicache.clear()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: one rule of one contract")
     given = {option.dest: config.getoption(option.dest) for option in OPTIONS}

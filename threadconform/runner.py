@@ -7,6 +7,7 @@ can be driven from a script or the CLI.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ class Suite:
     rootdir: Path
     engines: dict[str, Engine] = field(default_factory=dict)
     servers: list[Any] = field(default_factory=list)
+    verdicts: dict[tuple[str, str], Verdict] = field(default_factory=dict)
+    started: float = field(default_factory=time.time)
     _contracts: list[Contract] | None = None
 
     @property
@@ -117,16 +120,40 @@ class Suite:
         return Engine(target, context, PROBES)
 
     def verdict(self, contract_name: str, rule_id: str) -> Verdict:
+        key = (contract_name, rule_id)
+        if key not in self.verdicts:
+            self.verdicts[key] = self._verdict(contract_name, rule_id)
+        return self.verdicts[key]
+
+    def redact(self, text: str) -> str:
+        """Every credential this run knows, replaced; bodies may echo a token back."""
+        for secret in (
+            self.values["tc_token"],
+            self.values["tc_second_token"],
+            *self._embedded_secrets(),
+        ):
+            if secret and len(secret) >= 4:  # a shorter "secret" would shred the text
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def _embedded_secrets(self) -> list[str]:
+        return [
+            s
+            for server in self.servers
+            for s in (server.credentials.primary, server.credentials.secondary)
+            if s
+        ]
+
+    def _verdict(self, contract_name: str, rule_id: str) -> Verdict:
         contract = self.contract(contract_name)
         setting = rules.setting(contract, rule_id)
         reason = applicable(contract, rule_id)
         if reason is not None:
             return Verdict(contract_name, rule_id, "off", "off", reason)
         record = self.engine(contract_name).record(rule_id)
-        report = format_failure(contract_name, rule_id, setting.severity, record)
-        return Verdict(
-            contract_name, rule_id, setting.severity, record.status, record.reason, report
-        )
+        report = self.redact(format_failure(contract_name, rule_id, setting.severity, record))
+        reason = self.redact(record.reason)
+        return Verdict(contract_name, rule_id, setting.severity, record.status, reason, report)
 
     def summary_lines(self) -> list[str]:
         lines = [
@@ -152,7 +179,12 @@ class Suite:
         return lines
 
     def write_reports(self) -> list[Path]:
-        return []
+        from threadconform import reports
+
+        directory = Path(self.values["tc_report_dir"])
+        if not directory.is_absolute():
+            directory = self.rootdir / directory
+        return reports.write(self, directory)
 
     def close(self) -> None:
         for engine in self.engines.values():

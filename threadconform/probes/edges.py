@@ -18,11 +18,12 @@ def page(ctx: ProbeContext, params: tuple[tuple[str, str], ...]) -> Page | None:
     return extract_page(ctx.contract.pagination, response.request, response)
 
 
-@probe("defaults", "PAGE-DEFAULT-LIMIT", "DETERMINISM", "META-TOTAL")
+@probe("defaults", "PAGE-DEFAULT-LIMIT", "DETERMINISM", "META-TOTAL", "META-LENGTH")
 def defaults(ctx: ProbeContext) -> Iterator[Finding]:
     flag = ctx.contract.pagination.response.total_requires
     reference = ctx.reference(((flag, "true"),) if flag else ())
     yield from judge(ctx.contract, "META-TOTAL", reference)
+    yield from judge(ctx.contract, "META-LENGTH", reference)
     total = len(reference.ids) if reference.complete else None
     first = page(ctx, ())
     again = page(ctx, ())
