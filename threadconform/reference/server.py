@@ -91,7 +91,7 @@ def url_of(sock: socket.socket) -> str:
 def uvicorn_server(app: Starlette) -> uvicorn.Server:
     config = uvicorn.Config(
         app,
-        log_level="warning",
+        log_level="error",  # not "warning": uvicorn warns on every malformed request
         access_log=False,
         lifespan="off",
         http="h11",
