@@ -21,6 +21,8 @@ from threadconform.probes import Probe
 from threadconform.profiles import Profile
 from threadconform.walk import Walk, walk
 
+SILENT_LIMIT = 3  # consecutive unanswered requests before a run stops sending
+
 
 @dataclass(frozen=True)
 class Target:
@@ -47,6 +49,8 @@ class ProbeContext:
     seed: int
     second_token: str | None = None
     exhausted: bool = False
+    stopped: str = ""  # why no more requests are sent: the budget, or a silent target
+    silent: int = 0  # consecutive requests that got no answer at all
     cache: dict[str, Any] = field(default_factory=dict)
 
     def get(
@@ -56,13 +60,28 @@ class ProbeContext:
         if self.exhausted:
             return None
         try:
-            return self.client.get(params, **kwargs)
+            response = self.client.get(params, **kwargs)
         except BudgetExhausted:
-            self.exhausted = True
+            self.stop(f"the request budget ({self.client.max_requests}) is spent")
             return None
+        self._count_silence(response)
+        return response
+
+    def stop(self, reason: str) -> None:
+        self.exhausted = True
+        self.stopped = self.stopped or reason
+
+    def _count_silence(self, response: Response) -> None:
+        # A target that stops answering (timeouts, resets) would otherwise cost one full
+        # timeout per remaining request; a few in a row end the run's requests instead.
+        self.silent = self.silent + 1 if response.status is None else 0
+        if self.silent >= SILENT_LIMIT:
+            self.stop(f"the target stopped answering: {response.error}")
 
     def walk(self, params: Sequence[tuple[str, str]], direction: str | None = None) -> Walk:
         """A bounded walk; a spent budget ends it (stop "budget") and marks the context."""
+        if self.exhausted:
+            return Walk(tuple(params), direction, (), "budget", self.stopped)
         result = walk(
             self.client,
             self.contract.pagination,
@@ -71,8 +90,15 @@ class ProbeContext:
             direction=direction,
         )
         if result.stop == "budget":
-            self.exhausted = True
+            self.stop(f"the request budget ({self.client.max_requests}) is spent")
+        elif result.stop == "error" and result.pages and result.pages[-1].status is None:
+            self._count_silence_of_walk(result)
         return result
+
+    def _count_silence_of_walk(self, result: Walk) -> None:
+        self.silent += 1
+        if self.silent >= SILENT_LIMIT:
+            self.stop(f"the target stopped answering: {result.pages[-1].error}")
 
     def reference(
         self, params: Sequence[tuple[str, str]] = (), direction: str | None = None
@@ -169,10 +195,7 @@ class Engine:
         self.ledger.add(probe.run(self.context))
         self.seconds += time.perf_counter() - started
         if self.context.exhausted:
-            reason = (
-                f"the request budget ({self.context.client.max_requests}) was spent "
-                f"before probe {probe.name} finished"
-            )
+            reason = f"probe {probe.name} did not finish: {self.context.stopped}"
             for rule_id in probe.rules:
                 self.ledger.add([_skip(rule_id, reason)])
 

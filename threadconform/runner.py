@@ -111,7 +111,7 @@ class Suite:
             verify=not self.values["tc_insecure"],
         )
         preflight = client.get({})
-        if client.is_unreachable(preflight):
+        if preflight.status is None:  # refused, DNS, TLS, or no answer in time
             client.close()
             raise UnreachableTarget(f"threadconform: cannot reach the target: {preflight.error}")
         context = ProbeContext(
