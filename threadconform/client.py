@@ -64,7 +64,6 @@ UNREACHABLE: Final = (
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
 _TEXT_CAP: Final = 4096  # characters of body text kept on a Response
 _SNIPPET: Final = 60  # characters of body quoted in an error line
-_CHUNK: Final = 65536
 _MIN_SECRET: Final = 4  # shorter credentials are not scrubbed from free text (see redact)
 
 
@@ -286,8 +285,12 @@ class Client:
             except httpx.HTTPError as exc:  # the body broke off after the headers arrived
                 problem = f"body cut short: {_one_line(str(exc)) or type(exc).__name__}"
         text = raw.decode(reply.encoding or "utf-8", errors="replace")
+        leaks = self._leaks(text)
+        # Redact before anything quotes or cuts the text: a credential that straddles the
+        # cut of a snippet or of the kept text would otherwise leave its prefix behind.
+        text = self.redact(text) if leaks else text
         body, error = _interpret(record, reply.status_code, headers, raw, text, problem)
-        if body is not None and self._leaks(text):
+        if body is not None and leaks:
             body = _redact_json(body, self.redact)
         return Response(
             record,
@@ -308,7 +311,9 @@ class Client:
         chunks: list[bytes] = []
         size = 0
         deadline = time.perf_counter() + self.timeout  # a server trickling bytes must not hang us
-        for chunk in reply.iter_bytes(_CHUNK):
+        # No chunk size: iter_bytes(n) buffers until n bytes arrive, so a byte-a-second
+        # trickle would never reach the deadline check; unsized, every read is checked.
+        for chunk in reply.iter_bytes():
             size += len(chunk)
             if size > cap:
                 return b"".join(chunks), too_big
@@ -355,9 +360,11 @@ def _interpret(
 
 def _json_problem(exc: Exception, size: int) -> str:
     if isinstance(exc, json.JSONDecodeError):
-        if exc.pos >= size - 1:
+        # An unterminated string is reported where the string starts, but it means the
+        # text ran out inside it: the body ends early just as an error at the last byte.
+        if exc.pos >= size - 1 or exc.msg.startswith("Unterminated string"):
             return f"invalid JSON, the body ends early after {size:,} bytes (truncated?)"
-        return f"invalid JSON ({exc.msg} at byte {exc.pos})"
+        return f"invalid JSON ({exc.msg}, at byte {exc.pos})"
     return f"invalid JSON ({_one_line(str(exc)) or type(exc).__name__})"
 
 

@@ -50,55 +50,73 @@ class ProbeContext:
     second_token: str | None = None
     exhausted: bool = False
     stopped: str = ""  # why no more requests are sent: the budget, or a silent target
+    gone: str = ""  # set when the run stopped because the target stopped answering: why
     silent: int = 0  # consecutive requests that got no answer at all
     cache: dict[str, Any] = field(default_factory=dict)
 
     def get(
         self, params: Sequence[tuple[str, str]] | dict[str, Any], **kwargs: Any
     ) -> Response | None:
-        """One GET, or None once the request budget is spent."""
-        if self.exhausted:
+        """One GET, or None once the run has stopped (budget spent, target gone)."""
+        try:
+            return self.fetch(params, **kwargs)
+        except BudgetExhausted:
             return None
+
+    def fetch(self, params: Any = (), **kwargs: Any) -> Response:
+        """One GET that counts towards SILENT_LIMIT. Raises BudgetExhausted once the run
+        has stopped, so that a walker (which ends on it) sends nothing more either."""
+        if self.exhausted:
+            raise BudgetExhausted(self.stopped)
         try:
             response = self.client.get(params, **kwargs)
         except BudgetExhausted:
             self.stop(f"the request budget ({self.client.max_requests}) is spent")
-            return None
+            raise
         self._count_silence(response)
         return response
 
-    def stop(self, reason: str) -> None:
+    def stop(self, reason: str, *, gone: str = "") -> None:
+        if not self.exhausted:
+            self.gone = gone
         self.exhausted = True
         self.stopped = self.stopped or reason
 
     def _count_silence(self, response: Response) -> None:
-        # A target that stops answering (timeouts, resets) would otherwise cost one full
-        # timeout per remaining request; a few in a row end the run's requests instead.
-        self.silent = self.silent + 1 if response.status is None else 0
-        if self.silent >= SILENT_LIMIT:
-            self.stop(f"the target stopped answering: {response.error}")
+        # A target that stops serving (timeouts, trickled bodies, endless 429s) would
+        # otherwise cost a timeout or a Retry-After per remaining request; a few in a row
+        # end the run's requests instead.
+        unserved = self._unserved(response)
+        self.silent = self.silent + 1 if unserved else 0
+        if unserved and self.silent >= SILENT_LIMIT:
+            self.stop(f"the target stopped answering: {unserved}", gone=unserved)
+
+    def _unserved(self, response: Response) -> str | None:
+        """Why this response is no answer at all (None when it is one, however wrong)."""
+        where = f"{response.request.method} {response.request.full_url}"
+        if response.status is None:
+            return response.error or f"{where}: no answer"
+        if response.elapsed >= self.client.timeout:  # e.g. a body trickled byte by byte
+            return response.error or f"{where}: took {response.elapsed:.1f} s"
+        if response.status == 429:
+            hint = response.headers.get("retry-after", "none")
+            return (
+                f"{where}: still HTTP 429 Too Many Requests after {self.client.max_retries} "
+                f"retries (Retry-After: {hint}); lower --max-rps"
+            )
+        return None
 
     def walk(self, params: Sequence[tuple[str, str]], direction: str | None = None) -> Walk:
         """A bounded walk; a spent budget ends it (stop "budget") and marks the context."""
         if self.exhausted:
             return Walk(tuple(params), direction, (), "budget", self.stopped)
-        result = walk(
-            self.client,
+        return walk(
+            _Counted(self),
             self.contract.pagination,
             params,
             max_pages=self.profile.max_pages,
             direction=direction,
         )
-        if result.stop == "budget":
-            self.stop(f"the request budget ({self.client.max_requests}) is spent")
-        elif result.stop == "error" and result.pages and result.pages[-1].status is None:
-            self._count_silence_of_walk(result)
-        return result
-
-    def _count_silence_of_walk(self, result: Walk) -> None:
-        self.silent += 1
-        if self.silent >= SILENT_LIMIT:
-            self.stop(f"the target stopped answering: {result.pages[-1].error}")
 
     def reference(
         self, params: Sequence[tuple[str, str]] = (), direction: str | None = None
@@ -134,7 +152,7 @@ class ProbeContext:
 
     def client_for(self, credential: str | None) -> Any:
         """The same client (and budget), sending another tenant's credential by default."""
-        return _AsTenant(self.client, credential)
+        return _AsTenant(self, credential)
 
     def samples_for(self, credential: str | None) -> Samples:
         key = "samples" if credential == self.client.credential else f"samples:{id(credential)}"
@@ -154,14 +172,23 @@ class ProbeContext:
 
 
 @dataclass(frozen=True)
+class _Counted:
+    """The context as a walker's fetcher: its pages count towards SILENT_LIMIT too."""
+
+    context: ProbeContext
+
+    def get(self, params: Any = ()) -> Response:
+        return self.context.fetch(params)
+
+
+@dataclass(frozen=True)
 class _AsTenant:
-    client: Client
+    context: ProbeContext
     credential: str | None
 
     def get(self, params: Any = (), *, credential: Any = DEFAULT) -> Response:
-        return self.client.get(
-            params, credential=self.credential if credential is DEFAULT else credential
-        )
+        chosen = self.credential if credential is DEFAULT else credential
+        return self.context.fetch(params, credential=chosen)
 
 
 @dataclass
@@ -191,6 +218,7 @@ class Engine:
 
     def _run(self, probe: Probe) -> None:
         self.done.add(probe.name)
+        was_running = not self.context.exhausted
         started = time.perf_counter()
         self.ledger.add(probe.run(self.context))
         self.seconds += time.perf_counter() - started
@@ -198,6 +226,16 @@ class Engine:
             reason = f"probe {probe.name} did not finish: {self.context.stopped}"
             for rule_id in probe.rules:
                 self.ledger.add([_skip(rule_id, reason)])
+        if was_running and self.context.gone:
+            # Every rule not yet judged would be skipped and the run would pass: a target
+            # that stops answering mid-run is unreachable (exit 6), said once, here.
+            from threadconform.runner import UnreachableTarget  # runner imports engine
+
+            raise UnreachableTarget(
+                f"threadconform: the target stopped answering after {self.requests_sent} "
+                f"requests ({SILENT_LIMIT} in a row unanswered), so the run stops: "
+                f"{self.context.gone}"
+            )
 
     @property
     def requests_sent(self) -> int:

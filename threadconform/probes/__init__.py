@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from threadconform.ledger import Finding
+from threadconform.walk import Page, Walk
 
 if TYPE_CHECKING:
     from threadconform.engine import ProbeContext
@@ -45,3 +46,23 @@ def judge(contract: object, rule: str, *inputs: object, **options: object) -> li
     if not violations:
         return [Finding.held(rule)]
     return [Finding(rule, violation) for violation in violations]
+
+
+def unusable(*inputs: Walk | Page) -> str | None:
+    """Why these walks and pages prove nothing (not one usable list among them), or None.
+
+    Invariants look only at usable pages, so over none at all they would "hold": against
+    a target answering HTML or 503 that would be a pass for a rule never checked.
+    """
+    pages = [p for x in inputs for p in (x.pages if isinstance(x, Walk) else (x,))]
+    if any(page.ok for page in pages):
+        return None
+    errors = [page.error for page in pages if page.error]
+    return f"no usable page came back: {errors[0] if errors else 'no page was fetched'}"
+
+
+def judge_usable(contract: object, rule: str, *inputs: Walk | Page) -> list[Finding]:
+    """`judge`, or a skip when not one page of the inputs is usable (see `unusable`)."""
+    if reason := unusable(*inputs):
+        return [Finding.skipped(rule, reason)]
+    return judge(contract, rule, *inputs)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding
 from threadconform.model import Filter
-from threadconform.probes import judge, probe
+from threadconform.probes import judge, judge_usable, probe
 from threadconform.probes.walks import encode
 
 # A value for a narrowing filter whose item field the contract does not return: the
@@ -42,10 +42,10 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
         narrowed = ctx.reference(((flt.param, _value(ctx, flt)), *opt_in))
         yield from judge(ctx.contract, "FILTER-SUBSET", narrowed, default_walk)
         if flt.match == "exact":
-            yield from judge(ctx.contract, "FILTER-EXACT", narrowed)
-            yield from judge(ctx.contract, "FILTER-TOTAL", narrowed)
+            yield from judge_usable(ctx.contract, "FILTER-EXACT", narrowed)
+            yield from judge_usable(ctx.contract, "FILTER-TOTAL", narrowed)
             if flt.echo:
-                yield from judge(ctx.contract, "FILTER-ECHO", narrowed)
+                yield from judge_usable(ctx.contract, "FILTER-ECHO", narrowed)
     for flt in widening:
         widened = ctx.reference(((flt.param, "true"),))
         yield from judge(ctx.contract, "FILTER-SUPERSET", widened, default_walk)

@@ -88,7 +88,9 @@ def as_httpx(response: Response) -> httpx.Response:
 
 
 def _violation(rule: str, response: Response, message: str, expected: str) -> Finding:
-    actual = f"status {response.status}: {(response.text or '')[:300]}"
+    # The client's error line first: it names what the body cannot show (a redirect and
+    # its Location, a body too large or cut short, a non-JSON content type).
+    actual = f"status {response.status}: {(response.error or response.text or '')[:300]}"
     return Finding(rule, Violation(rule, message, (response.request,), expected, actual))
 
 

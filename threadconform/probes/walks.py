@@ -25,7 +25,7 @@ from hypothesis.errors import HypothesisException
 from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding, Violation
 from threadconform.model import Pagination
-from threadconform.probes import judge, probe
+from threadconform.probes import judge, probe, unusable
 from threadconform.walk import Walk
 
 ONE_WALK_RULES = (
@@ -45,6 +45,14 @@ ONE_WALK_RULES = (
     "ITEM-FIELDS-AGREE",
     "ITEM-UNIX-SECONDS",
     "ITEM-ABSOLUTE-URL",
+)
+WALK_RULES = (
+    *ONE_WALK_RULES,
+    "FILTER-TOTAL",
+    "META-HAS-MORE",
+    "ORDER-SORTED",
+    "ORDER-ASC",
+    "PAGE-NO-GAPS",
 )
 # Share of the contract's request budget the Hypothesis walks may spend, so that the
 # probes after this one still have requests left.
@@ -101,6 +109,8 @@ def limits(pagination: Pagination, total: int, max_pages: int) -> st.SearchStrat
 
 def judge_walk(ctx: ProbeContext, small: Walk, large: Walk) -> list[Finding]:
     contract = ctx.contract
+    if reason := unusable(small):
+        return [Finding.skipped(rule, reason) for rule in WALK_RULES]
     findings: list[Finding] = []
     for rule in ONE_WALK_RULES:
         findings += judge(contract, rule, small)
@@ -138,15 +148,7 @@ def gaps(ctx: ProbeContext, small: Walk, large: Walk) -> list[Finding]:
     return [Finding("PAGE-NO-GAPS", violation)]
 
 
-@probe(
-    "walks",
-    *ONE_WALK_RULES,
-    "FILTER-TOTAL",
-    "META-HAS-MORE",
-    "ORDER-SORTED",
-    "ORDER-ASC",
-    "PAGE-NO-GAPS",
-)
+@probe("walks", *WALK_RULES)
 def walks(ctx: ProbeContext) -> Iterator[Finding]:
     pagination = ctx.contract.pagination
     passed: list[Finding] = []
