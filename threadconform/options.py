@@ -56,9 +56,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("--insecure", "do not verify TLS certificates", bool, False),
     Option("--report-dir", "where the run writes its reports", default="reports"),
     Option("--threads", "threads in the embedded reference server's main tenant", int, 237),
+    Option("--waivers", "YAML list of accepted failures: contract, rule, reason, expires"),
+    Option("--targets", "YAML list of deployments to gate in one run (replaces --base-url)"),
 )
 
 BY_DEST = {option.dest: option for option in OPTIONS}
+# What a targets file says per target; giving it for the whole run as well is ambiguous.
+_PER_TARGET = ("tc_spec", "tc_base_url", "tc_token", "tc_second_token")
 
 
 def _convert(option: Option, raw: Any, origin: str) -> Any:
@@ -105,6 +109,13 @@ def _check(values: dict[str, Any]) -> None:
         value = values[dest]
         if value is not None and value <= 0:
             raise OptionError(f"{BY_DEST[dest].flag}: must be greater than 0, got {value}")
+    if values["tc_targets"]:
+        clashing = [BY_DEST[d].flag for d in _PER_TARGET if values[d]]
+        if clashing:
+            raise OptionError(
+                f"--targets: each target names its URL and credentials; "
+                f"drop {', '.join(clashing)} (or drop --targets)"
+            )
     base_url = values["tc_base_url"]
     if base_url and not base_url.startswith(("http://", "https://")):
         raise OptionError(

@@ -1,31 +1,50 @@
-"""The pytest face of the suite: options, one test item per contract and rule, verdicts.
+"""The pytest face of the suite: options, one test item per target and rule, verdicts,
+reports.
 
 `tests/` holds thin modules that name the rule areas they show; this plugin turns each
-(contract, rule) pair into a test item, asks the contract's engine for the rule's record
-and turns it into pass, fail, skip or a SHOULD warning.
+(target, rule) pair into a test item, asks the target's engine for the rule's record and
+turns it into pass, fail, skip, a SHOULD warning, or an xfail for a waived failure.
+
+Under pytest-xdist each target's items run on one worker (`--dist loadgroup`); workers
+send their report entries to the controller, which writes the reports once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
-from threadconform import rules
+from threadconform import reports, rules
 from threadconform.options import OPTIONS, OptionError, resolve
-from threadconform.runner import Suite, UnreachableTarget, applicable
-from threadconform.spec import SpecError
+from threadconform.runner import SetupError, Suite, UnreachableTarget, Verdict, applicable
 
 SUITE_KEY = pytest.StashKey["Suite"]()
+RUN_KEY = pytest.StashKey["Run"]()
+_ID_LABEL = re.compile(r"\[([^\[\]]+)::[A-Z0-9-]+\]")  # test_rule[staging:aitronos::RULE]
 EXIT_UNREACHABLE = 6
+WORKER_OUTPUT = "threadconform_entries"  # key in xdist's workeroutput
 
 
 class ShouldWarning(UserWarning):
     """A SHOULD rule does not hold: reported, fails the run only with --strict."""
+
+
+@dataclass
+class Run:
+    """What the plugin learns during a run, beside the Suite: xdist and the reports."""
+
+    dist_left_default: bool = False
+    worker_entries: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] | None = None
+    written: list[Path] = field(default_factory=list)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -74,7 +93,20 @@ def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) 
     early_config._inicache.clear()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config) -> Generator[None, Any, Any]:
+    # xdist turns `-n N` into `--dist load` before pytest_configure; only here, before it
+    # runs, can the plugin tell a user's own `--dist load` from the default.
+    explicit = getattr(config.option, "dist", "no") != "no" or getattr(
+        config.option, "distload", False
+    )
+    config.stash[RUN_KEY] = Run(dist_left_default=not explicit)
+    return (yield)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    """Tryfirst: pytest's junitxml plugin reads `xmlpath` in its own pytest_configure."""
     config.addinivalue_line("markers", "conformance: one rule of one contract")
     given = {option.dest: config.getoption(option.dest) for option in OPTIONS}
     try:
@@ -83,10 +115,65 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"threadconform: {error}") from None
     suite = Suite(values, rootdir=Path(str(config.rootpath)))
     try:
-        suite.contracts()  # a broken spec is a usage error before anything runs
-    except SpecError as error:
+        suite.prepare()  # broken specs, targets or waivers: a usage error before any request
+    except SetupError as error:
         raise pytest.UsageError(f"threadconform: {error}") from None
     config.stash[SUITE_KEY] = suite
+    run = config.stash.setdefault(RUN_KEY, Run())
+    _group_by_target(config, run)
+    if _runs_the_suite(config) and not getattr(config.option, "collectonly", False):
+        _default_junit(config, suite)
+        _announce_to_terminal(config, suite)
+
+
+def _group_by_target(config: pytest.Config, run: Run) -> None:
+    """`-n N` alone: distribute by target, one worker per target's server, budget and
+    engine (`pytest_xdist_make_scheduler` below does the grouping)."""
+    if getattr(config.option, "dist", "no") == "load" and run.dist_left_default:
+        config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist's own loadgroup marks each item's node id with its group on the worker;
+    pytest 9.2 ignores that write (pytest-xdist#1386), and the targets would spread over
+    every worker. This scheduler reads the target from the test id instead."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class TargetScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.rfind("@") > nodeid.rfind("]"):  # xdist_group, where xdist's works
+                return nodeid.rsplit("@", 1)[1]
+            found = _ID_LABEL.search(nodeid)
+            return found.group(1) if found else nodeid
+
+    return TargetScheduling(config, log)
+
+
+def _runs_the_suite(config: pytest.Config) -> bool:
+    """True when the run includes the suite's own tests/ (not only `pytest selftests`)."""
+    tests = Path(str(config.rootpath), "tests").resolve()
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path == tests or tests in path.parents:
+            return True
+    return False
+
+
+def _default_junit(config: pytest.Config, suite: Suite) -> None:
+    if hasattr(config.option, "xmlpath") and not config.option.xmlpath:
+        config.option.xmlpath = str(suite.report_dir / "junit.xml")
+
+
+def _announce_to_terminal(config: pytest.Config, suite: Suite) -> None:
+    if hasattr(config, "workerinput"):
+        return  # a worker's terminal output goes nowhere
+    distributed = getattr(config.option, "dist", "no") != "no"
+    announcer = Announcer(suite, config, distributed)
+    suite.announce = announcer.write_line
+    config.pluginmanager.register(announcer, "threadconform-announcer")
 
 
 def _suite(config: pytest.Config) -> Suite:
@@ -95,59 +182,224 @@ def _suite(config: pytest.Config) -> Suite:
 
 @dataclass
 class RuleCase:
-    """What a test item checks: one rule of one contract."""
+    """What a test item checks: one rule of one target."""
 
     suite: Suite
-    contract: str
+    target: str
     rule: str
-    notes: list[str] = field(default_factory=list)
+    properties: list[tuple[str, object]] = field(default_factory=list)  # JUnit <property>
+    session: pytest.Session | None = None
 
     def check(self) -> None:
         __tracebackhide__ = True
         try:
-            verdict = self.suite.verdict(self.contract, self.rule)
+            verdict = self.suite.verdict(self.target, self.rule)
         except UnreachableTarget as error:
-            pytest.exit(str(error), returncode=EXIT_UNREACHABLE)
-        if verdict.status == "off":
+            self._unreachable(str(error))
+        self._record(verdict)
+        if verdict.outcome in ("n/a", "skip"):
             pytest.skip(verdict.reason)
-        if verdict.status == "skip":
-            pytest.skip(verdict.reason)
-        if verdict.status == "fail" and verdict.severity == "MUST":
-            pytest.fail(verdict.report, pytrace=False)
-        if verdict.status == "fail":
-            if self.suite.strict:
-                pytest.fail(verdict.report + "\n(SHOULD rule failed under --strict)", pytrace=False)
-            warnings.warn(ShouldWarning(verdict.report), stacklevel=1)
+        if verdict.outcome == "waived":
+            pytest.xfail(_waived(verdict))
+        if verdict.outcome == "fail":
+            pytest.fail(verdict.report + _fail_note(verdict), pytrace=False)
+        if verdict.outcome == "warn":
+            warnings.warn(ShouldWarning(verdict.report + _fail_note(verdict)), stacklevel=1)
+
+    def _unreachable(self, message: str) -> NoReturn:
+        __tracebackhide__ = True
+        session = self.session
+        if session is None or not hasattr(session.config, "workerinput"):
+            pytest.exit(message, returncode=EXIT_UNREACHABLE)
+        # An xdist worker cannot end the run (pytest.exit there is an INTERNALERROR): it
+        # asks every worker to stop, and the controller turns the report into exit 6.
+        session.shouldstop = message
+        raise pytest.fail.Exception(message, pytrace=False) from None  # not chained
+
+    def _record(self, verdict: Verdict) -> None:
+        deployment = self.suite.deployment(self.target)
+        self.properties += [
+            ("contract", verdict.contract),
+            ("target", deployment.name),
+            ("rule", verdict.rule),
+            ("severity", verdict.severity),
+            ("outcome", verdict.outcome),
+        ]
+
+
+def _waived(verdict: Verdict) -> str:
+    waiver = verdict.waiver
+    assert waiver is not None
+    return (
+        f"{verdict.rule} [{verdict.severity}] did not hold, waived until "
+        f"{waiver.expires.isoformat()} ({waiver.where}): {waiver.reason}; "
+        f"it failed with: {verdict.reason}"
+    )
+
+
+def _fail_note(verdict: Verdict) -> str:
+    if verdict.outcome == "fail" and verdict.severity == "SHOULD":
+        note = "\n(SHOULD rule failed under --strict)"
+    else:
+        note = ""
+    if verdict.expired_waiver and verdict.waiver is not None:
+        waiver = verdict.waiver
+        note += (
+            f"\nthe waiver for this rule expired on {waiver.expires.isoformat()} "
+            f"({waiver.where}: {waiver.reason}); fix the server, or renew the waiver"
+        )
+    return note
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "rule_case" not in metafunc.fixturenames:
         return
     areas = getattr(metafunc.module, "AREAS", ())
-    contracts = _suite(metafunc.config).contracts()
-    # One xdist group per contract: its rules share one engine, one server, one budget.
+    suite = _suite(metafunc.config)
+    # One xdist group per target: its rules share one engine, one server, one budget.
     cases = [
         pytest.param(
-            (contract.name, rule.id),
-            id=f"{contract.name}::{rule.id}",
-            marks=[pytest.mark.xdist_group(contract.name)],
+            (deployment.name, rule.id),
+            id=f"{deployment.label}::{rule.id}",
+            marks=[pytest.mark.xdist_group(deployment.name)],
         )
-        for contract in contracts
+        for deployment in suite.deployments()
         for rule in rules.CATALOGUE
-        if rule.area in areas and applicable(contract, rule.id) is None
+        if rule.area in areas and applicable(suite.contract(deployment.contract), rule.id) is None
     ]
     metafunc.parametrize("rule_pair", cases)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run each target's rules together, in catalogue-area order, and drop the empty
+    placeholder a test module gets when none of its rules apply (`test_rule[NOTSET]`)."""
+    if SUITE_KEY not in config.stash:
+        return
+    order = {d.name: index for index, d in enumerate(_suite(config).deployments())}
+    empty = [item for item in items if _rule_pair(item) is None and _wants_rule(item)]
+    if empty:
+        config.hook.pytest_deselected(items=empty)
+    kept = [item for item in items if item not in empty]
+    pairs = [_rule_pair(item) for item in kept]
+    ranks = [order.get(pair[0], -1) if pair else -1 for pair in pairs]
+    # A stable sort keeps each target's items in the order they had (probes run lazily).
+    items[:] = [item for _, item in sorted(zip(ranks, kept, strict=True), key=lambda p: p[0])]
+
+
+def _wants_rule(item: pytest.Item) -> bool:
+    return "rule_pair" in getattr(item, "fixturenames", ())
+
+
+def _rule_pair(item: pytest.Item) -> tuple[str, str] | None:
+    callspec = getattr(item, "callspec", None)
+    pair = callspec.params.get("rule_pair") if callspec is not None else None
+    return pair if isinstance(pair, tuple) else None
+
+
 @pytest.fixture
 def rule_case(request: pytest.FixtureRequest, rule_pair: tuple[str, str]) -> RuleCase:
-    contract, rule = rule_pair
-    return RuleCase(_suite(request.config), contract, rule)
+    target, rule = rule_pair
+    properties = request.node.user_properties
+    return RuleCase(_suite(request.config), target, rule, properties, request.session)
 
 
 @pytest.fixture(scope="session", autouse=False)
 def threadconform_suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
     yield _suite(request.config)
+
+
+@dataclass
+class Announcer:
+    """Names each target on the terminal as its first rule starts, before its progress.
+
+    In one process it starts the target's engine there, so the line can give the URL of
+    an embedded server; under xdist the engines start on workers, whose output goes
+    nowhere, and the controller names the target from what it knows.
+    """
+
+    suite: Suite
+    config: pytest.Config
+    distributed: bool
+    announced: set[str] = field(default_factory=set)
+
+    @pytest.hookimpl(tryfirst=True)  # before the terminal writes the item's file name
+    def pytest_runtest_logstart(self, nodeid: str, location: object) -> None:
+        found = _ID_LABEL.search(nodeid)
+        label = found.group(1) if found else None
+        deployment = next((d for d in self.suite.deployments() if d.label == label), None)
+        if deployment is None or deployment.name in self.announced:
+            return
+        self.announced.add(deployment.name)
+        if self.distributed:
+            where = deployment.base_url or "its embedded reference server"
+            self.write_line(f"threadconform: {deployment.label} against {where}")
+            return
+        with contextlib.suppress(UnreachableTarget):  # its first item reports it, exit 6
+            self.suite.engine(deployment.name)  # the suite announces it as it starts
+
+    def write_line(self, line: str) -> None:
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        if terminal is None:
+            return
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            _end_progress_line(terminal)
+            terminal.write_line(line)
+
+
+def _end_progress_line(terminal: Any) -> None:
+    """Close the line of progress characters as pytest would before a new file's line:
+    with its percentage, and also after -q's bare dots (the terminal has no public API
+    for this; the private names are looked up defensively)."""
+    fill = getattr(terminal, "_write_progress_information_filling_space", None)
+    if terminal.currentfspath and fill and getattr(terminal, "_show_progress_info", False):
+        fill()
+    terminal.ensure_newline()
+    writer = getattr(terminal, "_tw", None)
+    if writer is not None and writer.width_of_current_line:
+        writer.line()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """xdist, on the controller: a worker is done; keep the report entries it sent."""
+    run = node.config.stash.get(RUN_KEY, None)
+    sent = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT)
+    if run is not None and sent:
+        run.worker_entries.extend(json.loads(sent))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Tryfirst: the JUnit properties must be in place before junitxml writes its file."""
+    config = session.config
+    suite, run = config.stash.get(SUITE_KEY, None), config.stash.get(RUN_KEY, None)
+    if suite is None or run is None:
+        return
+    mine = reports.entries(suite)
+    if hasattr(config, "workerinput"):
+        config.workeroutput[WORKER_OUTPUT] = json.dumps(mine)  # type: ignore[attr-defined]
+        return
+    found = reports.merge(mine + run.worker_entries, [d.name for d in suite.deployments()])
+    if not found:
+        return
+    run.summary = reports.document(suite, found)
+    if run.summary["verdict"] == "error":  # a worker could not exit 6 itself
+        session.exitstatus = EXIT_UNREACHABLE
+    junit = _add_junit_properties(config, run.summary)
+    run.written = reports.write(run.summary, suite.report_dir) + junit
+
+
+def _add_junit_properties(config: pytest.Config, summary: dict[str, Any]) -> list[Path]:
+    """The run's header into pytest's JUnit file (written right after this hook)."""
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    if xml is None:
+        return []
+    for name, value in reports.junit_properties(summary):
+        xml.add_global_property(name, value)
+    return [Path(xml.logfile)]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -157,12 +409,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    suite = config.stash.get(SUITE_KEY, None)
-    if suite is None or not suite.engines:
+    run = config.stash.get(RUN_KEY, None)
+    if run is None or run.summary is None:
         return
     terminalreporter.section("threadconform")
-    for line in suite.summary_lines():
+    for line in reports.table(run.summary):
         terminalreporter.write_line(line)
-    written = suite.write_reports()
-    for path in written:
+    for path in run.written:
         terminalreporter.write_line(f"report: {path}")

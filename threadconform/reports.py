@@ -1,111 +1,289 @@
-"""What a run writes: `summary.json` for machines, `summary.md` for a CI job summary.
+"""What a run writes: `summary.json` for machines, `summary.md` for a CI job summary,
+`report.html` for the vendor.
 
-`junit.xml` comes from pytest itself (`--junitxml`): each test item is one rule of one
-contract, so CI systems list rule names. Every text here has passed through the run's
-redaction, so no credential reaches a file.
+The data flows in two steps so that parallel runs report once: `entries(suite)` is what one
+process ran (a pytest-xdist worker sends its entries to the controller), `document(...)`
+puts every process's entries under the run's header. The terminal table, the Markdown and
+the HTML are all made from that one document, so they cannot disagree.
+
+`junit.xml` comes from pytest itself; `junit_properties` is what the plugin adds to it.
+Every text here has passed through the run's redaction, so no credential reaches a file.
+The JSON format is described by `threadconform/schemas/summary.schema.json`.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
-from threadconform import __version__, rules
+from threadconform import __version__, rules, waivers
+from threadconform.engine import Engine
+from threadconform.model import Contract
+from threadconform.targets import Deployment
 
 if TYPE_CHECKING:
-    from threadconform.runner import Suite
+    from threadconform.runner import Suite, Verdict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "summary.schema.json"
+OUTCOMES = ("fail", "warn", "waived", "skip", "pass", "n/a")
+_SHOWN = ("fail", "warn", "waived")  # outcomes whose evidence the reports show
 
 
-def summary(suite: Suite) -> dict[str, Any]:
-    contracts = []
-    for name, engine in suite.engines.items():
-        contract = engine.target.contract
-        verdicts = [v for (c, _), v in suite.verdicts.items() if c == name]
-        contracts.append(
-            {
-                "name": name,
-                "spec": str(contract.path),
-                "spec_version": contract.version,
-                "target": engine.target.base_url,
-                "embedded": engine.target.embedded,
-                "requests": engine.requests_sent,
-                "seconds": round(engine.seconds, 2),
-                "rules": [_rule(suite, name, verdict) for verdict in verdicts],
-            }
-        )
-    failed = any(rule["outcome"] == "fail" for contract in contracts for rule in contract["rules"])
+def entries(suite: Suite) -> list[dict[str, Any]]:
+    """One entry per target this process ran or could not reach, in the run's order."""
+    result = []
+    for deployment in suite.deployments():
+        if deployment.name in suite.unreachable:
+            result.append(_unreachable(suite, deployment))
+        elif deployment.name in suite.engines:
+            result.append(_entry(suite, deployment, suite.engines[deployment.name]))
+    return result
+
+
+def _entry(suite: Suite, deployment: Deployment, engine: Engine) -> dict[str, Any]:
+    contract = engine.target.contract
+    found = (_rule(suite, deployment, contract, engine, rule.id) for rule in rules.CATALOGUE)
+    rule_entries = [entry for entry in found if entry is not None]
+    return {
+        **_identity(deployment, contract),
+        "target": public_url(engine.target.base_url),
+        "embedded": engine.target.embedded,
+        "unreachable": None,
+        "requests": engine.requests_sent,
+        "seconds": round(engine.seconds, 2),
+        "counts": counts(rule_entries),
+        "rules": rule_entries,
+    }
+
+
+def _unreachable(suite: Suite, deployment: Deployment) -> dict[str, Any]:
+    contract = suite.contract(deployment.contract)
+    return {
+        **_identity(deployment, contract),
+        "target": public_url(deployment.base_url or ""),
+        "embedded": deployment.base_url is None,
+        "unreachable": suite.unreachable[deployment.name],
+        "requests": 0,
+        "seconds": 0.0,
+        "counts": counts([]),
+        "rules": [],
+    }
+
+
+def _identity(deployment: Deployment, contract: Contract) -> dict[str, Any]:
+    return {
+        "name": deployment.name,
+        "label": deployment.label,
+        "contract": contract.name,
+        "spec": str(contract.path),
+        "spec_version": contract.version,
+    }
+
+
+def _rule(
+    suite: Suite, deployment: Deployment, contract: Contract, engine: Engine, rule_id: str
+) -> dict[str, Any] | None:
+    """The rule's entry; None when the rule applies but this run did not select it."""
+    from threadconform.runner import applicable
+
+    verdict = suite.verdicts.get((deployment.name, rule_id))
+    source = rules.setting(contract, rule_id).source or rules.BY_ID[rule_id].source
+    entry = {"id": rule_id, "statement": rules.BY_ID[rule_id].statement, "source": source}
+    if verdict is None:
+        reason = applicable(contract, rule_id)
+        if reason is None:
+            return None
+        na = {"severity": "off", "outcome": "n/a", "reason": reason, "waiver": None}
+        return {**entry, **na, "violations": []}
+    shown = engine.ledger.record(rule_id).kept if verdict.outcome in _SHOWN else []
+    return {
+        **entry,
+        "severity": verdict.severity,
+        "outcome": verdict.outcome,
+        "reason": verdict.reason,
+        "waiver": _waiver(verdict),
+        "violations": [_violation(suite, violation) for violation in shown],
+    }
+
+
+def _waiver(verdict: Verdict) -> dict[str, Any] | None:
+    if verdict.waiver is None:
+        return None
+    return {**waivers.describe(verdict.waiver), "expired": verdict.outcome != "waived"}
+
+
+def _violation(suite: Suite, violation: Any) -> dict[str, Any]:
+    return {
+        "message": suite.redact(violation.message),
+        "expected": suite.redact(violation.expected),
+        "actual": suite.redact(violation.actual),
+        "curl": [suite.redact(request.curl()) for request in violation.evidence],
+    }
+
+
+def merge(found: list[dict[str, Any]], order: list[str]) -> list[dict[str, Any]]:
+    """One entry per target, in the run's `order` of target names.
+
+    With `--dist load` chosen explicitly, one target's rules run on several workers, each
+    with its own engine: their entries become one (rules united, requests added up)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for entry in found:
+        first = merged.setdefault(entry["name"], {**entry, "rules": [], "requests": 0})
+        first["unreachable"] = first["unreachable"] or entry["unreachable"]
+        first["requests"] += entry["requests"]
+        first["seconds"] = round(max(first["seconds"], entry["seconds"]), 2)
+        first["rules"] = _united(first["rules"], entry["rules"])
+        first["counts"] = counts(first["rules"])
+    rank = {name: index for index, name in enumerate(order)}
+    return sorted(merged.values(), key=lambda entry: rank.get(entry["name"], len(rank)))
+
+
+def _united(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_id = {rule["id"]: rule for rule in ours}
+    for rule in theirs:
+        if rule["id"] not in by_id or by_id[rule["id"]]["outcome"] == "n/a":
+            by_id[rule["id"]] = rule
+    return [by_id[rule.id] for rule in rules.CATALOGUE if rule.id in by_id]
+
+
+def public_url(url: str) -> str:
+    """The URL without a password in it (https://user:secret@host -> https://user@host)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit(parts._replace(netloc=user + netloc))
+
+
+def counts(rule_entries: list[dict[str, Any]]) -> dict[str, int]:
+    outcomes = [entry["outcome"] for entry in rule_entries]
+    return {outcome: outcomes.count(outcome) for outcome in OUTCOMES}
+
+
+def document(suite: Suite, targets: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run's summary: its header, then every target's entry (from any process)."""
+    totals = {o: sum(t["counts"][o] for t in targets) for o in OUTCOMES}
+    verdict = "fail" if totals["fail"] else "pass"
+    if any(t["unreachable"] for t in targets):
+        verdict = "error"
     return {
         "schema_version": SCHEMA_VERSION,
         "suite_version": __version__,
+        "verdict": verdict,
         "profile": suite.profile.name,
         "seed": suite.values["tc_seed"],
         "strict": suite.strict,
+        "started": datetime.fromtimestamp(suite.started, UTC).isoformat(timespec="seconds"),
         "duration_seconds": round(time.time() - suite.started, 2),
-        "verdict": "fail" if failed else "pass",
-        "contracts": contracts,
+        "requests": sum(t["requests"] for t in targets),
+        "waivers_file": suite.values["tc_waivers"],
+        "counts": totals,
+        "contracts": targets,
     }
 
 
-def _rule(suite: Suite, contract: str, verdict: Any) -> dict[str, Any]:
-    outcome = verdict.status
-    if outcome == "fail" and verdict.severity == "SHOULD" and not suite.strict:
-        outcome = "warn"
-    engine = suite.engines[contract]
-    record = engine.ledger.record(verdict.rule)
-    return {
-        "id": verdict.rule,
-        "statement": rules.BY_ID[verdict.rule].statement,
-        "severity": verdict.severity,
-        "outcome": outcome,
-        "reason": verdict.reason,
-        "violations": [
-            {
-                "message": suite.redact(v.message),
-                "expected": suite.redact(v.expected),
-                "actual": suite.redact(v.actual),
-                "curl": [suite.redact(request.curl()) for request in v.evidence],
-            }
-            for v in (record.kept if outcome in ("fail", "warn") else [])
-        ],
-    }
+TABLE_LEGEND = (
+    "failed: MUST rules that did not hold (SHOULD too, with --strict) · warned: SHOULD "
+    "rules that did not hold · waived: failures an unexpired waiver accepts"
+)
+
+
+def table(data: dict[str, Any]) -> list[str]:
+    """The terminal's closing table: targets × failed / warned / waived / skipped.
+
+    An unreachable target gets one line of its own and no row: it has no counts."""
+    reached = [t for t in data["contracts"] if not t["unreachable"]]
+    lines = [
+        f"{t['label']}: {t['unreachable'].removeprefix('threadconform: ')}"
+        for t in data["contracts"]
+        if t["unreachable"]
+    ]
+    if not reached:
+        return lines
+    width = max([8, *(len(t["label"]) for t in reached)])
+    lines.append(
+        f"{'target':<{width}} {'failed':>6} {'warned':>6} {'waived':>6} {'skipped':>7} "
+        f"{'passed':>6} {'requests':>8} {'seconds':>7}"
+    )
+    for target in reached:
+        c = target["counts"]
+        lines.append(
+            f"{target['label']:<{width}} {c['fail']:>6} {c['warn']:>6} {c['waived']:>6} "
+            f"{c['skip']:>7} {c['pass']:>6} {target['requests']:>8} {target['seconds']:>7.1f}"
+        )
+    lines.append(TABLE_LEGEND)
+    return lines
 
 
 def markdown(data: dict[str, Any]) -> str:
     lines = [
         f"# threadconform {data['suite_version']}: {data['verdict'].upper()}",
         "",
-        f"profile `{data['profile']}`, seed {data['seed']}, {data['duration_seconds']} s",
+        f"profile `{data['profile']}`, seed {data['seed']}, {data['duration_seconds']} s, "
+        f"{data['requests']} requests",
         "",
-        "| contract | target | MUST failed | SHOULD warned | skipped | passed | requests |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| target | contract | spec version | URL | failed | warned | waived | skipped "
+        "| passed | requests |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for contract in data["contracts"]:
-        outcomes = [rule["outcome"] for rule in contract["rules"]]
+    for t in data["contracts"]:
+        c = t["counts"]
         lines.append(
-            f"| {contract['name']} | {contract['target']} | {outcomes.count('fail')} | "
-            f"{outcomes.count('warn')} | {outcomes.count('skip')} | {outcomes.count('pass')} | "
-            f"{contract['requests']} |"
+            f"| {t['name']} | {t['contract']} | {t['spec_version']} | {t['target']} | "
+            f"{c['fail']} | {c['warn']} | {c['waived']} | {c['skip']} | {c['pass']} | "
+            f"{t['requests']} |"
         )
-    for contract in data["contracts"]:
-        for rule in contract["rules"]:
-            if rule["outcome"] not in ("fail", "warn"):
-                continue
-            lines += ["", f"## {contract['name']} · {rule['id']} ({rule['severity']})", ""]
-            lines.append(rule["statement"])
-            for violation in rule["violations"]:
-                lines += ["", f"- {violation['message']}"]
-                lines += [f"  - `{curl}`" for curl in violation["curl"][:2]]
+    lines += ["", TABLE_LEGEND]
+    for t in data["contracts"]:
+        if t["unreachable"]:
+            lines += ["", f"## {t['label']}: unreachable", "", t["unreachable"]]
+        lines += _markdown_rules(t)
     return "\n".join(lines) + "\n"
 
 
-def write(suite: Suite, directory: Path) -> list[Path]:
+def _markdown_rules(target: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for rule in target["rules"]:
+        if rule["outcome"] not in _SHOWN:
+            continue
+        heading = f"{target['label']} · {rule['id']} ({rule['severity']}, {rule['outcome']})"
+        lines += ["", f"## {heading}", "", rule["statement"]]
+        if rule["waiver"]:
+            waiver = rule["waiver"]
+            state = "expired" if waiver["expired"] else "waived until"
+            lines += ["", f"*{state} {waiver['expires']}: {waiver['reason']}*"]
+        for violation in rule["violations"]:
+            lines += ["", f"- {violation['message']}"]
+            lines += [f"  - `{curl}`" for curl in violation["curl"][:2]]
+    return lines
+
+
+def junit_properties(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The run's header as JUnit <testsuite> properties (one set per target)."""
+    keys = ("suite_version", "verdict", "profile", "seed", "strict", "duration_seconds")
+    found = [(f"threadconform.{key}", str(data[key])) for key in (*keys, "requests")]
+    for target in data["contracts"]:
+        prefix = f"threadconform.target.{target['name']}"
+        for key in ("contract", "target", "spec_version", "requests", "seconds"):
+            found.append((f"{prefix}.{key}", str(target[key])))
+    return found
+
+
+def write(data: dict[str, Any], directory: Path) -> list[Path]:
+    from threadconform import html_report
+
     directory.mkdir(parents=True, exist_ok=True)
-    data = summary(suite)
-    json_path, md_path = directory / "summary.json", directory / "summary.md"
-    json_path.write_text(json.dumps(data, indent=2) + "\n")
-    md_path.write_text(markdown(data))
-    return [json_path, md_path]
+    files = {
+        "summary.json": json.dumps(data, indent=2) + "\n",
+        "summary.md": markdown(data),
+        "report.html": html_report.render(data),
+    }
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return [directory / name for name in files]

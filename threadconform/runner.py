@@ -1,4 +1,4 @@
-"""One run of the suite: which contracts, which targets, their engines, their verdicts.
+"""One run of the suite: which targets, their contracts, engines, waivers and verdicts.
 
 The pytest plugin and the reports read this; it holds no pytest objects, so the same run
 can be driven from a script or the CLI.
@@ -6,19 +6,27 @@ can be driven from a script or the CLI.
 
 from __future__ import annotations
 
-import math
+import os
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from threadconform import rules, spec
+from threadconform import rules, spec, targets, waivers
 from threadconform.client import Client
 from threadconform.engine import Engine, ProbeContext, Target
 from threadconform.exchange import REDACTED
 from threadconform.model import Contract
 from threadconform.probes.registry import PROBES
 from threadconform.profiles import PROFILES, Profile
+from threadconform.targets import Deployment
+from threadconform.waivers import Waiver
+
+# Everything that makes a run unusable before it starts: exit status 4, one line.
+SetupError = (spec.SpecError, targets.TargetsError, waivers.WaiverError)
 
 
 class UnreachableTarget(Exception):
@@ -27,23 +35,47 @@ class UnreachableTarget(Exception):
 
 @dataclass(frozen=True)
 class Verdict:
+    target: str  # the deployment's name (the contract's name without --targets)
     contract: str
     rule: str
     severity: str  # MUST, SHOULD or off
-    status: str  # pass, fail, skip, off
+    status: str  # what the probes found: pass, fail, skip, off
+    outcome: str  # what the gate makes of it: pass, fail, warn, skip, waived, n/a
     reason: str
     report: str = ""  # the full failure text: expected, actual, curl
+    waiver: Waiver | None = None  # the waiver naming this rule, used or expired
+
+    @property
+    def expired_waiver(self) -> bool:
+        return self.waiver is not None and self.outcome in ("fail", "warn")
+
+
+def gate(status: str, severity: str, strict: bool, waiver: Waiver | None, today: date) -> str:
+    """The outcome a rule's status has in this run: severity, --strict and waivers."""
+    if status == "off":
+        return "n/a"
+    if status != "fail":
+        return status
+    if waiver is not None and not waiver.expired(today):
+        return "waived"
+    return "fail" if severity == "MUST" or strict else "warn"
 
 
 @dataclass
 class Suite:
     values: dict[str, Any]
     rootdir: Path
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    today: date = field(default_factory=date.today)
+    announce: Callable[[str], None] | None = None  # told when a target's engine starts
     engines: dict[str, Engine] = field(default_factory=dict)
     servers: list[Any] = field(default_factory=list)
     verdicts: dict[tuple[str, str], Verdict] = field(default_factory=dict)
+    unreachable: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
     _contracts: list[Contract] | None = None
+    _deployments: tuple[Deployment, ...] | None = None
+    _waivers: tuple[Waiver, ...] | None = None
 
     @property
     def strict(self) -> bool:
@@ -53,6 +85,13 @@ class Suite:
     def profile(self) -> Profile:
         return PROFILES[self.values["tc_profile"]]
 
+    def prepare(self) -> None:
+        """Load specs, targets and waivers now: any of them broken is a usage error
+        before a single request (raises one of SetupError)."""
+        self.contracts()
+        self.deployments()
+        self.waivers()
+
     def contracts(self) -> list[Contract]:
         if self._contracts is None:
             self._contracts = self._load_contracts()
@@ -61,27 +100,64 @@ class Suite:
     def _load_contracts(self) -> list[Contract]:
         if self.values["tc_spec"]:
             return [spec.load(self.values["tc_spec"])]
+        if self.values["tc_targets"]:
+            wanted = dict.fromkeys(d.contract for d in self.deployments())
+            return [spec.load(spec.find(name)) for name in wanted]
         name = self.values["tc_contract"]
         if name == "all":
             return spec.load_all(spec.SPEC_DIR)
         return [spec.load(spec.find(name))]
 
+    def deployments(self) -> tuple[Deployment, ...]:
+        if self._deployments is None:
+            self._deployments = self._load_deployments()
+        return self._deployments
+
+    def _load_deployments(self) -> tuple[Deployment, ...]:
+        path, only = self.values["tc_targets"], self.values["tc_contract"]
+        if not path:
+            names = [contract.name for contract in self.contracts()]
+            v = self.values
+            return targets.from_options(
+                names, v["tc_base_url"], v["tc_token"], v["tc_second_token"]
+            )
+        loaded = targets.load(path, spec.names(spec.SPEC_DIR), self.environ)
+        chosen = tuple(d for d in loaded if only in ("all", d.contract))
+        if not chosen:
+            raise targets.TargetsError(
+                f"{path}: no target is for contract {only!r}; drop --contract or add one"
+            )
+        return chosen
+
+    def waivers(self) -> tuple[Waiver, ...]:
+        if self._waivers is None:
+            path = self.values["tc_waivers"]
+            known = sorted({*spec.names(spec.SPEC_DIR), *(c.name for c in self.contracts())})
+            names = [d.name for d in self.deployments()]
+            self._waivers = waivers.load(path, known, rules.BY_ID, names) if path else ()
+        return self._waivers
+
     def contract(self, name: str) -> Contract:
         return next(c for c in self.contracts() if c.name == name)
 
+    def deployment(self, name: str) -> Deployment:
+        return next(d for d in self.deployments() if d.name == name)
+
     def engine(self, name: str) -> Engine:
+        """The engine of the target called `name`, started (and announced) on first use."""
+        if name in self.unreachable:
+            raise UnreachableTarget(self.unreachable[name])
         if name not in self.engines:
-            self.engines[name] = self._start_engine(self.contract(name))
+            try:
+                self.engines[name] = self._start_engine(self.deployment(name))
+            except UnreachableTarget as error:
+                self.unreachable[name] = str(error)
+                raise
         return self.engines[name]
 
-    def _target(self, contract: Contract) -> Target:
-        if self.values["tc_base_url"]:
-            return Target(
-                contract,
-                self.values["tc_base_url"],
-                self.values["tc_token"],
-                self.values["tc_second_token"],
-            )
+    def _target(self, deployment: Deployment, contract: Contract) -> Target:
+        if deployment.base_url:
+            return Target(contract, deployment.base_url, deployment.token, deployment.second_token)
         return self._embedded(contract)
 
     def _embedded(self, contract: Contract) -> Target:
@@ -97,8 +173,9 @@ class Suite:
         credentials = server.credentials
         return Target(contract, server.url, credentials.primary, credentials.secondary, True)
 
-    def _start_engine(self, contract: Contract) -> Engine:
-        target = self._target(contract)
+    def _start_engine(self, deployment: Deployment) -> Engine:
+        contract = self.contract(deployment.contract)
+        target = self._target(deployment, contract)
         budget = self.values["tc_max_requests"] or self.profile.max_requests
         client = Client(
             target.base_url,
@@ -110,81 +187,71 @@ class Suite:
             max_requests=budget,
             verify=not self.values["tc_insecure"],
         )
+        if self.announce is not None:
+            where = " (embedded reference server)" if target.embedded else ""
+            self.announce(f"threadconform: {deployment.label} against {target.base_url}{where}")
         preflight = client.get({})
         if preflight.status is None:  # refused, DNS, TLS, or no answer in time
             client.close()
-            raise UnreachableTarget(f"threadconform: cannot reach the target: {preflight.error}")
+            raise UnreachableTarget(
+                self.redact(f"threadconform: cannot reach the target: {preflight.error}")
+            )
         context = ProbeContext(
             contract, client, self.profile, self.values["tc_seed"], target.second_token
         )
         return Engine(target, context, PROBES)
 
-    def verdict(self, contract_name: str, rule_id: str) -> Verdict:
-        key = (contract_name, rule_id)
+    def verdict(self, name: str, rule_id: str) -> Verdict:
+        """The verdict on one rule for the target called `name` (runs its probes once)."""
+        key = (name, rule_id)
         if key not in self.verdicts:
-            self.verdicts[key] = self._verdict(contract_name, rule_id)
+            self.verdicts[key] = self._verdict(self.deployment(name), rule_id)
         return self.verdicts[key]
 
     def redact(self, text: str) -> str:
         """Every credential this run knows, replaced; bodies may echo a token back."""
-        for secret in (
-            self.values["tc_token"],
-            self.values["tc_second_token"],
-            *self._embedded_secrets(),
-        ):
+        for secret in self._secrets():
             if secret and len(secret) >= 4:  # a shorter "secret" would shred the text
                 text = text.replace(secret, REDACTED)
         return text
 
-    def _embedded_secrets(self) -> list[str]:
-        return [
-            s
-            for server in self.servers
-            for s in (server.credentials.primary, server.credentials.secondary)
-            if s
+    def _secrets(self) -> list[str]:
+        given = [self.values["tc_token"], self.values["tc_second_token"]]
+        for deployment in self._deployments or ():
+            given += [deployment.token, deployment.second_token]
+            given.append(urlsplit(deployment.base_url or "").password)  # https://u:p@host
+        embedded = [
+            s for x in self.servers for s in (x.credentials.primary, x.credentials.secondary)
         ]
+        return [s for s in (*given, *embedded) if s]
 
-    def _verdict(self, contract_name: str, rule_id: str) -> Verdict:
-        contract = self.contract(contract_name)
+    def _verdict(self, deployment: Deployment, rule_id: str) -> Verdict:
+        contract = self.contract(deployment.contract)
         setting = rules.setting(contract, rule_id)
+        name = deployment.name
         reason = applicable(contract, rule_id)
         if reason is not None:
-            return Verdict(contract_name, rule_id, "off", "off", reason)
-        record = self.engine(contract_name).record(rule_id)
-        report = self.redact(format_failure(contract_name, rule_id, setting.severity, record))
-        reason = self.redact(record.reason)
-        return Verdict(contract_name, rule_id, setting.severity, record.status, reason, report)
+            return Verdict(name, contract.name, rule_id, "off", "off", "n/a", reason)
+        record = self.engine(name).record(rule_id)
+        report = self.redact(format_failure(deployment.label, rule_id, setting.severity, record))
+        waiver = waivers.find(self.waivers(), name, contract.name, rule_id)
+        outcome = gate(record.status, setting.severity, self.strict, waiver, self.today)
+        return Verdict(
+            name,
+            contract.name,
+            rule_id,
+            setting.severity,
+            record.status,
+            outcome,
+            self.redact(record.reason),
+            report,
+            waiver if record.status == "fail" else None,
+        )
 
-    def summary_lines(self) -> list[str]:
-        lines = [
-            f"{'contract':<10} {'MUST failed':>11} {'SHOULD warned':>13} {'skipped':>8} "
-            f"{'requests':>9} {'seconds':>8}"
-        ]
-        for name, engine in self.engines.items():
-            counts = {"must": 0, "should": 0, "skip": 0}
-            contract = engine.target.contract
-            for rule in rules.CATALOGUE:
-                severity = rules.setting(contract, rule.id).severity
-                record = engine.ledger.records.get(rule.id)
-                if applicable(contract, rule.id) is not None or record is None:
-                    continue
-                if record.status == "fail":
-                    counts["must" if severity == "MUST" else "should"] += 1
-                elif record.status == "skip":
-                    counts["skip"] += 1
-            lines.append(
-                f"{name:<10} {counts['must']:>11} {counts['should']:>13} {counts['skip']:>8} "
-                f"{engine.requests_sent:>9} {math.ceil(engine.seconds):>8}"
-            )
-        return lines
-
-    def write_reports(self) -> list[Path]:
-        from threadconform import reports
-
+    @property
+    def report_dir(self) -> Path:
         directory = Path(self.values["tc_report_dir"])
-        if not directory.is_absolute():
-            directory = self.rootdir / directory
-        return reports.write(self, directory)
+        return directory if directory.is_absolute() else self.rootdir / directory
 
     def close(self) -> None:
         for engine in self.engines.values():
