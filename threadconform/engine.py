@@ -110,12 +110,11 @@ class ProbeContext:
         """A bounded walk; a spent budget ends it (stop "budget") and marks the context."""
         if self.exhausted:
             return Walk(tuple(params), direction, (), "budget", self.stopped)
+        limit = dict(params).get(self.contract.pagination.limit.param)
+        default = self.contract.pagination.limit.default
+        pages = self.profile.pages_for(int(limit) if limit and limit.isdigit() else default)
         return walk(
-            _Counted(self),
-            self.contract.pagination,
-            params,
-            max_pages=self.profile.max_pages,
-            direction=direction,
+            _Counted(self), self.contract.pagination, params, max_pages=pages, direction=direction
         )
 
     def reference(

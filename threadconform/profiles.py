@@ -12,13 +12,22 @@ class Profile:
     walk_examples: int  # Hypothesis-chosen walks per pagination property
     max_pages: int  # pages one walk may fetch before it counts as capped
     max_requests: int  # hard request budget per contract
+    # Items one walk may read: with a large limit, a few pages already hold thousands of
+    # items, and a 100,000-thread target must cost about what a 1,000-thread one does.
+    max_items: int = 1000
+
+    def pages_for(self, limit: int | None) -> int:
+        """The page cap of one walk with this limit: whichever of the two caps bites first."""
+        if not limit or limit <= 0:
+            return self.max_pages
+        return max(2, min(self.max_pages, -(-self.max_items // limit)))
 
 
 PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
-        Profile("quick", fuzz_examples=25, walk_examples=4, max_pages=40, max_requests=600),
-        Profile("default", fuzz_examples=60, walk_examples=10, max_pages=80, max_requests=2000),
-        Profile("thorough", fuzz_examples=300, walk_examples=40, max_pages=400, max_requests=12000),
+        Profile("quick", 25, 4, max_pages=40, max_requests=600, max_items=600),
+        Profile("default", 60, 10, max_pages=80, max_requests=2000, max_items=1000),
+        Profile("thorough", 300, 40, max_pages=400, max_requests=12000, max_items=30000),
     )
 }

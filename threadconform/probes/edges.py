@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding
 from threadconform.probes import judge, judge_usable, probe, unusable
-from threadconform.walk import Page, extract_page
+from threadconform.walk import Page, Walk, extract_page
 
 
 def page(ctx: ProbeContext, params: tuple[tuple[str, str], ...]) -> Page | None:
@@ -62,12 +62,13 @@ def _second_page_params(ctx: ProbeContext, first: Page) -> tuple[tuple[str, str]
 def past_end(ctx: ProbeContext) -> Iterator[Finding]:
     pagination = ctx.contract.pagination
     reference = ctx.reference()
-    if not reference.complete:
+    total = _known_total(reference)
+    if total is None:
         reason = f"needs the end of the listing, but the reference walk stopped: {reference.note}"
         yield Finding.skipped("PAGE-PAST-END", reason)
         yield Finding.skipped("PAGE-PAST-END-TOTAL", reason)
         return
-    total, limit = len(reference.ids), 10
+    limit = 10
     if pagination.page is not None:
         first = pagination.page.minimum or 1
         beyond = first + math.ceil(total / limit) + 1
@@ -83,6 +84,15 @@ def past_end(ctx: ProbeContext) -> Iterator[Finding]:
     if beyond_page is not None:
         yield from judge(ctx.contract, "PAGE-PAST-END", beyond_page)
         yield from judge(ctx.contract, "PAGE-PAST-END-TOTAL", beyond_page, total)
+
+
+def _known_total(reference: Walk) -> int | None:
+    """How many items there are: counted when the walk ended, else as the target reports."""
+    if reference.complete:
+        return len(reference.ids)
+    first = reference.pages[0] if reference.pages else None
+    total = first.meta.total if first is not None else None
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
 
 
 @probe("totals", "META-TOTAL-OPT-IN")
