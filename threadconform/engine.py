@@ -15,13 +15,17 @@ from typing import Any
 from threadconform import paths, rules, spec
 from threadconform.client import DEFAULT, BudgetExhausted, Client
 from threadconform.exchange import Response
-from threadconform.ledger import Ledger, RuleRecord
+from threadconform.ledger import Finding, Ledger, RuleRecord
 from threadconform.model import Contract, Severity
 from threadconform.probes import Probe
 from threadconform.profiles import Profile
 from threadconform.walk import Walk, walk
 
 SILENT_LIMIT = 3  # consecutive unanswered requests before a run stops sending
+
+
+class UnreachableTarget(Exception):
+    """The target did not answer at all; one line says which URL and why."""
 
 
 @dataclass(frozen=True)
@@ -224,12 +228,10 @@ class Engine:
         if self.context.exhausted:
             reason = f"probe {probe.name} did not finish: {self.context.stopped}"
             for rule_id in probe.rules:
-                self.ledger.add([_skip(rule_id, reason)])
+                self.ledger.add([Finding.skipped(rule_id, reason)])
         if was_running and self.context.gone:
             # Every rule not yet judged would be skipped and the run would pass: a target
             # that stops answering mid-run is unreachable (exit 6), said once, here.
-            from threadconform.runner import UnreachableTarget  # runner imports engine
-
             raise UnreachableTarget(
                 f"threadconform: the target stopped answering after {self.requests_sent} "
                 f"requests ({SILENT_LIMIT} in a row unanswered), so the run stops: "
@@ -239,9 +241,3 @@ class Engine:
     @property
     def requests_sent(self) -> int:
         return self.context.client.requests_sent
-
-
-def _skip(rule_id: str, reason: str) -> Any:
-    from threadconform.ledger import Finding
-
-    return Finding.skipped(rule_id, reason)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from threadconform import rules, spec, targets, waivers
 from threadconform.client import Client
-from threadconform.engine import Engine, ProbeContext, Target
+from threadconform.engine import Engine, ProbeContext, Target, UnreachableTarget
 from threadconform.exchange import REDACTED
 from threadconform.model import Contract
 from threadconform.probes.registry import PROBES
@@ -27,10 +27,6 @@ from threadconform.waivers import Waiver
 
 # Everything that makes a run unusable before it starts: exit status 4, one line.
 SetupError = (spec.SpecError, targets.TargetsError, waivers.WaiverError)
-
-
-class UnreachableTarget(Exception):
-    """The target did not answer at all; one line says which URL and why."""
 
 
 @dataclass(frozen=True)
