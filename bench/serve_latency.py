@@ -20,16 +20,9 @@ from pathlib import Path
 import httpx
 
 from threadconform.reference import header, start
+from threadconform.reference.app import PATHS
 from threadconform.reference.data import PRIMARY
 from threadconform.reference.store import OffsetQuery, Order, Where, eq, is_null, open_store
-
-PATHS = {
-    "kortix": "/threads",
-    "chat": "/api/chat/threads",
-    "aitronos": "/v1/threads",
-    "freddy": "/v1/threads",
-    "worker": "/api/threads",
-}
 
 
 @dataclass(frozen=True)

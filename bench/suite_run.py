@@ -21,7 +21,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -42,10 +41,6 @@ class Run:
     peak_rss_mb: float | None = None
 
 
-def pytest_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
-
-
 def timed(command: list[str], env: dict[str, str], label: str, report_dir: Path) -> Run:
     time_v = Path("/usr/bin/time")
     wrapped = [str(time_v), "-v", *command] if time_v.exists() else command
@@ -62,31 +57,23 @@ def timed(command: list[str], env: dict[str, str], label: str, report_dir: Path)
     return Run(label, result.returncode, seconds, requests, peak)
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
-    env.update(extra)
-    return env
-
-
 def main_job(profile: str) -> Run:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
     with tempfile.TemporaryDirectory() as reports:
-        command = pytest_command("--profile", profile, "--report-dir", reports)
-        return timed(command, clean_env(), "all five, embedded", Path(reports))
+        command = mutation.suite_command("--profile", profile, "--report-dir", reports)
+        return timed(command, env, "all five, embedded", Path(reports))
 
 
 def scaled(contract: str, threads: int, profile: str, workdir: Path) -> Run:
     db = workdir / f"{contract}-{threads}.sqlite3"
     server = reference.start_subprocess(contract, threads=threads, db=db)
     try:
-        env = clean_env()
-        if server.credentials.primary:
-            env["THREADCONFORM_TOKEN"] = server.credentials.primary
-            env["THREADCONFORM_SECOND_TOKEN"] = server.credentials.secondary or ""
         reports = workdir / f"reports-{contract}-{threads}"
-        command = pytest_command(
+        command = mutation.suite_command(
             "--contract", contract, "--base-url", server.url, "--profile", profile,
             "--report-dir", str(reports),
         )  # fmt: skip
+        env = mutation.suite_env(server)
         return timed(command, env, f"{contract} @ {threads:,}", reports)
     finally:
         server.stop()

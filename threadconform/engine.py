@@ -19,7 +19,7 @@ from threadconform.ledger import Finding, Ledger, RuleRecord
 from threadconform.model import Contract, Severity
 from threadconform.probes import Probe
 from threadconform.profiles import Profile
-from threadconform.walk import Walk, walk
+from threadconform.walk import Item, Walk, fetch_page, walk
 
 SILENT_LIMIT = 3  # consecutive unanswered requests before a run stops sending
 
@@ -39,7 +39,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Samples:
-    """Values taken from the target's own first page: real ids and filter values."""
+    """Values taken from the target's own answers: real ids and filter values."""
 
     ids: list[str]
     values: dict[str, list[Any]]
@@ -137,31 +137,28 @@ class ProbeContext:
         return items if isinstance(items, list) else None
 
     def samples(self) -> Samples:
-        return self.samples_for(self.client.credential)
+        """Ids and filter values of the caller's own listing, from the reference walk (no
+        request of its own)."""
+        return _samples(self.contract, self.reference().items)
 
-    def _collect_samples(self, credential: str | None) -> Samples:
-        pagination = self.contract.pagination
-        limit = {pagination.limit.param: str(pagination.limit.maximum or 100)}
-        response = self.get(limit, credential=credential)
-        items = (self.items_of(response) or []) if response is not None else []
-        ids = [str(paths.get(item, pagination.response.id)) for item in items]
-        values: dict[str, list[Any]] = {}
-        for flt in pagination.filters:
-            if flt.field is None:
-                continue
-            seen = {paths.get(item, flt.field) for item in items}
-            values[flt.param] = sorted((v for v in seen if v is not None), key=str)
-        return Samples(ids, values)
+    def samples_for(self, credential: str | None) -> Samples:
+        """The same for another tenant's credential: its first page of the largest limit."""
+        if credential == self.client.credential:
+            return self.samples()
+        key = ("samples", credential)
+        if key not in self.cache:
+            limit = self.contract.pagination.limit
+            largest = ((limit.param, str(limit.maximum or limit.default or 100)),)
+            try:
+                page = fetch_page(self.client_for(credential), self.contract.pagination, largest)
+                self.cache[key] = _samples(self.contract, page.items)
+            except BudgetExhausted:
+                return _samples(self.contract, ())
+        return self.cache[key]
 
     def client_for(self, credential: str | None) -> Any:
         """The same client (and budget), sending another tenant's credential by default."""
         return _AsTenant(self, credential)
-
-    def samples_for(self, credential: str | None) -> Samples:
-        key = "samples" if credential == self.client.credential else f"samples:{id(credential)}"
-        if key not in self.cache:
-            self.cache[key] = self._collect_samples(credential)
-        return self.cache[key]
 
     def error_schema(self, status_key: str | None) -> dict[str, Any] | None:
         """The JSON schema of a documented error response's body, references resolved."""
@@ -172,6 +169,15 @@ class ProbeContext:
         resolved = spec.resolve(self.contract, response)
         schema = resolved.get("content", {}).get("application/json", {}).get("schema")
         return schema if isinstance(schema, dict) and schema else None
+
+
+def _samples(contract: Contract, items: Sequence[Item]) -> Samples:
+    values: dict[str, list[Any]] = {}
+    for flt in contract.pagination.filters:
+        if flt.field is not None:
+            seen = {item.get(flt.field, None) for item in items}
+            values[flt.param] = sorted((v for v in seen if v is not None), key=str)
+    return Samples([item.id for item in items], values)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,9 @@ def variants(contracts: Iterable[str] = reference.CONTRACTS) -> list[Variant]:
     return found
 
 
-def _env(server: reference.RunningServer) -> dict[str, str]:
+def suite_env(server: reference.RunningServer) -> dict[str, str]:
+    """This environment without THREADCONFORM_* settings, plus the server's credentials
+    (passed as a CI passes secrets: in the environment, never on the command line)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
     if server.credentials.primary:
         env["THREADCONFORM_TOKEN"] = server.credentials.primary
@@ -80,13 +82,17 @@ def _env(server: reference.RunningServer) -> dict[str, str]:
     return env
 
 
+def suite_command(*args: str) -> list[str]:
+    """The suite as a user runs it, from the repository root."""
+    return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+
+
 def run_suite(variant: Variant, url: str, env: dict[str, str], profile: str) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="tc-matrix-") as reports:
-        command = [
-            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        command = suite_command(
             "--contract", variant.contract, "--base-url", url,
             "--profile", profile, "--report-dir", reports,
-        ]  # fmt: skip
+        )  # fmt: skip
         started = time.perf_counter()
         result = subprocess.run(
             command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
@@ -129,7 +135,7 @@ def run_schemathesis(
 
 def run_variant(variant: Variant, profile: str = "quick", schemathesis: bool = True) -> Outcome:
     with reference.start(variant.contract, fault=variant.fault) as server:
-        outcome = run_suite(variant, server.url, _env(server), profile)
+        outcome = run_suite(variant, server.url, suite_env(server), profile)
         if schemathesis:
             outcome.schemathesis_exit, outcome.schemathesis_seconds = run_schemathesis(
                 variant, server.url, server

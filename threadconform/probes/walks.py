@@ -114,7 +114,7 @@ def judge_walk(ctx: ProbeContext, small: Walk, large: Walk) -> list[Finding]:
     findings: list[Finding] = []
     for rule in ONE_WALK_RULES:
         findings += judge(contract, rule, small)
-    findings += judge(contract, "FILTER-TOTAL", small) if small.params else []
+    findings += judge(contract, "FILTER-TOTAL", small)
     findings += judge(contract, "META-HAS-MORE", small, large if large.complete else None)
     direction = small.direction
     order_rule = "ORDER-ASC" if direction == "asc" and _non_default(contract, direction) else None

@@ -25,6 +25,7 @@ MODULES: dict[str, ModuleType] = {
     "worker": worker,
 }
 CONTRACTS: tuple[str, ...] = tuple(MODULES)
+PATHS: dict[str, str] = {name: module.PATH for name, module in MODULES.items()}
 
 log = logging.getLogger("threadconform.reference")
 Endpoint = Callable[[Request], Awaitable[Response]]
