@@ -141,6 +141,48 @@ def test_meta_total_names_the_page_that_miscounts() -> None:
     assert inv.meta_total(PAGE, walk) == []
 
 
+def test_meta_total_does_not_blame_a_right_total_for_items_a_walk_lost() -> None:
+    """One root cause, one failure: the walk lost t0004 at a page boundary (PAGE-NO-GAPS);
+    every page says total 10, which the largest-limit walk confirms."""
+    records = f.items(IDS)
+    lost = f.page_walk(records, 4)
+    pages = [
+        dataclasses.replace(p, items=tuple(i for i in p.items if i.id != "t0004"))
+        for p in lost.pages
+    ]
+    small = with_pages(lost, pages)
+    large = f.page_walk(records, 100)
+    assert inv.meta_total(PAGE, small, reference=large) == []
+    assert inv.page_no_gaps(PAGE, small, large)  # the cause is reported where it belongs
+    # Without the reference the same walk blames the total, as before.
+    assert inv.meta_total(PAGE, small)
+
+
+def test_meta_total_still_fails_a_wrong_total_when_a_walk_lost_items() -> None:
+    records = f.items(IDS)
+    small = f.page_walk(records[:4], 4)  # a walk that stopped after one page
+    pages = [dataclasses.replace(p, meta=dataclasses.replace(p.meta, total=4)) for p in small.pages]
+    v = only(
+        inv.meta_total(PAGE, with_pages(small, pages), reference=f.page_walk(records, 100)),
+        "META-TOTAL",
+    )
+    assert "reports total 4" in v.message and "PAGE-NO-GAPS" in v.message
+
+
+def test_meta_total_accepts_a_total_a_repeating_walk_served() -> None:
+    """A walk that repeats t0003 in place of t0004 served 10 items, 9 distinct: a total of
+    10 is right, and PAGE-NO-DUPLICATES reports the repeat."""
+    records = f.items(IDS)
+    walk = f.page_walk(records, 4)
+    second = walk.pages[1]
+    swapped = (records[3], *second.items[1:])
+    small = with_pages(
+        walk, [walk.pages[0], dataclasses.replace(second, items=swapped), walk.pages[2]]
+    )
+    assert inv.page_no_duplicates(PAGE, small)
+    assert inv.meta_total(PAGE, small) == []
+
+
 def test_meta_total_needs_the_opt_in_when_the_contract_has_one() -> None:
     assert "include_total=true" in (
         inv.INVARIANTS["META-TOTAL"].skip_reason(CURSOR, reference()) or ""

@@ -50,6 +50,16 @@ def _count(text: str) -> int:
     return value
 
 
+def _ties(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected sizes separated by commas, e.g. 12,7,25,5; got {text!r}"
+        ) from None
+    return sizes
+
+
 def add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from threadconform.reference import CONTRACTS
 
@@ -66,6 +76,13 @@ def add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--threads", type=_count, default=237, help="threads of the main tenant (default 237)"
     )
     serve.add_argument("--seed", type=int, default=0, help="data set seed (default 0)")
+    serve.add_argument(
+        "--ties",
+        type=_ties,
+        default=None,
+        help="tie groups of the main tenant, sizes newest to oldest, e.g. 12,7,25,5 "
+        "(exactly these threads share a created_at; default: the built-in pattern)",
+    )
     serve.add_argument("--db", default=None, help="SQLite file (default: in memory)")
     serve.add_argument("--fault", default=None, help="serve this named defect")
     serve.add_argument(
@@ -86,6 +103,13 @@ def run_serve(namespace: argparse.Namespace) -> int:
             mark = " (tolerated)" if fault.tolerated else ""
             print(f"{fault.name}{mark}: {fault.description} [{', '.join(fault.breaks)}]")
         return 0
+    if namespace.ties is not None:
+        from threadconform.reference.data import check_ties
+
+        try:
+            check_ties(namespace.threads, namespace.ties)
+        except ValueError as problem:
+            return _usage(f"--ties: {problem}")
     if namespace.fault is not None and namespace.fault not in known:
         valid = ", ".join(known) or "(none)"
         return _usage(f"unknown fault {namespace.fault!r} for {contract}; valid faults: {valid}")
@@ -105,6 +129,7 @@ def _serve_until_interrupted(namespace: argparse.Namespace) -> None:
         seed=namespace.seed,
         fault=namespace.fault,
         db=namespace.db,
+        ties=namespace.ties,
     )
     sock = listen(namespace.host, namespace.port)
     try:
@@ -127,7 +152,8 @@ def _announce(namespace: argparse.Namespace, url: str) -> None:
             ((name, value),) = header(contract, credential).items()
             print(f"  {tenant} credential: {name}: {value}")
     storage = namespace.db or "in memory"
-    print(f"  data: {namespace.threads} threads, seed {namespace.seed}, {storage}")
+    ties = "" if namespace.ties is None else f", tie groups {namespace.ties}"
+    print(f"  data: {namespace.threads} threads, seed {namespace.seed}{ties}, {storage}")
     print(f"  fault: {namespace.fault or 'none'}", flush=True)
 
 

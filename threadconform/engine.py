@@ -110,13 +110,21 @@ class ProbeContext:
             )
         return None
 
-    def walk(self, params: Sequence[tuple[str, str]], direction: str | None = None) -> Walk:
-        """A bounded walk; a spent budget ends it (stop "budget") and marks the context."""
+    def walk(
+        self,
+        params: Sequence[tuple[str, str]],
+        direction: str | None = None,
+        *,
+        max_pages: int | None = None,
+    ) -> Walk:
+        """A bounded walk (at most `max_pages`, else the profile's cap); a spent budget ends
+        it (stop "budget") and marks the context."""
         if self.exhausted:
             return Walk(tuple(params), direction, (), "budget", self.stopped)
         limit = dict(params).get(self.contract.pagination.limit.param)
         default = self.contract.pagination.limit.default
         pages = self.profile.pages_for(int(limit) if limit and limit.isdigit() else default)
+        pages = min(pages, max_pages) if max_pages is not None else pages
         return walk(
             _Counted(self), self.contract.pagination, params, max_pages=pages, direction=direction
         )

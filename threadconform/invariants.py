@@ -361,7 +361,7 @@ def _fail(
 # -- pages ---------------------------------------------------------------------------------
 
 
-def _total_needs(pagination: Pagination, walk: Walk) -> Reason:
+def _total_needs(pagination: Pagination, walk: Walk, reference: Walk | None = None) -> Reason:
     if (
         pagination.response.total_requires
         and walk.param(pagination.response.total_requires) != "true"
@@ -377,31 +377,56 @@ def _full(pagination: Pagination, page: Page) -> bool:
     return limit is not None and len(page.items) >= limit
 
 
-def _total_matches(rule: str, pagination: Pagination, walk: Walk) -> list[Violation]:
-    """Every page of a complete walk reports the number of distinct items the walk saw."""
+def _total_matches(
+    rule: str, pagination: Pagination, walk: Walk, reference: Walk | None = None
+) -> list[Violation]:
+    """Every page of a complete walk reports the number of distinct items the walk saw.
+
+    When the walk and a complete `reference` walk disagree (one repeated or lost items),
+    the total is judged against every item either saw: a right total is not blamed for
+    what PAGE-NO-GAPS / PAGE-NO-DUPLICATES report."""
     seen = len(set(walk.ids))
+    allowed = range(seen, seen + 1)
+    lost = ""
+    others = set(reference.ids) if reference is not None and reference.complete else set(walk.ids)
+    if others != set(walk.ids) or len(walk.ids) != seen:
+        # A walk repeated or lost items: the total cannot be blamed on that evidence. It is
+        # consistent if it counts at least every item either walk saw and at most as many
+        # as either walk served (a repeat may stand in for an item no walk showed).
+        seen = len(others | set(walk.ids))
+        served = max(len(walk.ids), len(reference.ids) if reference is not None else 0)
+        allowed = range(seen, max(seen, served) + 1)
+        lost = (
+            f" (this walk served {len(walk.ids)} items, {len(set(walk.ids))} distinct; the "
+            f"largest-limit walk {len(others)} distinct: see PAGE-NO-GAPS and "
+            f"PAGE-NO-DUPLICATES; a total from {seen} to {allowed[-1]} would be consistent)"
+        )
     # A page/offset past the end is judged by PAGE-PAST-END-TOTAL (a SHOULD), not here.
     judged = [
         (number, page)
         for number, page in enumerate(walk.pages, 1)
         if page.items or len(walk.pages) == 1 or pagination.style == "cursor"
     ]
-    wrong = [(n, p) for n, p in judged if p.ok and p.meta.total != seen]
+    wrong = [(n, p) for n, p in judged if p.ok and _count(p.meta.total) not in allowed]
     if not wrong:
         return []
     number, page = wrong[0]
     message = (
         f"{_at(pagination, page, number)} reports total {_show(page.meta.total)}, but the "
-        f"complete walk yielded {seen} distinct items ({len(wrong)} of {len(judged)} pages "
-        "disagree). Check that the total counts the same filtered set the pages list."
+        f"complete walk yielded {seen} distinct items{lost} ({len(wrong)} of {len(judged)} "
+        "pages disagree). Check that the total counts the same filtered set the pages list."
     )
     return _fail(rule, message, [page.request], str(seen), _show(page.meta.total))
 
 
 @invariant("META-TOTAL", applies=_has("total"), needs=_total_needs)
-def meta_total(pagination: Pagination, walk: Walk) -> list[Violation]:
-    """(walk): a complete walk (with the total opt-in parameter, if the contract has one)."""
-    return _total_matches("META-TOTAL", pagination, walk)
+def meta_total(
+    pagination: Pagination, walk: Walk, reference: Walk | None = None
+) -> list[Violation]:
+    """(walk, reference=None): a complete walk (with the total opt-in parameter, if the
+    contract has one); a complete largest-limit `reference` walk judges the total when the
+    walk repeated or lost items."""
+    return _total_matches("META-TOTAL", pagination, walk, reference)
 
 
 @invariant("PAGE-LIMIT-RESPECTED")

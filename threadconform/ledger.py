@@ -26,6 +26,8 @@ class Violation:
     evidence: tuple[Request, ...] = ()
     expected: str = ""
     actual: str = ""
+    cause: str = ""  # what produced it (e.g. the walk's parameters): evidence is chosen
+    # to cover distinct causes, not the first few of one
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Finding:
     rule: str
     violation: Violation | None = None
     skip: str | None = None
+    walk: bool = False  # judged on one walk: the report counts "held in N walks"
 
     @classmethod
     def held(cls, rule: str) -> Finding:
@@ -48,6 +51,7 @@ class Finding:
 @dataclass
 class RuleRecord:
     checks: int = 0
+    walks: int = 0  # checks that judged one walk each
     violations: int = 0
     kept: list[Violation] = field(default_factory=list)
     skips: list[str] = field(default_factory=list)
@@ -63,8 +67,28 @@ class RuleRecord:
         if self.status == "skip":
             return "; ".join(dict.fromkeys(self.skips)) or "not checked by any probe"
         if self.status == "fail":
+            if self.violations > len(self.kept):
+                return f"{self.kept[0].message} ({len(self.kept)} shown of {self.violations})"
             return self.kept[0].message
+        if self.walks == self.checks:
+            return f"held in {self.walks} walk(s)"
+        if self.walks:
+            return f"held in {self.checks} check(s), {self.walks} of them walks"
         return f"held in {self.checks} check(s)"
+
+    def keep(self, violation: Violation) -> None:
+        """Keep up to MAX_KEPT_VIOLATIONS, covering as many distinct causes as possible:
+        a new cause replaces the latest violation of a cause already shown twice."""
+        if len(self.kept) < MAX_KEPT_VIOLATIONS:
+            self.kept.append(violation)
+            return
+        causes = [v.cause or v.message for v in self.kept]
+        if (violation.cause or violation.message) in causes:
+            return
+        repeated = [i for i, c in enumerate(causes) if causes.count(c) > 1]
+        if repeated:
+            del self.kept[repeated[-1]]
+            self.kept.append(violation)
 
 
 @dataclass
@@ -78,10 +102,10 @@ class Ledger:
                 record.skips.append(finding.skip)
                 continue
             record.checks += 1
+            record.walks += finding.walk
             if finding.violation is not None:
                 record.violations += 1
-                if len(record.kept) < MAX_KEPT_VIOLATIONS:
-                    record.kept.append(finding.violation)
+                record.keep(finding.violation)
 
     def replace_violations(self, rule: str, violations: list[Violation]) -> None:
         """Keep these as the rule's evidence: the shrunk example beats earlier, larger ones."""

@@ -15,6 +15,8 @@ class Profile:
     # Items one walk may read: with a large limit, a few pages already hold thousands of
     # items, and a 100,000-thread target must cost about what a 1,000-thread one does.
     max_items: int = 1000
+    # Cursor positions inside tie groups the cursor probe asks `after`/`before` about.
+    cursor_positions: int = 16
 
     def pages_for(self, limit: int | None) -> int:
         """The page cap of one walk with this limit: whichever of the two caps bites first."""
@@ -26,8 +28,8 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
-        Profile("quick", 25, 4, max_pages=40, max_requests=600, max_items=600),
-        Profile("default", 60, 10, max_pages=80, max_requests=2000, max_items=1000),
-        Profile("thorough", 300, 40, max_pages=400, max_requests=12000, max_items=30000),
+        Profile("quick", 25, 4, 40, 600, max_items=600, cursor_positions=6),
+        Profile("default", 60, 10, 80, 2000, max_items=1000, cursor_positions=16),
+        Profile("thorough", 300, 40, 400, 12000, max_items=30000, cursor_positions=200),
     )
 }

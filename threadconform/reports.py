@@ -194,6 +194,9 @@ TABLE_LEGEND = (
 )
 
 
+EMPTY_LISTING = "the first listing is empty"  # start of the walks probe's skip reason
+
+
 def table(data: dict[str, Any]) -> list[str]:
     """The terminal's closing table: targets × failed / warned / waived / skipped.
 
@@ -206,6 +209,12 @@ def table(data: dict[str, Any]) -> list[str]:
     ]
     if not reached:
         return lines
+    # Said once, at the top: an empty listing makes every walk rule a skip.
+    lines += [
+        f"{t['label']}: note: {EMPTY_LISTING}; walk, order and metadata rules were skipped"
+        for t in reached
+        if any(r["reason"].startswith(EMPTY_LISTING) for r in t["rules"])
+    ]
     width = max([8, *(len(t["label"]) for t in reached)])
     lines.append(
         f"{'target':<{width}} {'failed':>6} {'warned':>6} {'waived':>6} {'skipped':>7} "

@@ -195,6 +195,11 @@ class Suite:
         context = ProbeContext(
             contract, client, self.profile, self.values["tc_seed"], target.second_token
         )
+        if self.announce is not None and context.items_of(preflight) == []:
+            self.announce(
+                f"threadconform: note: {deployment.label}: the first listing is empty (0 "
+                "threads for this credential), so walk, order and metadata rules will skip"
+            )
         return Engine(target, context, PROBES)
 
     def verdict(self, name: str, rule_id: str) -> Verdict:

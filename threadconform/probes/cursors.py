@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding
+from threadconform.plan import tie_groups
 from threadconform.probes import judge, probe
 from threadconform.probes.edges import page
 from threadconform.walk import Walk
@@ -20,12 +21,20 @@ CURSOR_RULES = (
 UNKNOWN_ID = "threadconform-no-such-thread"
 
 
-def positions(reference: Walk, limit: int) -> list[str]:
-    """Cursor ids worth asking about: near the start, the middle, the end, at tied keys."""
-    ids, items = reference.ids, reference.items
+def positions(reference: Walk, limit: int, inside: int = 16) -> list[str]:
+    """Cursor ids worth asking about: near the start, the middle, the end, and inside tie
+    groups (a cursor on a tied item, with tied items after it): the first, a middle and
+    the last group at their first, middle and second-to-last item, then one position in
+    each other group, `inside` positions in all."""
+    ids = reference.ids
     chosen = [0, 1, limit, len(ids) // 2, len(ids) - 2]
-    ties = [i for i in range(1, len(items)) if items[i].sort_key == items[i - 1].sort_key]
-    chosen += ties[:2]
+    groups = tie_groups([item.sort_key for item in reference.items])
+    tied: list[int] = []
+    if groups:
+        for first, last in (groups[0], groups[len(groups) // 2], groups[-1]):
+            tied += [first, (first + last) // 2, last - 1]
+        tied += [(first + last) // 2 for first, last in groups]
+    chosen += list(dict.fromkeys(tied))[:inside]
     return [ids[i] for i in dict.fromkeys(chosen) if 0 <= i < len(ids)]
 
 
@@ -50,7 +59,7 @@ def cursors(ctx: ProbeContext) -> Iterator[Finding]:
             yield Finding.skipped("CURSOR-AFTER", "needs threads to take cursors from, found 0")
             continue
         base = (*order_params, (limit_param, str(limit)))
-        for item_id in positions(reference, limit):
+        for item_id in positions(reference, limit, ctx.profile.cursor_positions):
             after = page(ctx, (*base, (cursor.after, item_id)))
             if after is not None:
                 yield from judge(ctx.contract, "CURSOR-AFTER", after, reference)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding
 from threadconform.probes import judge, judge_usable, probe, unusable
+from threadconform.probes.walks import empty_listing
 from threadconform.walk import Page, Walk, extract_page
 
 
@@ -18,10 +19,16 @@ def page(ctx: ProbeContext, params: tuple[tuple[str, str], ...]) -> Page | None:
     return extract_page(ctx.contract.pagination, response.request, response)
 
 
-@probe("defaults", "PAGE-DEFAULT-LIMIT", "DETERMINISM", "META-TOTAL", "META-LENGTH")
+DEFAULTS_RULES = ("PAGE-DEFAULT-LIMIT", "DETERMINISM", "META-TOTAL", "META-LENGTH")
+
+
+@probe("defaults", *DEFAULTS_RULES)
 def defaults(ctx: ProbeContext) -> Iterator[Finding]:
     flag = ctx.contract.pagination.response.total_requires
     reference = ctx.reference(((flag, "true"),) if flag else ())
+    if reason := empty_listing(ctx, reference):  # 0 of 0 items would "hold" every rule
+        yield from (Finding.skipped(rule, reason) for rule in DEFAULTS_RULES)
+        return
     yield from judge_usable(ctx.contract, "META-TOTAL", reference)
     yield from judge_usable(ctx.contract, "META-LENGTH", reference)
     total = len(reference.ids) if reference.complete else None
@@ -110,6 +117,10 @@ def totals(ctx: ProbeContext) -> Iterator[Finding]:
 @probe("directions", "ORDER-STABLE", "ORDER-REVERSE", "ORDER-PREFIX")
 def directions(ctx: ProbeContext) -> Iterator[Finding]:
     pagination = ctx.contract.pagination
+    if reason := empty_listing(ctx, ctx.reference()):
+        for rule in ("ORDER-STABLE", "ORDER-REVERSE", "ORDER-PREFIX"):
+            yield Finding.skipped(rule, reason)
+        return
     limit = pagination.limit.param
     # Ties straddle page boundaries most often with a small odd limit.
     small = ((limit, "7"),)

@@ -1,11 +1,16 @@
-"""Walk properties, with Hypothesis choosing the walks.
+"""Walk properties: the planned walks first, then Hypothesis exploring beyond them.
 
-Hypothesis picks a limit (any from 1 to the maximum, or one that divides the total, so
-the last page is exactly full), a direction where the contract has one, and a filter
-with a value the target itself returned. Every walk is judged by every invariant that
-reads one walk, and compared with the reference walk (largest limit, same filter and
-direction). A failing walk is shrunk to the smallest one that still fails; that one is
-what the report shows.
+The reference walk (largest limit) gives the total and every item's sort key; the planner
+(`threadconform.plan`) chooses from it the walks most likely to show a page-boundary bug
+on this data (limit 1, total - 1, a full last page, the default, a boundary inside every
+tie group, shallow and deep). Each is judged by every invariant that reads one walk and
+compared with the reference walk. Then Hypothesis draws more walks (a filter, a
+direction, a limit biased below the total); only a MUST violation stops its search, and
+that failure is shrunk to the smallest limit that still shows it. SHOULD violations are
+recorded and the exploration goes on.
+
+A rule a walk cannot speak to is skipped with the reason, never "held": an empty
+listing, a walk of a single page (no boundary to judge), fewer than two items to order.
 
 Against a large target the walks stop at the page cap; completeness is then compared on
 the prefix both walks reached, and the finding says so.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -22,11 +28,12 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
+from threadconform import plan, rules
 from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding, Violation
 from threadconform.model import Pagination
 from threadconform.probes import judge, probe, unusable
-from threadconform.walk import Walk
+from threadconform.walk import Walk, position
 
 ONE_WALK_RULES = (
     "WALK-TERMINATES",
@@ -54,9 +61,16 @@ WALK_RULES = (
     "ORDER-ASC",
     "PAGE-NO-GAPS",
 )
-# Share of the contract's request budget the Hypothesis walks may spend, so that the
-# probes after this one still have requests left.
+# Rules about what happens at a page boundary: a walk of one page has none to show.
+BOUNDARY_RULES = ("PAGE-NO-DUPLICATES", "PAGE-NO-GAPS", "PAGE-FULL", "WALK-TERMINATES")
+ORDER_RULES = ("ORDER-SORTED", "ORDER-ASC")
+# Rules a window (two pages from the middle of the listing) can be judged by.
+WINDOW_RULES = tuple(r for r in ONE_WALK_RULES if r not in ("WALK-TERMINATES", "META-TOTAL"))
+# Share of the contract's request budget the walks may spend, so that the probes after
+# this one still have requests left; the planned walks take PLAN_SHARE of that.
 WALK_BUDGET_SHARE = 0.45
+PLAN_SHARE = 0.7
+EMPTY_NOTE = "empty-listing"  # ctx.cache key of the run note about an empty listing
 
 
 class WalkFailed(AssertionError):
@@ -98,13 +112,21 @@ def base_params(pagination: Pagination, choice: dict[str, Any]) -> tuple[tuple[s
 
 
 def limits(pagination: Pagination, total: int, max_pages: int) -> st.SearchStrategy[int]:
-    """Any limit, or one whose pages end exactly full (the has-more edge)."""
+    """A limit, mostly below the total (a walk of two pages or more); sometimes any.
+
+    Hypothesis shrinks integers towards the lowest value, so a failure is reported at the
+    smallest limit that still shows it."""
     maximum = pagination.limit.maximum or max(pagination.limit.default or 100, 1)
-    lowest = pagination.limit.minimum or 1
-    divisors = [d for d in range(max(lowest, 2), maximum + 1) if total and total % d == 0]
-    walkable = [d for d in divisors if total // d <= max_pages] or divisors
+    lowest = max(pagination.limit.minimum or 1, 1)
     anything = st.integers(min_value=lowest, max_value=maximum)
-    return st.sampled_from(walkable) | anything if walkable else anything
+    below = min(maximum, total - 1)
+    if below < lowest:
+        return anything
+    # Not below the depth where the walk would hit the page cap long before the end.
+    walkable = max(lowest, min(below, -(-total // max(max_pages, 1))))
+    under = st.integers(min_value=lowest, max_value=below)
+    cheap = st.integers(min_value=walkable, max_value=below)
+    return st.one_of(under, cheap, cheap, anything)
 
 
 def judge_walk(ctx: ProbeContext, small: Walk, large: Walk) -> list[Finding]:
@@ -113,14 +135,82 @@ def judge_walk(ctx: ProbeContext, small: Walk, large: Walk) -> list[Finding]:
         return [Finding.skipped(rule, reason) for rule in WALK_RULES]
     findings: list[Finding] = []
     for rule in ONE_WALK_RULES:
-        findings += judge(contract, rule, small)
+        if rule == "META-TOTAL":
+            findings += judge(contract, rule, small, reference=large)
+        else:
+            findings += judge(contract, rule, small)
     findings += judge(contract, "FILTER-TOTAL", small)
     findings += judge(contract, "META-HAS-MORE", small, large if large.complete else None)
     direction = small.direction
     order_rule = "ORDER-ASC" if direction == "asc" and _non_default(contract, direction) else None
     findings += judge(contract, order_rule or "ORDER-SORTED", small)
     findings += gaps(ctx, small, large)
-    return findings
+    return vacuous(ctx.contract.pagination, small, findings)
+
+
+def vacuous(pagination: Pagination, small: Walk, findings: list[Finding]) -> list[Finding]:
+    """Holds that saw nothing become skips with the reason: a walk of one page has no
+    boundary to judge, one item no order."""
+    limit = small.param(pagination.limit.param)
+    filled = [page for page in small.pages if page.items]
+    reasons = {}
+    if len(filled) < 2:
+        why = f"the walk with limit={limit} fetched {len(filled)} non-empty page(s)"
+        reasons.update(dict.fromkeys(BOUNDARY_RULES, f"{why}: no page boundary to judge"))
+    if len(small.ids) < 2:
+        why = f"the walk with limit={limit} yielded {len(small.ids)} item(s): nothing to order"
+        reasons.update(dict.fromkeys(ORDER_RULES, why))
+    return [
+        Finding.skipped(f.rule, reasons[f.rule])
+        if f.rule in reasons and f.violation is None and f.skip is None
+        else f
+        for f in findings
+    ]
+
+
+def judge_window(ctx: ProbeContext, small: Walk, large: Walk, start: int) -> list[Finding]:
+    """Two pages from the middle of the listing: duplicates across them are definite; an
+    item missing counts only when its tie group lies wholly inside the window."""
+    if reason := unusable(small):
+        return [Finding.skipped(rule, reason) for rule in WINDOW_RULES]
+    findings: list[Finding] = []
+    for rule in WINDOW_RULES:
+        findings += judge(ctx.contract, rule, small)
+    findings += judge(ctx.contract, "ORDER-SORTED", small)
+    findings += window_gaps(ctx, small, large, start)
+    return vacuous(ctx.contract.pagination, small, findings)
+
+
+def window_gaps(ctx: ProbeContext, small: Walk, large: Walk, start: int) -> list[Finding]:
+    end = start + len(small.ids)
+    keys = [item.sort_key for item in large.items]
+    if end > len(keys) or not small.ids:
+        return [Finding.skipped("PAGE-NO-GAPS", "the window reaches past the reference walk")]
+    # A tie group cut by the window's edges may be split differently: not judged.
+    cut = {keys[start] if start and keys[start - 1] == keys[start] else None}
+    cut.add(keys[end - 1] if end < len(keys) and keys[end] == keys[end - 1] else None)
+    expected = [
+        ident
+        for ident, key in zip(large.ids[start:end], keys[start:end], strict=True)
+        if key is None or key not in cut
+    ]
+    missing = [ident for ident in expected if ident not in set(small.ids)]
+    if not missing:
+        return [Finding.held("PAGE-NO-GAPS")]
+    pagination = ctx.contract.pagination
+    where = " and ".join(position(pagination, page) for page in small.pages)
+    message = (
+        f"The two pages {where} with {pagination.limit.param}="
+        f"{small.param(pagination.limit.param)} should hold items {start}..{end - 1} of the "
+        f"largest-limit walk; {len(missing)} of them never appear: {missing[:5]} (their tie "
+        "groups lie wholly inside these pages, so no tie order excuses it). Check that the "
+        "sort order has a unique tie-breaker and that each page starts right after the "
+        "previous one."
+    )
+    violation = Violation(
+        "PAGE-NO-GAPS", message, small.requests[:2], "no missing ids", str(missing[:5])
+    )
+    return [Finding("PAGE-NO-GAPS", violation)]
 
 
 def _non_default(contract: Any, direction: str) -> bool:
@@ -141,19 +231,107 @@ def gaps(ctx: ProbeContext, small: Walk, large: Walk) -> list[Finding]:
     message = (
         f"bounded comparison (a walk stopped at the page cap): of the first {reach} items of "
         f"the largest-limit walk, {len(missing)} never appeared in the walk with "
-        f"{small.params}: {missing[:5]}"
+        f"{'&'.join(f'{k}={v}' for k, v in small.params)}: {missing[:5]}"
     )
     evidence = small.requests[:2] + large.requests[:1]
     violation = Violation("PAGE-NO-GAPS", message, evidence, "no missing ids", str(missing[:5]))
     return [Finding("PAGE-NO-GAPS", violation)]
 
 
+def must(ctx: ProbeContext, rule: str) -> bool:
+    return rules.setting(ctx.contract, rule).severity == "MUST"
+
+
+def caused(findings: list[Finding], walk: Walk) -> list[Finding]:
+    """Tag each violation with the walk's parameters: the ledger shows distinct causes."""
+    cause = "&".join(f"{k}={v}" for k, v in walk.params)
+    return [
+        replace(f, walk=True, violation=replace(f.violation, cause=cause) if f.violation else None)
+        if f.skip is None
+        else f
+        for f in findings
+    ]
+
+
+def planned(
+    ctx: ProbeContext, params: tuple[tuple[str, str], ...], large: Walk
+) -> Iterator[Finding]:
+    """Judge the walks the planner chose from the reference walk."""
+    pagination = ctx.contract.pagination
+    left = ctx.client.budget_left or 0
+    budget = int(left * WALK_BUDGET_SHARE * PLAN_SHARE) if ctx.client.budget_left else 10**6
+    chosen = plan.plan(
+        [item.sort_key for item in large.items],
+        complete=large.complete,
+        minimum=pagination.limit.minimum,
+        maximum=pagination.limit.maximum,
+        default=pagination.limit.default,
+        style=pagination.style,
+        budget=budget,
+        max_pages=ctx.profile.max_pages,
+        sweep=ctx.profile.name == "thorough",
+    )
+    stats = ctx.cache.setdefault("walk-stats", {"walks": 0, "limits": set()})
+    for walk_plan in chosen:
+        if ctx.exhausted:
+            return
+        limit = ((pagination.limit.param, str(walk_plan.limit)),)
+        if walk_plan.window:
+            where = _window_param(pagination, large, walk_plan)
+            small = ctx.walk((*params, *limit, *where), None, max_pages=walk_plan.pages)
+            findings = judge_window(ctx, small, large, walk_plan.start)
+        else:
+            small = ctx.walk((*params, *limit), None)
+            findings = judge_walk(ctx, small, large)
+        stats["walks"] += 1
+        stats["limits"].add(walk_plan.limit)
+        yield from caused(findings, small)
+
+
+def _window_param(
+    pagination: Pagination, large: Walk, walk_plan: plan.Planned
+) -> tuple[tuple[str, str], ...]:
+    if pagination.style == "page" and pagination.page:
+        return ((pagination.page.param, str(walk_plan.page)),)
+    if pagination.style == "offset" and pagination.offset:
+        return ((pagination.offset.param, str(walk_plan.start)),)
+    if pagination.style == "cursor" and pagination.cursor and walk_plan.start:
+        return ((pagination.cursor.after, large.ids[walk_plan.start - 1]),)
+    return ()
+
+
+def empty_listing(ctx: ProbeContext, large: Walk) -> str | None:
+    """Why no walk rule can be judged: the caller's listing holds nothing (said once)."""
+    if large.items or unusable(large):
+        return None
+    reason = (
+        "the first listing is empty (0 threads for this credential): no walk, order or "
+        "metadata rule can be judged; give the suite an account with threads"
+    )
+    ctx.cache[EMPTY_NOTE] = reason
+    return reason
+
+
 @probe("walks", *WALK_RULES)
 def walks(ctx: ProbeContext) -> Iterator[Finding]:
+    pagination = ctx.contract.pagination
+    default = base_params(pagination, {"filter": None, "direction": None})
+    large = ctx.reference(default, None)
+    if reason := empty_listing(ctx, large):
+        for rule in WALK_RULES:
+            yield Finding.skipped(rule, reason)
+        return
+    yield from planned(ctx, default, large)
+    yield from explore(ctx)
+
+
+def explore(ctx: ProbeContext) -> Iterator[Finding]:
+    """Hypothesis draws walks beyond the plan; a MUST failure is shrunk, a SHOULD noted."""
     pagination = ctx.contract.pagination
     passed: list[Finding] = []
     failing: list[list[Finding]] = []
     floor = ctx.client.budget_left * (1 - WALK_BUDGET_SHARE) if ctx.client.budget_left else 0
+    stats = ctx.cache.setdefault("walk-stats", {"walks": 0, "limits": set()})
 
     @hypothesis_seed(ctx.seed)
     @settings(
@@ -170,14 +348,16 @@ def walks(ctx: ProbeContext) -> Iterator[Finding]:
             return  # out of budget: no verdict from this example
         params = base_params(pagination, choice)
         large = ctx.reference(params, choice["direction"])
-        total = len(large.ids) if large.complete else 0
+        total = len(large.ids)
         limit = data.draw(limits(pagination, total, ctx.profile.max_pages), label="limit")
         small = ctx.walk((*params, (pagination.limit.param, str(limit))), choice["direction"])
-        findings = judge_walk(ctx, small, large)
-        if any(f.violation for f in findings):
+        findings = caused(judge_walk(ctx, small, large), small)
+        stats["walks"] += 1
+        stats["limits"].add(limit)
+        if any(f.violation and must(ctx, f.rule) for f in findings):
             failing.append(findings)  # the last one appended is Hypothesis' shrunk example
             raise WalkFailed(f"{len([f for f in findings if f.violation])} violation(s)")
-        passed.extend(findings)
+        passed.extend(findings)  # SHOULD violations included: recorded, never shrunk
 
     # The findings are recorded as the examples run; Hypothesis' own report (or a Flaky
     # verdict when the budget ran out mid-shrink) would only repeat them.

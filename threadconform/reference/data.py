@@ -18,6 +18,7 @@ What the data set is built to exercise (see `Dataset` for the exact names):
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from random import Random
@@ -157,17 +158,25 @@ class Dataset:
         return tuple(t for t in self.threads if t.tenant == tenant)
 
 
-def generate(threads: int = 237, seed: int = 0) -> Dataset:
-    """The data set for `threads` main-tenant threads (and 41 second-tenant ones)."""
+def generate(threads: int = 237, seed: int = 0, ties: Sequence[int] | None = None) -> Dataset:
+    """The data set for `threads` main-tenant threads (and 41 second-tenant ones).
+
+    `ties` (e.g. (12, 7, 25, 5), as on a real Kortix table of 150 threads) replaces the
+    default tie pattern of the main tenant with exactly these groups of equal `created_at`,
+    spread evenly from newest to oldest; None keeps the default pattern.
+    """
     if threads < 0:
         raise ValueError("threads must be >= 0")
+    check_ties(threads, ties)
     rng = Random(seed)
     projects = _projects(rng, PRIMARY, 6) + _projects(rng, SECONDARY, 2)
     group_size = EXACT_GROUP_SIZE if threads >= EXACT_GROUP_MIN_THREADS else 0
     exact = frozenset(rng.sample(range(threads), group_size))
     main = [
         _thread(rng, PRIMARY, at, projects, exact=i in exact)
-        for i, at in enumerate(timeline(rng, threads))
+        for i, at in enumerate(
+            timeline(rng, threads) if ties is None else tie_timeline(rng, threads, ties)
+        )
     ]
     second = [
         _thread(rng, SECONDARY, at, projects, exact=False)
@@ -190,6 +199,48 @@ def timeline(rng: Random, count: int) -> list[int]:
         boundary = position % 10 == 0 or position % 25 == 0
         tied = boundary or rng.random() < 0.12
         gap = 0 if tied else rng.randint(1, 2 * mean_gap - 1)
+        instants.append(instants[-1] - gap)
+    return instants
+
+
+def check_ties(count: int, ties: Sequence[int] | None) -> None:
+    """Raise ValueError unless the tie groups fit into `count` threads, apart."""
+    if ties is None:
+        return
+    if any(size < 2 for size in ties):
+        raise ValueError(f"every tie group needs at least 2 threads, got {list(ties)}")
+    needed = sum(ties) + max(0, len(ties) - 1)
+    if needed > count:
+        raise ValueError(
+            f"tie groups {list(ties)} need at least {needed} threads (one apart), "
+            f"the data set has {count}"
+        )
+
+
+def tie_starts(count: int, ties: Sequence[int]) -> list[int]:
+    """Where each tie group starts (0-based, newest first): spread evenly, never touching."""
+    starts: list[int] = []
+    room = count - sum(ties) - max(0, len(ties) - 1)  # free positions to spread around
+    used = 0
+    for index, size in enumerate(ties):
+        # Free positions before this group: an even share of the room.
+        share = room * (2 * index + 1) // (2 * len(ties))
+        starts.append(used + share + index)
+        used += size
+    return starts
+
+
+def tie_timeline(rng: Random, count: int, ties: Sequence[int]) -> list[int]:
+    """`count` instants, newest first, where exactly the groups `ties` share an instant."""
+    if count == 0:
+        return []
+    tied: set[int] = set()
+    for start, size in zip(tie_starts(count, ties), ties, strict=True):
+        tied.update(range(start + 1, start + size))  # positions equal to their predecessor
+    mean_gap = max(2, (END - START) // count)
+    instants = [END]
+    for position in range(1, count):
+        gap = 0 if position in tied else rng.randint(1, 2 * mean_gap - 1)
         instants.append(instants[-1] - gap)
     return instants
 

@@ -11,6 +11,7 @@ fault departs only from a SHOULD (listed in `breaks`) or from nothing: a suite m
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -166,6 +167,15 @@ def _window_total(meta: dict[str, Any], page: PageInfo) -> dict[str, Any]:
     return {**meta, "total": 0, "pages": 0} if page.count == 0 else meta
 
 
+def _page_count_total(body: Body, page: PageInfo) -> Body:
+    """The total is COUNT(*) OVER () of the page's own rows: the page length."""
+    if "pagination" in body:
+        meta = dict(body["pagination"])
+        meta.update(total=page.count, pages=math.ceil(page.count / page.limit))
+        return {**body, "pagination": meta}
+    return {**body, "total": page.count} if body.get("total") is not None else body
+
+
 def _has_more_echo(meta: dict[str, Any], page: PageInfo) -> dict[str, Any]:
     return {**meta, "has_more": meta["page"] * meta["limit"] < meta["total"]}
 
@@ -305,6 +315,15 @@ def _one_based_offset(query: OffsetQuery) -> OffsetQuery:
     return replace(query, offset=query.offset + 1) if query.offset > 0 else query
 
 
+def _offset_minus_one(query: OffsetQuery) -> OffsetQuery:
+    # OFFSET (page - 1) * limit - 1: every page after the first starts one item early.
+    return replace(query, offset=query.offset - 1) if query.offset > 0 else query
+
+
+def _plan_flip(query: OffsetQuery | KeysetQuery) -> OffsetQuery | KeysetQuery:
+    return replace(query, order=replace(query.order, flip_at=PLAN_FLIP_SHARE))
+
+
 def _capped_at_100(query: OffsetQuery) -> OffsetQuery:
     return replace(query, limit=min(query.limit, 100))
 
@@ -330,6 +349,9 @@ def _inclusive(bound: Bound) -> Bound:
 def _created_at_only(bound: Bound) -> Bound:
     return replace(bound, ties=False)
 
+
+# Where the plan-flip faults flip: near this share of the listing (snapped into a tie group).
+PLAN_FLIP_SHARE = 0.4
 
 # Cursors naming threads older than this are "expired" by the cursor-loop fault.
 EXPIRY = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
@@ -542,6 +564,58 @@ _VENDOR_ONLY: tuple[Fault, ...] = (
         ("CURSOR-BEFORE-PREVIOUS-PAGE",),
         tolerated=True,
         hooks=Hooks(query=cursor_bounds(lambda b: b, from_end=False), body=_no_more_before),
+    ),
+)
+
+# Page-boundary faults: each shows only when a walk puts a page boundary at the right
+# place, so a suite that walks only limits that divide the total (or exceed it) misses them.
+BOUNDARY: tuple[Fault, ...] = (
+    Fault(
+        "page-repeats-last-item",
+        ("kortix", "worker"),
+        "OFFSET is computed one too low after the first page: every page starts with the "
+        "previous page's last item (and the item that should end each page is never served).",
+        ("PAGE-NO-DUPLICATES", "PAGE-NO-GAPS", *_WALK, "PAGE-FULL", "META-LENGTH"),
+        hooks=Hooks(query=_offset_minus_one),
+    ),
+    Fault(
+        "total-counts-page",
+        ("kortix", "worker", "aitronos"),
+        "The total is a window count over the page's own rows: it equals the page length.",
+        (
+            "META-TOTAL",
+            "META-PAGES",
+            "META-LENGTH",
+            "META-HAS-MORE",
+            "META-TOTAL-OPT-IN",
+            "FILTER-TOTAL",
+            "PAGE-NO-GAPS",
+            "PAGE-PAST-END-TOTAL",
+            "PAGE-DEFAULT-LIMIT",
+            "WALK-TERMINATES",
+            "PAGE-FULL",
+            *_CURSOR,
+        ),
+        hooks=Hooks(body=_page_count_total),
+    ),
+    Fault(
+        "tie-order-plan-flip",
+        ("kortix", "worker"),
+        "ORDER BY created_at without a tie-breaker: once OFFSET+LIMIT passes a point inside "
+        "a tie group (about 40% into the listing) the database switches plans and returns "
+        "tied threads in the other order, so at some limits a walk repeats one thread and "
+        "drops another (as the real Kortix backend does on PostgreSQL).",
+        ("PAGE-NO-DUPLICATES", "PAGE-NO-GAPS", *_WALK, "ORDER-STABLE", "DETERMINISM"),
+        hooks=Hooks(query=_plan_flip),
+    ),
+    Fault(
+        "cursor-tie-order-plan-flip",
+        VENDOR,
+        "The cursor analogue: once a page reaches about 40% into the listing, tied threads "
+        "come back in ascending id order while the cursor still compares (created_at, id) "
+        "descending, so a page that ends inside a tie group is followed by repeats and gaps.",
+        ("PAGE-NO-DUPLICATES", "PAGE-NO-GAPS", *_WALK, *_CURSOR, "CURSOR-AFTER"),
+        hooks=Hooks(query=_plan_flip),
     ),
 )
 
@@ -952,7 +1026,9 @@ WORKER: tuple[Fault, ...] = (
     ),
 )
 
-FAULTS: tuple[Fault, ...] = SHARED + _VENDOR_ONLY + KORTIX + CHAT + AITRONOS + FREDDY + WORKER
+FAULTS: tuple[Fault, ...] = (
+    SHARED + _VENDOR_ONLY + BOUNDARY + KORTIX + CHAT + AITRONOS + FREDDY + WORKER
+)
 
 
 def faults(contract: str) -> dict[str, Fault]:

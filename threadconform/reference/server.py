@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 
 from threadconform.reference.app import CONTRACTS, build_app
 from threadconform.reference.auth import Credentials, credentials
+from threadconform.reference.data import check_ties
 from threadconform.reference.faults import hooks_for
 from threadconform.reference.store import Store, open_store
 
@@ -62,12 +63,18 @@ def check_contract(contract: str) -> None:
 
 
 def prepare(
-    contract: str, *, threads: int, seed: int, fault: str | None, db: str | Path | None
+    contract: str,
+    *,
+    threads: int,
+    seed: int,
+    fault: str | None,
+    db: str | Path | None,
+    ties: Sequence[int] | None = None,
 ) -> tuple[Starlette, Store]:
     """The application and its loaded store (raises ValueError for unknown names)."""
     check_contract(contract)
     hooks = hooks_for(contract, fault)
-    store = open_store(db, threads=threads, seed=seed)
+    store = open_store(db, threads=threads, seed=seed, ties=ties)
     return build_app(contract, store, hooks), store
 
 
@@ -110,9 +117,12 @@ def start(
     db: str | Path | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    ties: Sequence[int] | None = None,
 ) -> RunningServer:
-    """Serve `contract` from a background thread of this process until `stop()`."""
-    app, store = prepare(contract, threads=threads, seed=seed, fault=fault, db=db)
+    """Serve `contract` from a background thread of this process until `stop()`.
+
+    `ties` lays out the main tenant's tie groups (see `data.generate`)."""
+    app, store = prepare(contract, threads=threads, seed=seed, fault=fault, db=db, ties=ties)
     sock = listen(host, port)
     server = uvicorn_server(app)
     thread = threading.Thread(
@@ -173,15 +183,18 @@ def start_subprocess(
     db: str | Path | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    ties: Sequence[int] | None = None,
 ) -> RunningServer:
     """Serve `contract` from `python -m threadconform serve ...` until `stop()`."""
     check_contract(contract)
+    check_ties(threads, ties)
     hooks_for(contract, fault)  # fail here, with the valid names, not in the child
     command = [sys.executable, "-m", "threadconform", "serve", contract]
     command += ["--host", host, "--port", str(port), "--threads", str(threads)]
     command += ["--seed", str(seed)]
     command += ["--db", str(db)] if db is not None else []
     command += ["--fault", fault] if fault is not None else []
+    command += ["--ties", ",".join(map(str, ties))] if ties is not None else []
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
 
     def stop() -> None:

@@ -131,13 +131,19 @@ class Order:
     # Only faults set this: ties are broken on a slice of the id starting here, which
     # differs per request, instead of on the whole id.
     tie_slice: int | None = None
+    # Only faults set these. `flip_at`: once a page reaches past this share of the listing,
+    # the database switches plans and breaks ties on the id the other way round (ORDER BY
+    # created_at without a tie-breaker; see `Store.flip_threshold` for where it flips).
+    flip_at: float | None = None
+    ties_reversed: bool = False
 
     def sql(self, *, reverse: bool = False) -> str:
         way = "DESC" if self.descending != reverse else "ASC"
+        tie_way = way if not self.ties_reversed else ("ASC" if way == "DESC" else "DESC")
         terms = [f"t.{self.key} {way}"]
         if self.tie_slice is not None:
             terms.append(f"substr(t.id, {int(self.tie_slice)}, 6) {way}")
-        terms.append(f"t.id {way}")
+        terms.append(f"t.id {tie_way}")
         return ", ".join(terms)
 
 
@@ -191,6 +197,7 @@ class Store:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
         self._lock = threading.Lock()
+        self._listings: dict[object, tuple[int, dict[str, int]]] = {}  # fault use only
 
     def close(self) -> None:
         with self._lock:
@@ -206,6 +213,10 @@ class Store:
 
     def offset_page(self, query: OffsetQuery) -> list[ThreadRow]:
         """LIMIT/OFFSET over the sorted, filtered threads."""
+        if query.order.flip_at is not None:
+            threshold, _ = self.flip_threshold(query.where, query.order)
+            flipped = query.offset + query.limit > threshold
+            query = replace(query, order=replace(query.order, ties_reversed=flipped))
         text, params = query.where.sql()
         order = query.order.sql()
         offset = min(max(query.offset, 0), MAX_OFFSET)
@@ -215,6 +226,8 @@ class Store:
 
     def keyset_page(self, query: KeysetQuery) -> tuple[list[ThreadRow], bool]:
         """The page, and whether more threads follow it in the direction of travel."""
+        if query.order.flip_at is not None:
+            query = self._flip_keyset(query)
         terms = [query.where.sql(), *(b.sql() for b in query.bounds)]
         text = " AND ".join(t[0] for t in terms)
         params = tuple(v for t in terms for v in t[1])
@@ -223,6 +236,44 @@ class Store:
         found = [_row(r) for r in self.rows(sql, (*params, query.limit + 1))]
         page = found[: query.limit]
         return (page[::-1] if query.from_end else page), len(found) > query.limit
+
+    def flip_threshold(self, where: Where, order: Order) -> tuple[int, dict[str, int]]:
+        """Where a plan-flip fault flips (OFFSET+LIMIT past it), and each id's position.
+
+        The threshold lies strictly inside the tie group nearest `order.flip_at` of the
+        listing: a flip anywhere else repeats or drops nothing, so the fault would not be
+        a fault on that data. Without tie groups the threshold is past the end."""
+        text, params = where.sql()
+        cache_key = (text, params, order.descending, order.key, order.flip_at)
+        if cache_key not in self._listings:
+            plain = replace(order, flip_at=None, ties_reversed=False).sql()
+            sql = f"SELECT t.{order.key}, t.id FROM threads t WHERE {text} ORDER BY {plain}"
+            rows = self.rows(sql, params)
+            groups, start = [], 0
+            for index in range(1, len(rows) + 1):
+                if index == len(rows) or rows[index][0] != rows[start][0]:
+                    if index - start >= 2:
+                        groups.append((start, index - 1))
+                    start = index
+            target = (order.flip_at or 0) * len(rows)
+            threshold = len(rows) + 1
+            if groups:
+                s, e = min(groups, key=lambda g: abs((g[0] + g[1]) / 2 - target))
+                threshold = s + (e - s + 1) // 2
+            positions = {str(row[1]): index for index, row in enumerate(rows)}
+            self._listings[cache_key] = (threshold, positions)
+        return self._listings[cache_key]
+
+    def _flip_keyset(self, query: KeysetQuery) -> KeysetQuery:
+        """A keyset page past the threshold comes back with its ties in reverse id order,
+        while the cursor still compares (created_at, id) the documented way."""
+        after = [b for b in query.bounds if b.source == "after"]
+        if not after or query.from_end:
+            return query
+        threshold, positions = self.flip_threshold(query.where, query.order)
+        start = positions.get(after[0].key[1], -1) + 1
+        flipped = start + query.limit > threshold
+        return replace(query, order=replace(query.order, ties_reversed=flipped))
 
     def key_of(self, thread_id: str, tenant: int | None) -> Key | None:
         """The position of a thread, if it exists (and belongs to `tenant`, when given)."""
@@ -266,8 +317,14 @@ def _row(raw: Sequence[object]) -> ThreadRow:
     return ThreadRow(Thread(**values), project, agent)  # type: ignore[arg-type]
 
 
-def open_store(db: str | Path | None = None, *, threads: int = 237, seed: int = 0) -> Store:
-    """A store holding `generate(threads, seed)`: in memory, or in the file `db`.
+def open_store(
+    db: str | Path | None = None,
+    *,
+    threads: int = 237,
+    seed: int = 0,
+    ties: Sequence[int] | None = None,
+) -> Store:
+    """A store holding `generate(threads, seed, ties)`: in memory, or in the file `db`.
 
     A file that already holds the same data set (same seed, size and schema) is reused,
     so large benchmark databases are built once; any other file content is replaced.
@@ -275,8 +332,10 @@ def open_store(db: str | Path | None = None, *, threads: int = 237, seed: int = 
     target = ":memory:" if db is None else str(db)
     connection = sqlite3.connect(target, check_same_thread=False)
     wanted = {"schema": SCHEMA_VERSION, "threads": str(threads), "seed": str(seed)}
+    if ties is not None:
+        wanted["ties"] = ",".join(map(str, ties))
     if db is None or _meta(connection) != wanted:
-        _rebuild(connection, generate(threads, seed), wanted)
+        _rebuild(connection, generate(threads, seed, ties), wanted)
     return Store(connection)
 
 

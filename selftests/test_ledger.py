@@ -1,0 +1,54 @@
+"""The ledger: every violation counted, the shown ones covering distinct causes."""
+
+from __future__ import annotations
+
+from threadconform.ledger import MAX_KEPT_VIOLATIONS, Finding, Ledger, Violation
+
+
+def violation(cause: str, n: int = 0) -> Finding:
+    return Finding("PAGE-NO-GAPS", Violation("PAGE-NO-GAPS", f"{cause} #{n}", cause=cause))
+
+
+def test_every_violation_is_counted_and_the_reason_says_how_many_are_shown() -> None:
+    ledger = Ledger()
+    ledger.add(violation("limit=7", n) for n in range(72))
+    record = ledger.record("PAGE-NO-GAPS")
+    assert record.violations == 72 and len(record.kept) == MAX_KEPT_VIOLATIONS
+    assert record.status == "fail"
+    assert record.reason.endswith(f"({MAX_KEPT_VIOLATIONS} shown of 72)")
+
+
+def test_shown_violations_cover_distinct_causes_not_the_first_five() -> None:
+    ledger = Ledger()
+    ledger.add(violation("limit=7", n) for n in range(20))
+    ledger.add([violation("limit=22"), violation("limit=35"), violation("limit=22", 1)])
+    ledger.add(violation(f"limit={limit}") for limit in (36, 37, 38, 39))
+    kept = ledger.record("PAGE-NO-GAPS").kept
+    causes = [v.cause for v in kept]
+    assert len(set(causes)) == MAX_KEPT_VIOLATIONS, causes
+    assert causes[0] == "limit=7" and "limit=22" in causes and "limit=35" in causes
+    assert ledger.record("PAGE-NO-GAPS").violations == 27
+
+
+def test_a_few_violations_are_all_shown_without_a_count() -> None:
+    ledger = Ledger()
+    ledger.add([violation("limit=3"), violation("limit=3", 1)])
+    record = ledger.record("PAGE-NO-GAPS")
+    assert len(record.kept) == 2 and "shown of" not in record.reason
+
+
+def test_walk_findings_are_reported_as_walks() -> None:
+    ledger = Ledger()
+    ledger.add([Finding("PAGE-NO-GAPS", walk=True)] * 31)
+    assert ledger.record("PAGE-NO-GAPS").reason == "held in 31 walk(s)"
+    ledger.add([Finding("PAGE-NO-GAPS")])
+    assert ledger.record("PAGE-NO-GAPS").reason == "held in 32 check(s), 31 of them walks"
+    ledger.add([Finding("ORDER-STABLE")] * 2)
+    assert ledger.record("ORDER-STABLE").reason == "held in 2 check(s)"
+
+
+def test_skips_never_count_as_checks() -> None:
+    ledger = Ledger()
+    ledger.add([Finding.skipped("PAGE-NO-GAPS", "the listing is empty")] * 3)
+    record = ledger.record("PAGE-NO-GAPS")
+    assert record.status == "skip" and record.reason == "the listing is empty"
