@@ -111,3 +111,41 @@ def test_second_tenant_is_separate(dataset: Dataset) -> None:
 def test_small_data_sets_have_no_exact_group() -> None:
     assert generate(50).exact_group == ()
     assert len(generate(120).exact_group) == 40
+
+
+# -- tie layouts (issue 10: proofs must not depend on one data set) -------------------------
+
+
+def _runs(threads: tuple[Thread, ...]) -> list[int]:
+    """Sizes of the runs of equal created_at, newest first."""
+    sizes: list[int] = []
+    for index, thread in enumerate(threads):
+        if index and thread.created_at == threads[index - 1].created_at:
+            sizes[-1] += 1
+        else:
+            sizes.append(1)
+    return sizes
+
+
+@pytest.mark.parametrize(
+    ("threads", "ties"), [(151, (12, 7, 25, 5)), (13, (3, 4)), (11, (5, 5)), (7, ())]
+)
+def test_tie_layout_gives_exactly_these_groups_in_order(
+    threads: int, ties: tuple[int, ...]
+) -> None:
+    main = generate(threads, seed=3, ties=ties).of_tenant(PRIMARY)
+    assert len(main) == threads
+    assert [size for size in _runs(main) if size > 1] == list(ties)
+    assert [t.created_at for t in main] == sorted((t.created_at for t in main), reverse=True)
+
+
+def test_tie_layout_that_does_not_fit_is_refused_with_the_numbers() -> None:
+    with pytest.raises(ValueError, match=r"need at least 8 threads .* has 5"):
+        generate(5, ties=(3, 4))
+    with pytest.raises(ValueError, match="at least 2 threads"):
+        generate(20, ties=(1,))
+
+
+def test_a_tie_layout_leaves_the_default_data_set_alone() -> None:
+    assert generate(237, seed=0) == generate(237, seed=0, ties=None)
+    assert generate(237, seed=0, ties=(4,)) != generate(237, seed=0)

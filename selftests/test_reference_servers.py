@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -364,6 +365,7 @@ def probes(contract: str, conforming: RunningServer) -> list[Probe]:
     """Requests on which every fault of `contract` answers differently from the reference."""
     if contract == "kortix":
         queries = [{}, {"page": "2", "limit": "10"}, {"page": "0"}, {"limit": "1001"}]
+        queries.append({"limit": "1000"})  # past the plan-flip threshold: ties reversed
         return [({}, None), *((q, "primary") for q in [*queries, {"page": "999"}, {"limit": "x"}])]
     if contract == "chat":
         billing = {"project_id": "billing", "limit": "1000"}
@@ -388,7 +390,7 @@ def _vendor_probes(contract: str, conforming: RunningServer) -> list[Probe]:
         {"after": ids[tied]}, {"after": ids[20]}, {"after": ids[70]}, {"before": ids[70]},
         {"after": ids[0][:-4] + "0000"}, {assistant: "asst_billing", "limit": "40"},
         {"include_total": "true"}, {"include_total": "true", "assistant_id": "asst_billing"},
-        {"organization_id": "org_globex"},
+        {"organization_id": "org_globex"}, {"after": ids[80], "limit": "100"},
     ]  # fmt: skip
     return [({}, None), ({}, "wrong"), *((q, "primary") for q in queries)]
 
@@ -415,3 +417,13 @@ def test_every_fault_changes_an_answer(
     for name in faults(contract):
         got = [answer(fault_servers[f"{contract}:{name}"], p) for p in chosen]
         assert got != expected, f"{contract} fault {name} changed no answer"
+
+
+def test_serve_takes_a_tie_layout_in_process_and_as_a_subprocess() -> None:
+    """How the matrix starts a server on a given data set (issue 10)."""
+    for starter in (start, start_subprocess):
+        with starter("worker", threads=13, ties=(3, 4)) as server:
+            body = get(server, {"limit": "100"}).json()
+            stamps = [t["created_at"] for t in body["threads"]]
+            assert body["total"] == 13
+            assert sorted(Counter(stamps).values(), reverse=True)[:3] == [4, 3, 1]
