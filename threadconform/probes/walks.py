@@ -122,11 +122,11 @@ def limits(pagination: Pagination, total: int, max_pages: int) -> st.SearchStrat
     below = min(maximum, total - 1)
     if below < lowest:
         return anything
-    # Not below the depth where the walk would hit the page cap long before the end.
-    walkable = max(lowest, min(below, -(-total // max(max_pages, 1))))
+    # Mostly walks of at most about ten pages: the plan already walked the small limits.
+    walkable = max(lowest, min(below, -(-total // min(10, max(max_pages, 1)))))
     under = st.integers(min_value=lowest, max_value=below)
     cheap = st.integers(min_value=walkable, max_value=below)
-    return st.one_of(under, cheap, cheap, anything)
+    return st.one_of(cheap, cheap, cheap, under, anything)
 
 
 def judge_walk(ctx: ProbeContext, small: Walk, large: Walk) -> list[Finding]:
@@ -260,6 +260,7 @@ def planned(
     pagination = ctx.contract.pagination
     left = ctx.client.budget_left or 0
     budget = int(left * WALK_BUDGET_SHARE * PLAN_SHARE) if ctx.client.budget_left else 10**6
+    budget = min(budget, ctx.profile.plan_requests or budget)
     chosen = plan.plan(
         [item.sort_key for item in large.items],
         complete=large.complete,
