@@ -20,6 +20,9 @@ class Profile:
     # Requests the planned walks may spend (before Hypothesis explores); None: a share of
     # the budget only (see probes/walks.py).
     plan_requests: int | None = 400
+    # Page/offset/cursor walks at every limit up to the total, as far as the budget goes:
+    # plan flips in real databases show at limits no rule of thumb predicts.
+    sweep_limits: bool = False
 
     def pages_for(self, limit: int | None) -> int:
         """The page cap of one walk with this limit: whichever of the two caps bites first."""
@@ -33,6 +36,16 @@ PROFILES: dict[str, Profile] = {
     for profile in (
         Profile("quick", 25, 4, 40, 600, 600, cursor_positions=6, plan_requests=150),
         Profile("default", 60, 10, 80, 2000, 1000, cursor_positions=16, plan_requests=400),
-        Profile("thorough", 300, 40, 400, 12000, 30000, cursor_positions=200, plan_requests=None),
+        Profile(
+            "thorough",
+            300,
+            40,
+            400,
+            12000,
+            30000,
+            cursor_positions=200,
+            plan_requests=None,
+            sweep_limits=True,
+        ),
     )
 }

@@ -270,7 +270,7 @@ def planned(
         style=pagination.style,
         budget=budget,
         max_pages=ctx.profile.max_pages,
-        sweep=ctx.profile.name == "thorough",
+        sweep=ctx.profile.sweep_limits,
     )
     stats = ctx.cache.setdefault("walk-stats", {"walks": 0, "limits": set()})
     for walk_plan in chosen:
