@@ -137,6 +137,8 @@ def judge_walk(ctx: ProbeContext, small: Walk, large: Walk) -> list[Finding]:
     for rule in ONE_WALK_RULES:
         if rule == "META-TOTAL":
             findings += judge(contract, rule, small, reference=large)
+        elif rule == "WALK-TERMINATES" and (reason := ends_anyway(small, large)):
+            findings.append(Finding.skipped(rule, reason))
         else:
             findings += judge(contract, rule, small)
     findings += judge(contract, "FILTER-TOTAL", small)
@@ -146,6 +148,20 @@ def judge_walk(ctx: ProbeContext, small: Walk, large: Walk) -> list[Finding]:
     findings += judge(contract, order_rule or "ORDER-SORTED", small)
     findings += gaps(ctx, small, large)
     return vacuous(ctx.contract.pagination, small, findings)
+
+
+def ends_anyway(small: Walk, large: Walk) -> str | None:
+    """Why a walk stopped at the page cap is no evidence of an endless listing: it served
+    only distinct items of a largest-limit walk that did end. (A total smaller than what
+    it served is then META-TOTAL's to report, not WALK-TERMINATES'.)"""
+    if small.stop != "page-cap" or not large.complete:
+        return None
+    if len(set(small.ids)) != len(small.ids) or not set(small.ids) <= set(large.ids):
+        return None
+    return (
+        f"the walk stopped at the page cap while still inside the {len(large.ids)} items "
+        "of a largest-limit walk that ended"
+    )
 
 
 def vacuous(pagination: Pagination, small: Walk, findings: list[Finding]) -> list[Finding]:
