@@ -8,7 +8,10 @@ caught only if it is caught on all three.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +25,7 @@ try:  # run as a package (selftests/__init__.py) or as loose files (pytest's roo
 except ImportError:
     from walk_run import DATASETS, run_engine  # type: ignore[no-redef]
 
+TIMEOUT_SCALE = float(os.environ.get("THREADCONFORM_TEST_TIMEOUT_SCALE", "1"))
 BOUNDARY_DUPS = ("PAGE-NO-DUPLICATES", "PAGE-NO-GAPS")
 # The rule that must fail for each fault (any one of them).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
@@ -116,3 +120,22 @@ def test_single_item_listing_skips_boundary_rules_instead_of_passing() -> None:
         engine = run_engine("kortix", server)
         for rule in ("PAGE-NO-GAPS", "PAGE-NO-DUPLICATES", "ORDER-SORTED"):
             assert engine.record(rule).status == "skip", (rule, engine.record(rule).reason)
+
+
+def test_an_empty_listing_is_said_once_at_the_top_of_a_run(tmp_path: Path) -> None:
+    from threadconform import mutation
+
+    with reference.start("kortix", threads=0) as server:
+        command = mutation.suite_command(
+            "--contract", "kortix", "--base-url", server.url, "--report-dir", str(tmp_path),
+            "-k", "PAGE-NO-GAPS or META-TOTAL",
+        )  # fmt: skip
+        result = subprocess.run(
+            command, cwd=mutation.ROOT, env=mutation.suite_env(server), capture_output=True,
+            text=True, timeout=300 * TIMEOUT_SCALE,
+        )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output  # skips only: nothing failed
+    notes = [line for line in output.splitlines() if "the first listing is empty" in line]
+    assert notes and "note:" in notes[0], output
+    assert output.index(notes[0]) < output.index("= threadconform ="), output  # at the top
