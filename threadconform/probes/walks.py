@@ -277,8 +277,13 @@ def planned(
     left = ctx.client.budget_left or 0
     budget = int(left * WALK_BUDGET_SHARE * PLAN_SHARE) if ctx.client.budget_left else 10**6
     budget = min(budget, ctx.profile.plan_requests or budget)
+    keys = [item.sort_key for item in large.items]
+    if not large.complete:
+        # A listing longer than one walk may read: plan within the half a walk reaches in
+        # two pages, so a 100,000-thread target costs what a 1,000-thread one does.
+        keys = keys[: max(2, ctx.profile.max_items // 2)]
     chosen = plan.plan(
-        [item.sort_key for item in large.items],
+        keys,
         complete=large.complete,
         minimum=pagination.limit.minimum,
         maximum=pagination.limit.maximum,
