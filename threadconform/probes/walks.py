@@ -282,6 +282,7 @@ def planned(
         # A listing longer than one walk may read: plan within the half a walk reaches in
         # two pages, so a 100,000-thread target costs what a 1,000-thread one does.
         keys = keys[: max(2, ctx.profile.max_items // 2)]
+        budget //= 2  # each walk reads up to twice the planned prefix before its cap
     chosen = plan.plan(
         keys,
         complete=large.complete,
