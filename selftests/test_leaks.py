@@ -208,7 +208,17 @@ def test_the_error_sample_keeps_distinct_error_bodies_within_its_bound() -> None
     sample = leaks.ErrorSample(limit=3)
     for status, text in [(200, "ok"), (None, ""), (422, "a"), (422, "a"), (401, "b")]:
         sample.add(_response(status, text))
-    assert [(r.status, r.text) for r in sample.responses] == [(422, "a"), (401, "b")]
+    assert [(b.status, b.strings) for b in sample.bodies] == [
+        (422, ((None, "a"),)),
+        (401, ((None, "b"),)),
+    ]
     for index in range(10):
         sample.add(_response(500, str(index)))
-    assert len(sample.responses) == 3 and sample.seen == 13
+    assert len(sample.bodies) == 3 and sample.seen == 13
+
+
+def test_a_huge_error_body_is_kept_capped() -> None:
+    huge = {"detail": ["x" * 100_000] * 50, "trace": "Traceback (most recent call last)"}
+    kept = leaks.body_strings(huge, "")
+    assert sum(len(value) for _, value in kept) <= leaks.BODY_CHARS
+    assert all(len(value) <= leaks.STRING_CHARS for _, value in kept)

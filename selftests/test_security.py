@@ -232,3 +232,20 @@ def test_the_sql_leak_reaches_every_report_redacted(tmp_path: Path) -> None:
         assert "7b1e7c52-3f0a" not in text, name
         assert not any(secret in text for secret in run.secrets), name
     assert "psycopg.errors.NumericValueOutOfRange" in run.text("summary.md")
+
+
+def test_a_spec_can_raise_a_security_rule_to_must(tmp_path: Path) -> None:
+    text = (spec.SPEC_DIR / "kortix.yaml").read_text()
+    raised = text.replace(
+        "        rules:\n", "        rules:\n          SEC-AUTH-SCHEME-CASE: MUST\n", 1
+    )
+    assert raised != text
+    (tmp_path / "kortix.yaml").write_text(raised)
+    with reference.start("kortix", fault="bearer-scheme-case-sensitive") as server:
+        env = {"THREADCONFORM_TOKEN": server.credentials.primary or ""}
+        result = run_suite(
+            "tests/test_security.py", "--spec", str(tmp_path / "kortix.yaml"),
+            "--base-url", server.url, "--report-dir", str(tmp_path / "reports"), env=env,
+        )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "SEC-AUTH-SCHEME-CASE" in result.stdout

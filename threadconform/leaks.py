@@ -19,10 +19,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from threadconform.exchange import Response
+from threadconform.exchange import Request, Response
 
 FRAGMENT_CHARS = 120  # a quote long enough to recognise, short enough to read
 MAX_STRINGS = 2000  # strings of one body scanned at most (bounds a hostile body's cost)
+STRING_CHARS = 4096  # characters of one string kept and scanned
+BODY_CHARS = 32_768  # characters of one error body kept and scanned, all strings together
 MAX_DEPTH = 8  # nesting followed into an item
 
 
@@ -44,8 +46,8 @@ SQL = _compile(
     r"\bUPDATE\s+[\w.\"`]+\s+SET\s+[\w.\"`]+\s*=",
 ) + _compile(
     # lower-case SQL only with a bind placeholder: prose says "select a value from"
-    r"\bselect\b[^;\n]{1,200}?\bfrom\b[^;\n]{1,200}?\bwhere\b[^;\n]{0,200}?"
-    r"(?:=|\bin\b|\blike\b)\s*\(?(?:%\(\w+\)s|%s|\$\d+|\?|:\w+)",
+    r"\bselect\s+[\w.*,\" ]{1,120}?\s+from\s+[\w.\"]+(?:\s+(?:as\s+)?\w+)?\s+where\s+"
+    r"[\w.\"]+\s*(?:=|\bin\b|\blike\b)\s*\(?(?:%\(\w+\)s|%s|\$\d+|\?|:\w+)",
     r"\bsyntax error at or near\b[^\n]{0,40}",
     r"\byou have an error in your sql syntax\b",
     r"\bnear \"[^\"\n]{1,40}\": syntax error\b",
@@ -91,7 +93,7 @@ STACK = _compile(
     r"\(node:internal/[^\s)]+\)",
     r"goroutine \d+ \[[\w ,]+\]:",
     r"\bpanic: [^\n]{1,60}",
-    r"[\w./-]+\.rb:\d+:in [`'][^'\n]{1,80}'",  # Ruby frame
+    r"(?<![\w./-])[\w./-]{1,200}\.rb:\d+:in [`'][^'\n]{1,80}'",  # Ruby frame
     r"\bat [\w.<>`]+\([^)\n]{0,200}\) in [^\n]{1,200}:line \d+",  # .NET frame
     r"(?:^|\n)#\d+ [^\n]{0,200}\.php\(\d+\)",  # PHP frame
 )
@@ -187,7 +189,7 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I),
         "***",
     ),
-    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "***@***"),
+    (re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]+\.[\w.-]+"), "***@***"),
     (re.compile(r"\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{24,}"), "***"),
 )
 
@@ -223,10 +225,28 @@ def scan_error(body: Any, text: str, sent: Sequence[str] = ()) -> list[Leak]:
     """What an error response reveals: its parsed JSON body when there is one (every key
     and string in it, so escaped newlines and quotes do not hide a stack frame), else its
     text. Secret-named keys with a value are echoed credentials."""
+    return scan_strings(body_strings(body, text), sent)
+
+
+def body_strings(body: Any, text: str) -> tuple[tuple[str | None, str], ...]:
+    """(key or None, string) pairs of a body, each string and their total capped: what an
+    error body is kept as, so a run holding hundreds of them holds a few megabytes."""
     if body is None:
-        return scan_text(text, sent)
-    leaks: dict[str, Leak] = {}
+        return ((None, text[:STRING_CHARS]),)
+    kept: list[tuple[str | None, str]] = []
+    budget = BODY_CHARS
     for key, value in _strings(body):
+        if budget <= 0:
+            break
+        kept.append((key, value[: min(STRING_CHARS, budget)]))
+        budget -= len(kept[-1][1])
+    return tuple(kept)
+
+
+def scan_strings(strings: Iterable[tuple[str | None, str]], sent: Sequence[str] = ()) -> list[Leak]:
+    """`scan_error` over pairs from `body_strings`."""
+    leaks: dict[str, Leak] = {}
+    for key, value in strings:
         if key is not None and secret_name(key) and not masked(value):
             leaks.setdefault("a credential", Leak("a credential", f"{key!r}: '***'"))
         for leak in scan_text(value, sent):
@@ -326,26 +346,37 @@ def _hint(value: str) -> str:
 # --- the run's error bodies -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ErrorBody:
+    """An error response as the scan needs it: the request, the status, capped strings."""
+
+    request: Request
+    status: int
+    strings: tuple[tuple[str | None, str], ...]
+
+
 @dataclass
 class ErrorSample:
     """The 4xx/5xx responses a run received, for the error-body scan: bounded, varied.
 
     Every probe's requests pass through `ProbeContext.fetch`, which adds each answer here;
-    identical bodies are kept once (a fuzz run gets the same 422 many times), and at most
-    `limit` distinct ones, so a long run costs a fixed amount of memory.
+    identical bodies are kept once (a fuzz run gets the same 422 many times), at most
+    `limit` distinct ones, each as capped strings (`body_strings`): a long run or a
+    hostile target costs a few megabytes and a few seconds of scanning at most.
     """
 
     limit: int = 300
-    responses: list[Response] = field(default_factory=list)
+    bodies: list[ErrorBody] = field(default_factory=list)
     seen: int = 0  # error responses received, duplicates and overflow included
-    _keys: set[tuple[int, str]] = field(default_factory=set)
+    _keys: set[tuple[int, int]] = field(default_factory=set)
 
     def add(self, response: Response) -> None:
         if response.status is None or response.status < 400:
             return
         self.seen += 1
-        key = (response.status, response.text)
-        if key in self._keys or len(self.responses) >= self.limit:
+        key = (response.status, hash(response.text))
+        if key in self._keys or len(self.bodies) >= self.limit:
             return
         self._keys.add(key)
-        self.responses.append(response)
+        strings = body_strings(response.body, response.text)
+        self.bodies.append(ErrorBody(response.request, response.status, strings))

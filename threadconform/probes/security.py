@@ -263,34 +263,37 @@ def beyond_int64(ctx: ProbeContext) -> Iterator[Finding]:
 def security_errors(ctx: ProbeContext) -> Iterator[Finding]:
     _provoke(ctx)
     sample = ctx.errors
-    if not sample.responses:
+    if not sample.bodies:
         yield Finding.skipped("SEC-ERROR-INTERNALS", "no 4xx/5xx body came back to inspect")
         return
-    yield from _scan_sample(ctx, sample.responses)
+    yield from _scan_sample(ctx, sample.bodies)
 
 
-def _scan_sample(ctx: ProbeContext, responses: list[Response]) -> Iterator[Finding]:
+def _scan_sample(ctx: ProbeContext, bodies: list[leaks.ErrorBody]) -> Iterator[Finding]:
     """One finding per distinct leak (status and what leaked), with how often it came."""
     rule = "SEC-ERROR-INTERNALS"
-    distinct: dict[tuple[Any, ...], tuple[Response, list[leaks.Leak], int]] = {}
-    for response in responses:
-        sent = [value for _, value in response.request.params]
-        found = leaks.scan_error(response.body, response.text, sent)
+    distinct: dict[tuple[Any, ...], tuple[leaks.ErrorBody, list[leaks.Leak], int]] = {}
+    for body in bodies:
+        sent = [value for _, value in body.request.params]
+        found = leaks.scan_strings(body.strings, sent)
         if not found:
             yield Finding.held(rule)
             continue
-        key = (response.status, tuple(found))
-        first, _, count = distinct.get(key, (response, found, 0))
+        key = (body.status, tuple(found))
+        first, _, count = distinct.get(key, (body, found, 0))
         distinct[key] = (first, found, count + 1)
-    for response, found, count in distinct.values():
+    if ctx.errors.seen > len(bodies):
+        note = f"{len(bodies)} distinct error bodies scanned of {ctx.errors.seen} received"
+        yield Finding(rule, note=note)
+    for body, found, count in distinct.values():
         kinds = ", ".join(leak.kind for leak in found)
         times = f" ({count} responses alike)" if count > 1 else ""
-        message = f"the {response.status} body reveals {kinds}{times}"
+        message = f"the {body.status} body reveals {kinds}{times}"
         actual = "; ".join(f"{leak.kind}: {ctx.client.redact(leak.fragment)}" for leak in found)
         violation = Violation(
             rule,
             message,
-            (_redacted(ctx, response.request),),
+            (_redacted(ctx, body.request),),
             "a generic error message (log the details server-side)",
             actual,
         )
