@@ -338,9 +338,14 @@ def _secrets_in(node: Any, path: str, depth: int) -> Iterator[tuple[str, str, st
 
 
 def _hint(value: str) -> str:
-    """Enough to recognise the value by, never enough to use it."""
-    shown = value[:4] + "***" if len(value) >= 16 else "***"
-    return f"{redact(shown)} ({len(value)} characters)"
+    """Enough to recognise the value by, never any of its secret characters: a vendor
+    prefix such as `tok_` or `sk_live_` when it has one, and its length."""
+    prefix = _PREFIX.match(value)
+    shown = (prefix.group(0) if prefix else "") + "***"
+    return f"{shown} ({len(value)} characters)"
+
+
+_PREFIX = re.compile(r"eyJ|-----BEGIN|(?i:bearer )|[A-Za-z]{2,6}[_-](?:[a-z]{2,6}[_-])?(?=\w{8})")
 
 
 # --- the run's error bodies -----------------------------------------------------------
