@@ -3,7 +3,7 @@
 Three probes, all read-only GETs and nothing guessed: the credential variants only ever
 carry the caller's own configured credential.
 
-- `security-auth` (7 requests): the configured credential with the scheme in lower case,
+- `security-auth` (6-7 requests): the configured credential with the scheme in lower case,
   with two spaces after the scheme, as a query parameter instead of its header, and
   alongside a copy of itself in a second credential header.
 - `security-items` (1 request): the first page at the largest limit, every item scanned
@@ -11,9 +11,10 @@ carry the caller's own configured credential.
 - `beyond-int64` and `security-errors` (2-3 requests, sent once for both): values no
   server stores (a limit, page or offset beyond a 64-bit integer, a quote in a cursor) to
   provoke the errors that leak, judged for HTTP-NO-5XX; then every 4xx/5xx body the run
-  received (all probes, via `ProbeContext.errors`) scanned for internals. SEC-ERROR-INTERNALS
-  is the catalogue's last rule and its test module sorts last, so the scan sees the
-  answers to what every other probe sent.
+  received (all probes, via `ProbeContext.errors`) scanned for internals. The run asks
+  for SEC-ERROR-INTERNALS after every other rule of its target (`rules.RUN_LAST`), so the
+  scan sees the answers to what every other probe sent; asked for alone (`-k`), it scans
+  the answers to its own provocations.
 """
 
 from __future__ import annotations
