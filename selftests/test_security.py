@@ -249,3 +249,12 @@ def test_a_spec_can_raise_a_security_rule_to_must(tmp_path: Path) -> None:
         )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
     assert "SEC-AUTH-SCHEME-CASE" in result.stdout
+
+
+def test_a_credential_sent_in_the_query_is_redacted_in_every_form() -> None:
+    """SEC-AUTH-NOT-IN-QUERY puts the token in a URL: its percent-encoded form is a secret."""
+    token = "ab+cd/ef=gh"
+    client = Client("http://127.0.0.1:9", "/x", auth=None, credential=token)
+    assert client.redact("GET /x?access_token=ab%2Bcd%2Fef%3Dgh and ab+cd/ef=gh") == (
+        "GET /x?access_token=*** and ***"
+    )

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
+from urllib.parse import quote_plus
 
 import httpx
 
@@ -218,7 +219,8 @@ class Client:
         """
         for secret in sorted(self._secrets, key=len, reverse=True):
             if len(secret) >= _MIN_SECRET:
-                text = text.replace(secret, REDACTED)
+                # also as a URL query encodes it (the security probe sends it in one)
+                text = text.replace(secret, REDACTED).replace(quote_plus(secret), REDACTED)
         return text
 
     def is_unreachable(self, response: Response) -> bool:

@@ -100,7 +100,7 @@ class ProbeContext:
 
     def _unserved(self, response: Response) -> str | None:
         """Why this response is no answer at all (None when it is one, however wrong)."""
-        where = f"{response.request.method} {response.request.full_url}"
+        where = self.client.redact(f"{response.request.method} {response.request.full_url}")
         if response.status is None:
             return response.error or f"{where}: no answer"
         if response.elapsed >= self.client.timeout:  # e.g. a body trickled byte by byte
