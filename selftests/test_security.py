@@ -61,6 +61,7 @@ FAULTS = [
     ("kortix", "credential-in-query-accepted", "SEC-AUTH-NOT-IN-QUERY", "access_token=***"),
     ("aitronos", "credential-in-query-accepted", "SEC-AUTH-NOT-IN-QUERY", "api_key=***"),
     ("kortix", "api-key-header-checked-first", "SEC-AUTH-SECOND-HEADER", "X-API-Key"),
+    ("kortix", "api-key-header-switches-account", "SEC-AUTH-SECOND-HEADER", "who the caller"),
 ]
 
 
@@ -258,3 +259,12 @@ def test_a_credential_sent_in_the_query_is_redacted_in_every_form() -> None:
     assert client.redact("GET /x?access_token=ab%2Bcd%2Fef%3Dgh and ab+cd/ef=gh") == (
         "GET /x?access_token=*** and ***"
     )
+
+
+def test_the_second_header_check_tells_another_caller_from_shuffled_ties() -> None:
+    from threadconform.probes.security import _same_caller
+
+    assert _same_caller([], [])
+    assert _same_caller(["a", "b", "c", "d"], ["a", "b", "d", "e"])  # a tie swapped at the edge
+    assert not _same_caller(["a", "b", "c"], ["x", "y", "z"])  # another tenant's page
+    assert not _same_caller(["a", "b"], [])

@@ -20,6 +20,7 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 
 from threadconform.reference import params
+from threadconform.reference.auth import KORTIX_SECONDARY
 from threadconform.reference.contracts.common import iso
 from threadconform.reference.errors import ErrorReply
 from threadconform.reference.hooks import CONFORMING, FaultCrash, Hooks, PageInfo
@@ -1049,6 +1050,17 @@ def _api_key_checked_first(headers: Mapping[str, str], query: Mapping[str, str])
     return changed
 
 
+def _api_key_header_is_a_service_account(
+    headers: Mapping[str, str], query: Mapping[str, str]
+) -> Any:
+    """Any `X-API-Key` header switches to the service account (here: the second tenant)."""
+    if "x-api-key" not in headers:
+        return headers
+    changed = _mutable(headers)
+    changed["authorization"] = "Bearer " + KORTIX_SECONDARY
+    return changed
+
+
 SECURITY: tuple[Fault, ...] = (
     Fault(
         "sql-in-500-beyond-bigint",
@@ -1106,6 +1118,15 @@ SECURITY: tuple[Fault, ...] = (
         ("SEC-AUTH-SECOND-HEADER",),
         tolerated=True,
         hooks=Hooks(headers=_api_key_checked_first),
+    ),
+    Fault(
+        "api-key-header-switches-account",
+        ("kortix",),
+        "An `X-API-Key` header, whatever its value, switches the caller to a service "
+        "account: the same valid bearer token then lists another account's threads.",
+        ("SEC-AUTH-SECOND-HEADER",),
+        tolerated=True,
+        hooks=Hooks(headers=_api_key_header_is_a_service_account),
     ),
 )
 # --- end of security faults ---------------------------------------------------------------
