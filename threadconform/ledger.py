@@ -37,6 +37,7 @@ class Finding:
     rule: str
     violation: Violation | None = None
     skip: str | None = None
+    note: str | None = None  # shown with a rule that held (e.g. a documented exposure)
     walk: bool = False  # judged on one walk: the report counts "held in N walks"
 
     @classmethod
@@ -55,6 +56,7 @@ class RuleRecord:
     violations: int = 0
     kept: list[Violation] = field(default_factory=list)
     skips: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> Status:
@@ -70,11 +72,12 @@ class RuleRecord:
             if self.violations > len(self.kept):
                 return f"{self.kept[0].message} ({len(self.kept)} shown of {self.violations})"
             return self.kept[0].message
+        notes = "".join(f"; {note}" for note in dict.fromkeys(self.notes))
         if self.walks == self.checks:
-            return f"held in {self.walks} walk(s)"
+            return f"held in {self.walks} walk(s){notes}"
         if self.walks:
-            return f"held in {self.checks} check(s), {self.walks} of them walks"
-        return f"held in {self.checks} check(s)"
+            return f"held in {self.checks} check(s), {self.walks} of them walks{notes}"
+        return f"held in {self.checks} check(s){notes}"
 
     def keep(self, violation: Violation) -> None:
         """Keep up to MAX_KEPT_VIOLATIONS, covering as many distinct causes as possible:
@@ -103,6 +106,8 @@ class Ledger:
                 continue
             record.checks += 1
             record.walks += finding.walk
+            if finding.note:
+                record.notes.append(finding.note)
             if finding.violation is not None:
                 record.violations += 1
                 record.keep(finding.violation)
