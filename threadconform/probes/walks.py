@@ -234,9 +234,28 @@ def _non_default(contract: Any, direction: str) -> bool:
     return order is not None and order.direction != direction
 
 
+def cut_by_page_count(small: Walk, large: Walk) -> str | None:
+    """Why items missing only at the end are not a gap: the walk stopped where the target's
+    own page count said the listing ends (META-PAGES judges that count)."""
+    if "was the last of" not in small.note:
+        return None
+    seen = set(small.ids)
+    missing = [ident for ident in large.ids if ident not in seen]
+    if not missing or any(ident not in set(large.ids) for ident in seen):
+        return None
+    if set(missing) != set(large.ids[-len(missing) :]):
+        return None
+    return (
+        f"the walk stopped where the reported page count said ({small.note}), before the "
+        f"last {len(missing)} item(s): see META-PAGES and META-TOTAL"
+    )
+
+
 def gaps(ctx: ProbeContext, small: Walk, large: Walk) -> list[Finding]:
     """PAGE-NO-GAPS: on complete walks exactly; on capped ones over the common prefix."""
     if small.complete and large.complete:
+        if reason := cut_by_page_count(small, large):
+            return [Finding.skipped("PAGE-NO-GAPS", reason)]
         return judge(ctx.contract, "PAGE-NO-GAPS", small, large)
     if small.stop not in ("end", "page-cap") or large.stop not in ("end", "page-cap"):
         return [Finding.skipped("PAGE-NO-GAPS", f"a walk did not finish: {small.note}")]
