@@ -16,7 +16,7 @@ import re
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
 import yaml
@@ -42,7 +42,46 @@ _NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "depende
 
 
 class SpecError(ValueError):
-    """A spec file that cannot be used. The message is one line and names file and field."""
+    """A spec file that cannot be used. The message is one line and names file and field.
+
+    `fix`, when set, is the one change to the document that the message's advice
+    describes ("Rename it to 'style'", "Set it to 20"): applying it is following the
+    advice (a self-test does exactly that for every such message).
+    """
+
+    def __init__(self, message: str, fix: Fix | None = None) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+@dataclass(frozen=True)
+class Fix:
+    """Set the value at `path` (a key path into the document), rename its key, or delete it."""
+
+    path: tuple[str | int, ...]
+    action: Literal["set", "rename", "delete"]
+    value: Any = None  # the new value ("set") or the new key ("rename")
+
+    def apply(self, document: Any) -> None:
+        """Change `document` in place as the advice says."""
+        parent = _follow(document, list(self.path[:-1]))
+        last = self.path[-1]
+        if self.action == "set":
+            parent[last] = self.value
+        elif self.action == "rename":
+            parent[self.value] = parent.pop(last)
+        else:
+            del parent[last]
+
+    def within(self, prefix: tuple[str | int, ...]) -> Fix:
+        return Fix((*prefix, *self.path), self.action, self.value)
+
+    def advice(self) -> str:
+        if self.action == "set":
+            return f"Set it to {_short(self.value)}"
+        if self.action == "rename":
+            return f"Rename it to {self.value!r}"
+        return "Remove it"
 
 
 # --- public API -----------------------------------------------------------------------
@@ -55,9 +94,7 @@ def load(path: Path | str) -> model.Contract:
     _check_openapi(file, document)
     endpoint, operation = _operation(file, document)
     block = operation[EXTENSION]
-    _check_block(file, block)
-    view = _View.of(file, document, endpoint, operation)
-    _check_references(file, block, view)
+    view = _anchored(file, document, endpoint, operation, block)
     return model.Contract(
         name=file.stem,
         path=file,
@@ -71,6 +108,22 @@ def load(path: Path | str) -> model.Contract:
         response_schema=view.body,
         parameters={name: param.get("schema", {}) for name, param in view.params.items()},
     )
+
+
+def _anchored(
+    file: Path, document: dict[str, Any], endpoint: str, operation: dict[str, Any], block: Any
+) -> _View:
+    """Check the block; a fix a check proposes is anchored at the block in the document."""
+    try:
+        _check_block(file, block)
+        view = _View.of(file, document, endpoint, operation)
+        _check_references(file, block, view)
+    except SpecError as error:
+        if error.fix is not None and error.fix.path[:1] != ("paths",):
+            anchor = ("paths", endpoint, "get", EXTENSION)
+            raise SpecError(str(error), error.fix.within(anchor)) from None
+        raise
+    return view
 
 
 def load_all(directory: Path = SPEC_DIR) -> list[model.Contract]:
@@ -118,11 +171,11 @@ def resolve(contract: model.Contract, node: Any) -> Any:
 # --- messages -------------------------------------------------------------------------
 
 
-def _fail(file: Path, where: str, what: str, fix: str) -> NoReturn:
+def _fail(file: Path, where: str, what: str, fix: str, change: Fix | None = None) -> NoReturn:
     what = " ".join(str(what).split()).rstrip(".")
     if len(what) > 300:
         what = what[:297] + "..."
-    raise SpecError(f"{_show(file)}: {where}: {what}. {fix}")
+    raise SpecError(f"{_show(file)}: {where}: {what}. {fix}", change)
 
 
 def _show(file: Path) -> str:
@@ -168,6 +221,7 @@ class _Loader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
+            key = str(key) if type(key) is int else key
             if isinstance(key, Hashable) and key in seen:
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping",
@@ -176,16 +230,21 @@ class _Loader(yaml.SafeLoader):
                     key_node.start_mark,
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep)
+        mapping = super().construct_mapping(node, deep)
+        # JSON keys are strings: an unquoted `200:` means the response "200".
+        return {str(k) if type(k) is int else k: v for k, v in mapping.items()}
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if not tag.endswith((":bool", ":timestamp"))]
+    first: [(tag, rx) for tag, rx in resolvers if not tag.endswith(":bool")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+_YAML = "tag:yaml.org,2002:"
+_JSON_TAGS = frozenset(_YAML + kind for kind in ("str", "int", "float", "bool", "null"))
+_NOT_FINITE = re.compile(r"^[-+]?\.(?:inf|nan)$", re.IGNORECASE)
 
 
 def _read(file: Path) -> dict[str, Any]:
@@ -193,8 +252,10 @@ def _read(file: Path) -> dict[str, Any]:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         _fail(file, "file", f"cannot be read ({error.strerror})", "Check the path.")
+    except UnicodeDecodeError as error:
+        _fail(file, "file", f"is not UTF-8 ({error.reason})", "Save it as UTF-8.")
     try:
-        document = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: safe
+        document = _parse(file, text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -207,6 +268,62 @@ def _read(file: Path) -> dict[str, Any]:
         what = f"is {type(document).__name__}, not a mapping"
         _fail(file, "document root", what, "A spec is an OpenAPI 3.1 document (a YAML mapping).")
     return document
+
+
+def read_document(path: Path | str) -> dict[str, Any]:
+    """The YAML document of a spec file as JSON data, or a one-line `SpecError`.
+
+    Use this, not `yaml.safe_load`, to read a spec: YAML 1.1 turns `2024-06-01` into a
+    date and `off` into false, which no JSON tool (openapi-spec-validator, Schemathesis)
+    accepts.
+    """
+    return _read(Path(path))
+
+
+def _parse(file: Path, text: str) -> Any:
+    """Compose the YAML, refuse what JSON cannot hold (naming the field), then construct."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_json(file, node, ())
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_json(file: Path, node: yaml.Node, path: tuple[Any, ...]) -> None:
+    """Every value is JSON: a mapping with string keys, a list, a string, a finite number,
+    a boolean or null. Unquoted dates, `!!binary`, `!!set`, `.inf` are not."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.tag == _YAML + "merge":
+                continue
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+            if key_node.tag not in (_YAML + "str", _YAML + "int"):
+                # A YAML integer key (`200:`) is read as its string, as JSON tools do.
+                _not_json(file, (*path, key), key_node, "as a key")
+            _check_json(file, value_node, (*path, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _check_json(file, item, (*path, index))
+    elif node.tag not in _JSON_TAGS or (
+        node.tag == _YAML + "float" and _NOT_FINITE.match(node.value)
+    ):
+        _not_json(file, path, node, "")
+
+
+def _not_json(file: Path, path: tuple[Any, ...], node: yaml.Node, role: str) -> NoReturn:
+    kind = node.tag.removeprefix(_YAML)
+    value = node.value if isinstance(node, yaml.ScalarNode) else "..."
+    line = f"line {node.start_mark.line + 1}"
+    what = f"the unquoted {value!r} {role} is a YAML {kind} ({line}), not a JSON value"
+    if isinstance(node, yaml.ScalarNode):
+        fix = Fix(path, "rename", str(value)) if role else Fix(path, "set", str(value))
+        advice = f'Quote it: "{value}" (JSON tools such as openapi-spec-validator reject it).'
+        _fail(file, _where(path), what, advice, fix)
+    _fail(file, _where(path), what, "Write it as plain JSON data (a mapping, list or string).")
 
 
 # --- OpenAPI validity -----------------------------------------------------------------
@@ -409,7 +526,7 @@ def _check_block(file: Path, block: Any) -> None:
     error = best_match(Draft202012Validator(schema).iter_errors(block))
     if error is None:
         return
-    path = [EXTENSION, *error.absolute_path]
+    path: list[Any] = list(error.absolute_path)
     if error.validator == "required":
         missing = [name for name in error.validator_value if name not in error.instance]
         path.append(missing[0] if missing else "?")
@@ -417,7 +534,8 @@ def _check_block(file: Path, block: Any) -> None:
         path.append(_unexpected(error)[0])  # point at the stray key itself
     elif "propertyNames" in error.schema_path:
         path.append(error.instance)  # the offending key itself
-    _fail(file, _where(path), _schema_message(error), _schema_hint(error))
+    hint, change = _schema_hint(error, tuple(path))
+    _fail(file, _where([EXTENSION, *path]), _schema_message(error), hint, change)
 
 
 def _unexpected(error: ValidationError) -> list[str]:
@@ -437,20 +555,33 @@ def _schema_message(error: ValidationError) -> str:
     return error.message
 
 
-def _schema_hint(error: ValidationError) -> str:
+def _schema_hint(error: ValidationError, path: tuple[Any, ...]) -> tuple[str, Fix | None]:
+    """What to do, and the change that does it when there is exactly one."""
+    guide = f"({GUIDE}; schema: threadconform/schemas/x-pagination.schema.json)"
     if error.validator == "required":
-        return f"Add it ({GUIDE})."
+        return f"Add it {guide}.", None
     if error.validator == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
-        hint = _suggest(_unexpected(error)[0], allowed)
-        return f"{hint}Remove or rename it; allowed keys: {', '.join(allowed)} ({GUIDE})."
+        close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
+        listed = f"allowed keys: {', '.join(allowed)} ({GUIDE})"
+        if close:
+            return f"Rename it to {close[0]!r} ({listed}).", Fix(path, "rename", close[0])
+        return f"Remove it, or use one of the {listed}.", Fix(path, "delete")
     if error.validator == "enum":
-        return "Use one of the listed values."
+        choices = [str(v) for v in error.validator_value if v is not None]
+        close = difflib.get_close_matches(str(error.instance), choices, n=1, cutoff=0.4)
+        if close:
+            return f"Set it to {close[0]!r}, the closest allowed value.", Fix(path, "set", close[0])
+        return f"Use one of the listed values {guide}.", None
     if error.validator == "type" and error.validator_value == "null":
-        return "Remove it, or change `style` (page takes page, offset offset, cursor cursor)."
+        fix = "Remove it (page takes `page`, offset `offset`, cursor `cursor`), or change `style`."
+        return fix, Fix(path, "delete")
     if error.validator == "pattern" and "propertyNames" in error.schema_path:
-        return "Rule ids are upper-case ids from threadconform/rules.py (CATALOGUE)."
-    return f"Fix the block ({GUIDE}; schema: threadconform/schemas/x-pagination.schema.json)."
+        upper = str(path[-1]).upper()
+        if upper in BY_ID:
+            return f"Rename it to {upper!r} (rule ids are upper case).", Fix(path, "rename", upper)
+        return "Rule ids are upper-case ids from threadconform/rules.py (CATALOGUE).", None
+    return f"Fix the block {guide}.", None
 
 
 # --- x-pagination: references ---------------------------------------------------------
@@ -472,8 +603,9 @@ def _check_references(file: Path, block: dict[str, Any], view: _View) -> None:
     _check_rules(file, block)
 
 
-def _block_fail(file: Path, where: str, what: str, fix: str) -> NoReturn:
-    _fail(file, f"{EXTENSION}.{where}", what, fix)
+def _block_fail(file: Path, where: str, what: str, fix: str, change: Fix | None = None) -> NoReturn:
+    """Fail on a block field; `change` is relative to the block (`load` anchors it)."""
+    _fail(file, f"{EXTENSION}.{where}", what, fix, change)
 
 
 def _param_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -533,13 +665,24 @@ def _item_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
                 yield f"items.agree[{index}].{key}", agree[key]
 
 
+def _path_of(where: str) -> tuple[str | int, ...]:
+    """`filters[0].param` -> ("filters", 0, "param"): a block location as a key path."""
+    parts: list[str | int] = []
+    for token in re.findall(r"[^.\[\]]+|\[\d+\]", where):
+        parts.append(int(token[1:-1]) if token.startswith("[") else token)
+    return tuple(parts)
+
+
 def _need_param(file: Path, where: str, name: str, params: dict[str, Any]) -> None:
     if name in params:
         return
     what = f"{name!r} is not a query parameter of the operation"
     what += f" (its query parameters: {', '.join(params) or 'none'})"
-    fix = f"{_suggest(name, list(params))}Name a declared parameter, or declare it."
-    _block_fail(file, where, what, fix)
+    close = difflib.get_close_matches(name, list(params), n=1)
+    if close:
+        fix = f"Set it to {close[0]!r}, the closest declared parameter, or declare {name!r}."
+        _block_fail(file, where, what, fix, Fix(_path_of(where), "set", close[0]))
+    _block_fail(file, where, what, "Name a declared parameter, or declare it.")
 
 
 def _need_field(file: Path, where: str, path: str, schema: dict[str, Any], owner: str) -> None:
@@ -552,8 +695,12 @@ def _need_field(file: Path, where: str, path: str, schema: dict[str, Any], owner
             known = sorted(_properties(parent))
             what = f"{'.'.join(parts[: depth + 1])!r} is not a property of {owner}"
             what += f" (known there: {', '.join(known) or 'none'})"
-            fix = f"{_suggest(part, known)}Name a field {owner} declares, or declare it."
-            _block_fail(file, where, what, fix)
+            close = difflib.get_close_matches(part, known, n=1)
+            if close:
+                fixed = ".".join([*parts[:depth], close[0], *parts[depth + 1 :]])
+                fix = f"Set it to {fixed!r} (the closest declared field), or declare {part!r}."
+                _block_fail(file, where, what, fix, Fix(_path_of(where), "set", fixed))
+            _block_fail(file, where, what, f"Name a field {owner} declares, or declare it.")
 
 
 def _properties(schema: Any) -> dict[str, Any]:
@@ -610,22 +757,46 @@ def _check_bounds(file: Path, block: dict[str, Any], params: dict[str, dict[str,
             if bounded.get(attr) is not None and schema.get(attr) != bounded[attr]:
                 what = f"{bounded[attr]!r}, but the schema of parameter {bounded['param']!r}"
                 what += f" says {schema.get(attr)!r}"
-                fix = "Make the block and the parameter schema agree."
-                _block_fail(file, f"{key}.{attr}", what, fix)
+                _disagree(file, f"{key}.{attr}", what, schema.get(attr), bounded["param"])
+
+
+def _disagree(file: Path, where: str, what: str, theirs: Any, param: str) -> NoReturn:
+    """The block and the parameter schema disagree: adopt the schema's value (or drop it)."""
+    if theirs is None:
+        fix = f"Remove it (the parameter schema of {param!r} has none), or add it there."
+        _block_fail(file, where, what, fix, Fix(_path_of(where), "delete"))
+    fix = f"Set it to {theirs!r} as the parameter schema of {param!r} says, or change that."
+    _block_fail(file, where, what, fix, Fix(_path_of(where), "set", theirs))
+
+
+def _json_type(schema: dict[str, Any]) -> Any:
+    """A schema's type with `null` taken out: `[boolean, "null"]` is a nullable boolean."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        rest = [k for k in kind if k != "null"]
+        return rest[0] if len(rest) == 1 else kind
+    return kind
 
 
 def _check_filters(file: Path, block: dict[str, Any], params: dict[str, dict[str, Any]]) -> None:
-    """A filter's type and default are the parameter schema's."""
+    """A filter's type and default are the parameter schema's (a nullable parameter's type
+    is its non-null type: the block only ever sends values)."""
     for index, item in enumerate(block.get("filters") or []):
         schema = params[item["param"]].get("schema", {})
         kind = item.get("type", "string")
-        if schema.get("type", kind) != kind:
+        theirs = _json_type(schema)
+        if theirs is not None and theirs != kind:
+            where = f"filters[{index}].type"
             what = f"is {kind!r}, but parameter {item['param']!r} has type {schema.get('type')!r}"
-            _block_fail(file, f"filters[{index}].type", what, "Make them agree.")
+            if theirs in ("string", "boolean"):
+                fix = f"Set it to {theirs!r} (the parameter's type), or change the parameter."
+                _block_fail(file, where, what, fix, Fix(_path_of(where), "set", theirs))
+            fix = "Filters are strings or booleans: declare the parameter as one of them."
+            _block_fail(file, where, what, fix)
         if item.get("default") is not None and schema.get("default") != item["default"]:
             what = f"{item['default']!r}, but the parameter schema default is"
             what += f" {schema.get('default')!r}"
-            _block_fail(file, f"filters[{index}].default", what, "Make them agree.")
+            _disagree(file, f"filters[{index}].default", what, schema.get("default"), item["param"])
 
 
 def _check_order_values(
@@ -637,24 +808,47 @@ def _check_order_values(
     allowed = params[order["param"]].get("schema", {}).get("enum")
     for direction, value in order["values"].items():
         if allowed is not None and value not in allowed:
+            where = f"order.values.{direction}"
             what = f"{value!r} is not in the parameter's enum {allowed!r}"
-            _block_fail(file, f"order.values.{direction}", what, "Use a value it allows.")
+            close = difflib.get_close_matches(
+                str(value), [str(v) for v in allowed], n=1, cutoff=0.4
+            )
+            if close:
+                fix = f"Set it to {close[0]!r}, the closest value the parameter allows."
+                _block_fail(file, where, what, fix, Fix(_path_of(where), "set", close[0]))
+            _block_fail(file, where, what, "Use a value the parameter's enum allows.")
 
 
 def _check_errors(file: Path, block: dict[str, Any], responses: Mapping[str, Any]) -> None:
     for kind, error in (block.get("errors") or {}).items():
         if error and error.get("response") and error["response"] not in responses:
+            where = f"errors.{kind}.response"
             what = f"{error['response']!r} is not a response of the operation"
             what += f" (its responses: {', '.join(responses)})"
-            fix = "Declare that response, or name a declared one."
-            _block_fail(file, f"errors.{kind}.response", what, fix)
+            status = str(error["status"])
+            if status in responses:
+                fix = f"Set it to {status!r}, the declared response of its status."
+                _block_fail(file, where, what, fix, Fix(_path_of(where), "set", status))
+            fix = "Remove it (no envelope is checked), or declare that response."
+            _block_fail(file, where, what, fix, Fix(_path_of(where), "delete"))
 
 
 def _check_rules(file: Path, block: dict[str, Any]) -> None:
     for rule_id in block.get("rules") or {}:
         if rule_id not in BY_ID:
-            fix = f"{_suggest(rule_id, list(BY_ID))}Use an id from threadconform/rules.py."
-            _block_fail(file, f"rules.{rule_id}", "is not a rule id", fix)
+            where = f"rules.{rule_id}"
+            close = difflib.get_close_matches(rule_id, list(BY_ID), n=1)
+            if close:
+                fix = f"Rename it to {close[0]!r}, the closest rule id (threadconform/rules.py)."
+                _block_fail(
+                    file,
+                    where,
+                    "is not a rule id",
+                    fix,
+                    Fix(("rules", rule_id), "rename", close[0]),
+                )
+            fix = "Remove it, or use an id from threadconform/rules.py (`threadconform rules`)."
+            _block_fail(file, where, "is not a rule id", fix, Fix(("rules", rule_id), "delete"))
 
 
 # --- building the model ---------------------------------------------------------------
