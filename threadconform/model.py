@@ -14,11 +14,12 @@ from typing import Any, Literal
 
 Style = Literal["page", "offset", "cursor", "first-n"]
 Severity = Literal["MUST", "SHOULD"]
-Encoding = Literal["date-time", "unix-seconds"]
+Encoding = Literal["date-time", "unix-seconds", "number", "string"]
 Direction = Literal["asc", "desc"]
 Match = Literal["exact", "subset", "superset", "none"]
 OutOfRange = Literal["reject", "reject-or-clamp"]
 UnknownCursor = Literal["error", "empty", "error-or-empty"]
+_FLIP: dict[str, Direction] = {"asc": "desc", "desc": "asc"}
 
 
 @dataclass(frozen=True)
@@ -40,22 +41,88 @@ class Limit(Bounded):
 
 
 @dataclass(frozen=True)
+class CursorError:
+    """What a cursor the target never issued (unknown) or cannot parse (malformed) gets.
+
+    `accept`: `error` (a 4xx), `empty` (a 2xx with no items) or `error-or-empty`. When an
+    error is the answer, `status` (None: any 4xx) and `response` (the key of the documented
+    response holding the envelope) and `fields` (body path -> the documented value, e.g.
+    `error.code: resource_missing`) say which error.
+    """
+
+    accept: UnknownCursor = "error-or-empty"
+    status: int | None = None
+    response: str | None = None
+    fields: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Cursor:
     """Cursor parameters: `after=X` / `before=X` name an item id."""
 
     after: str
     before: str | None = None
-    unknown: UnknownCursor = "error-or-empty"
+    unknown: CursorError | UnknownCursor = CursorError()
+    malformed: CursorError | UnknownCursor | None = None  # None: as `unknown`
+    # True: on a page fetched with `before` alone, has-more says whether more items
+    # precede it (the direction of travel), as Stripe documents; False: not documented.
+    backward_has_more: bool = False
+
+    def __post_init__(self) -> None:
+        # `unknown: error` is shorthand for `unknown: {accept: error}`.
+        for name in ("unknown", "malformed"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, CursorError(accept=value))  # type: ignore[arg-type]
+
+    @property
+    def on_malformed(self) -> CursorError:
+        chosen = self.malformed or self.unknown
+        assert isinstance(chosen, CursorError)  # __post_init__ turned shorthand into one
+        return chosen
+
+    @property
+    def on_unknown(self) -> CursorError:
+        assert isinstance(self.unknown, CursorError)
+        return self.unknown
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One key of the sort: an item path, how it is written, its direction in the default
+    order (None: the order's direction; every key flips when the other direction is asked)."""
+
+    path: str
+    encoding: Encoding = "string"
+    direction: Direction | None = None
 
 
 @dataclass(frozen=True)
 class Order:
-    key: str  # dotted path inside an item
+    key: str  # dotted path inside an item: the primary sort key
     encoding: Encoding
     direction: Direction | None  # the default direction; None: not documented at all
     documented: bool  # True: the order is a MUST; False: a SHOULD convention
     param: str | None = None  # the parameter that selects the direction, if any
     values: dict[str, str] = field(default_factory=dict)  # {"asc": "asc", "desc": "desc"}
+    ties: tuple[SortKey, ...] = ()  # documented tie-breakers, in order (e.g. id desc)
+
+    @property
+    def keys(self) -> tuple[SortKey, ...]:
+        """Every documented key, the primary one first."""
+        return (SortKey(self.key, self.encoding, self.direction), *self.ties)
+
+    def directions(self, direction: str | None) -> tuple[Direction | None, ...]:
+        """Each key's direction in a walk made in `direction` (None: the default one)."""
+        walk = direction or self.direction
+        if walk not in ("asc", "desc"):
+            return tuple(None for _ in self.keys)
+        flip = self.direction is not None and walk != self.direction
+        out: list[Direction] = []
+        for key in self.keys:
+            own: Direction = key.direction or self.direction or walk  # type: ignore[assignment]
+            out.append(_FLIP[own] if flip else own)
+        return tuple(out)
 
 
 @dataclass(frozen=True)

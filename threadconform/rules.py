@@ -308,10 +308,28 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         "CURSOR-UNKNOWN",
-        "An unknown cursor id gets the documented error or an empty page, never a 5xx.",
+        "A well-formed cursor id the target never issued (random, deleted-looking, another "
+        "tenant's) gets the documented error (status, envelope, type/code) or an empty page, "
+        "never items or a 5xx.",
         "MUST",
         "cursor",
         "CONTRACTS.md § aitronos (unknown or malformed cursor)",
+    ),
+    Rule(
+        "CURSOR-MALFORMED",
+        "A cursor of the wrong shape gets the documented error (status, envelope, type/code) "
+        "or an empty page, never items or a 5xx.",
+        "MUST",
+        "cursor",
+        "CONTRACTS.md § aitronos (unknown or malformed cursor)",
+    ),
+    Rule(
+        "WALK-BACKWARD",
+        "Walking back with `before` from the last item to the start yields the forward "
+        "walk's items in the same order.",
+        "MUST",
+        "cursor",
+        "CONTRACTS.md § aitronos (Cursor meaning: `before=X` precedes X)",
     ),
     # Filters
     Rule(

@@ -544,6 +544,8 @@ def _unexpected(error: ValidationError) -> list[str]:
 
 
 def _schema_message(error: ValidationError) -> str:
+    if list(error.absolute_path)[-2:] in (["order", "key"], ["order", "encoding"]):
+        return "is set together with `order.keys`, which replaces it"
     if error.validator == "additionalProperties":
         return "is not a key of this block"
     if error.validator == "type" and error.validator_value == "null":
@@ -573,6 +575,8 @@ def _schema_hint(error: ValidationError, path: tuple[Any, ...]) -> tuple[str, Fi
         if close:
             return f"Set it to {close[0]!r}, the closest allowed value.", Fix(path, "set", close[0])
         return f"Use one of the listed values {guide}.", None
+    if path[-2:] in (("order", "key"), ("order", "encoding")):
+        return "Remove it: the first entry of `order.keys` is the primary key.", Fix(path, "delete")
     if error.validator == "type" and error.validator_value == "null":
         fix = "Remove it (page takes `page`, offset `offset`, cursor `cursor`), or change `style`."
         return fix, Fix(path, "delete")
@@ -650,8 +654,11 @@ def _item_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
     yield "response.id", response["id"]
     if response.get("item_object"):
         yield "response.item_object.path", response["item_object"]["path"]
-    if block.get("order"):
-        yield "order.key", block["order"]["key"]
+    order = block.get("order") or {}
+    if order.get("key"):
+        yield "order.key", order["key"]
+    for index, key in enumerate(order.get("keys") or []):
+        yield f"order.keys[{index}].path", key["path"]
     for index, item in enumerate(block.get("filters") or []):
         if item.get("field"):
             yield f"filters[{index}].field", item["field"]
@@ -820,12 +827,17 @@ def _check_order_values(
 
 
 def _check_errors(file: Path, block: dict[str, Any], responses: Mapping[str, Any]) -> None:
-    for kind, error in (block.get("errors") or {}).items():
+    documented = dict((block.get("errors") or {}).items())
+    for case in ("unknown", "malformed"):
+        value = (block.get("cursor") or {}).get(case)
+        if isinstance(value, dict):
+            documented[f"cursor.{case}"] = value
+    for kind, error in documented.items():
         if error and error.get("response") and error["response"] not in responses:
-            where = f"errors.{kind}.response"
+            where = f"{kind}.response" if kind.startswith("cursor.") else f"errors.{kind}.response"
             what = f"{error['response']!r} is not a response of the operation"
             what += f" (its responses: {', '.join(responses)})"
-            status = str(error["status"])
+            status = str(error.get("status"))
             if status in responses:
                 fix = f"Set it to {status!r}, the declared response of its status."
                 _block_fail(file, where, what, fix, Fix(_path_of(where), "set", status))
@@ -892,15 +904,46 @@ def _pagination(block: dict[str, Any]) -> model.Pagination:
         response=model.ResponseFields(**response),
         page=model.Bounded(**block["page"]) if block.get("page") else None,
         offset=model.Bounded(**block["offset"]) if block.get("offset") else None,
-        cursor=model.Cursor(**block["cursor"]) if block.get("cursor") else None,
-        order=model.Order(**{**order, "values": dict(order.get("values") or {})})
-        if order
-        else None,
+        cursor=_cursor(block["cursor"]) if block.get("cursor") else None,
+        order=_order(order) if order else None,
         filters=tuple(model.Filter(**item) for item in block.get("filters") or []),
         volatile=tuple(block.get("volatile") or []),
         items=_item_rules(block.get("items") or {}),
         errors=_errors(block.get("errors") or {}),
         rules={rule_id: _rule(value) for rule_id, value in (block.get("rules") or {}).items()},
+    )
+
+
+def _order(order: dict[str, Any]) -> model.Order:
+    """`keys: [{path, encoding, direction}, ...]`, or the `key`/`encoding` shorthand."""
+    keys = [model.SortKey(**key) for key in order.get("keys") or []]
+    first = keys[0] if keys else model.SortKey(order["key"], order["encoding"])
+    return model.Order(
+        key=first.path,
+        encoding=first.encoding,
+        direction=order["direction"],
+        documented=order["documented"],
+        param=order.get("param"),
+        values=dict(order.get("values") or {}),
+        ties=tuple(keys[1:]),
+    )
+
+
+def _cursor(cursor: dict[str, Any]) -> model.Cursor:
+    def error(value: Any) -> model.CursorError | None:
+        if value is None or isinstance(value, str):
+            return model.CursorError(accept=value) if value else None
+        fields = tuple((path, wanted) for path, wanted in (value.get("fields") or {}).items())
+        return model.CursorError(
+            value["accept"], value.get("status"), value.get("response"), fields
+        )
+
+    return model.Cursor(
+        after=cursor["after"],
+        before=cursor.get("before"),
+        unknown=error(cursor.get("unknown")) or model.CursorError(),
+        malformed=error(cursor.get("malformed")),
+        backward_has_more=bool(cursor.get("backward_has_more")),
     )
 
 

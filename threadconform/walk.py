@@ -68,6 +68,12 @@ class Item:
     id: str
     sort_key: float | str | None  # POSIX seconds; the raw string if it would not parse
     fields: tuple[tuple[str, Any], ...] = ()  # (item path, value) for present paths only
+    ties: tuple[float | str | None, ...] = ()  # the documented tie-breakers' values, in order
+
+    @property
+    def full_key(self) -> tuple[float | str | None, ...]:
+        """The whole documented sort key: the primary key, then each tie-breaker."""
+        return (self.sort_key, *self.ties)
 
     def get(self, path: str, default: Any = paths.MISSING) -> Any:
         for name, value in self.fields:
@@ -213,7 +219,7 @@ def _items(pagination: Pagination, raw_items: list[Any]) -> tuple[tuple[Item, ..
             if (value := paths.get(raw, path)) is not paths.MISSING
         ]
         fields = shared.setdefault(tuple(map(id, pairs)), tuple(pairs))
-        items.append(Item(str(ident), _sort_key(pagination, raw), fields))
+        items.append(Item(str(ident), _sort_key(pagination, raw), fields, _ties(pagination, raw)))
     return tuple(items), error
 
 
@@ -245,12 +251,23 @@ def _meta(pagination: Pagination, body: Any) -> Meta:
 def _sort_key(pagination: Pagination, raw: Any) -> float | str | None:
     if pagination.order is None:
         return None
-    value = paths.get(raw, pagination.order.key, None)
+    return _key_value(raw, pagination.order.key, pagination.order.encoding)
+
+
+def _ties(pagination: Pagination, raw: Any) -> tuple[float | str | None, ...]:
+    if pagination.order is None or not pagination.order.ties:
+        return ()
+    return tuple(_key_value(raw, key.path, key.encoding) for key in pagination.order.ties)
+
+
+def _key_value(raw: Any, path: str, encoding: str) -> float | str | None:
+    """A sort key value: numbers and dates as floats, strings as they are, else None."""
+    value = paths.get(raw, path, None)
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
         return float(value)
-    if isinstance(value, str) and pagination.order.encoding == "date-time":
+    if isinstance(value, str) and encoding == "date-time":
         return _posix(value)
     return str(value)
 

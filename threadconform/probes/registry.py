@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from threadconform.probes import Probe
 from threadconform.probes.auth import auth, tenants
+from threadconform.probes.backward import backward
+from threadconform.probes.cursor_errors import cursor_errors
 from threadconform.probes.cursors import cursors
 from threadconform.probes.edges import defaults, directions, past_end, totals
 from threadconform.probes.filters import filters
@@ -19,6 +21,8 @@ PROBES: tuple[Probe, ...] = (
     totals,
     directions,
     cursors,
+    cursor_errors,
+    backward,
     filters,
     tenants,
     param_bounds,
