@@ -1130,15 +1130,18 @@ def cursor_malformed(pagination: Pagination, page: Page, body: Any = None) -> li
 def _backward_needs(pagination: Pagination, backward: Walk, forward: Walk) -> Reason:
     if not backward.backward:
         return "the first walk was not made with `before`"
+    if forward.stop not in ("end", "page-cap") or not forward.ids:
+        return f"the forward walk did not reach an item to start from ({forward.note})"
     if backward.stop == "cycle":
-        return _complete(pagination, forward)  # a walk back that loops is a finding
-    return _complete(pagination, forward) or _complete(pagination, backward)
+        return None  # a walk back that loops is a finding
+    return _complete(pagination, backward)
 
 
 @invariant("WALK-BACKWARD", applies=_has_before, needs=_backward_needs)
 def walk_backward(pagination: Pagination, backward: Walk, forward: Walk) -> list[Violation]:
     """(backward, forward): a complete walk back with `before` from the last item of the
-    complete `forward` walk (same parameters), which must yield every earlier item."""
+    `forward` walk (same parameters; complete, or a prefix cut at the page cap), which
+    must yield every earlier item, in order."""
     want = forward.ids[:-1]
     got = backward.ids
     before = pagination.cursor.before if pagination.cursor else "before"

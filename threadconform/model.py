@@ -237,3 +237,6 @@ class Contract:
     document: dict[str, Any]  # the whole OpenAPI document, references unresolved
     response_schema: dict[str, Any]  # the 200 JSON schema, references resolved
     parameters: dict[str, dict[str, Any]]  # query parameter name -> its schema, resolved
+    # True: not part of the default run (`--contract all`); run it by name. The document
+    # says so with `x-threadconform: {opt_in: true}` at its root.
+    opt_in: bool = False

@@ -159,7 +159,7 @@ class Suite:
     def _embedded(self, contract: Contract) -> Target:
         from threadconform import reference
 
-        if contract.name not in reference.CONTRACTS:
+        if contract.name not in reference.SERVED:
             raise UnreachableTarget(
                 f"threadconform: {contract.path} has no embedded reference server; "
                 "pass --base-url (or THREADCONFORM_BASE_URL) to test it against your server"

@@ -107,6 +107,7 @@ def load(path: Path | str) -> model.Contract:
         document=document,
         response_schema=view.body,
         parameters={name: param.get("schema", {}) for name, param in view.params.items()},
+        opt_in=_opt_in(file, document),
     )
 
 
@@ -126,12 +127,35 @@ def _anchored(
     return view
 
 
-def load_all(directory: Path = SPEC_DIR) -> list[model.Contract]:
-    """Every spec in `directory`, sorted by name."""
+def load_all(directory: Path = SPEC_DIR, *, opt_in: bool = False) -> list[model.Contract]:
+    """Every spec in `directory` that the default run includes (with `opt_in`, every spec
+    at all), sorted by name. A spec opts out with `x-threadconform: {opt_in: true}`."""
     files = _spec_files(directory)
     if not files:
         raise SpecError(f"{_show(directory)}: no *.yaml spec files. Add one ({GUIDE}).")
-    return [load(file) for file in files]
+    loaded = [load(file) for file in files]
+    return [contract for contract in loaded if opt_in or not contract.opt_in]
+
+
+def default_names(directory: Path = SPEC_DIR) -> list[str]:
+    """The contracts `--contract all` runs: every spec not marked opt-in."""
+    return [contract.name for contract in load_all(directory)]
+
+
+def _opt_in(file: Path, document: dict[str, Any]) -> bool:
+    settings = document.get("x-threadconform") or {}
+    if not isinstance(settings, dict) or set(settings) - {"opt_in"}:
+        what = f"{_short(settings)} is not {{opt_in: true|false}}"
+        _fail(file, "x-threadconform", what, "Write `x-threadconform: {opt_in: true}`, or drop it.")
+    value = settings.get("opt_in", False)
+    if not isinstance(value, bool):
+        _fail(
+            file,
+            "x-threadconform.opt_in",
+            f"{_short(value)} is not a boolean",
+            "Use true or false.",
+        )
+    return value
 
 
 def names(directory: Path = SPEC_DIR) -> list[str]:

@@ -33,21 +33,31 @@ def backward(ctx: ProbeContext) -> Iterator[Finding]:
         yield Finding.skipped("WALK-BACKWARD", "the contract has no `before` cursor")
         return
     for order_params, direction in _directions(ctx):
+        # The forward walk may be a prefix (a large target, cut at the page cap): walking
+        # back from its last item must still give exactly the items before it.
         forward = ctx.reference(order_params, direction)
-        if not forward.complete or not forward.ids:
-            reason = f"needs a complete forward walk with items ({forward.stop}: {forward.note})"
+        if forward.stop not in ("end", "page-cap") or not forward.ids:
+            reason = f"needs a forward walk with items ({forward.stop}: {forward.note})"
             yield Finding.skipped("WALK-BACKWARD", reason)
             continue
         if ctx.exhausted:
             return
-        params = (*order_params, (pagination.limit.param, str(BACKWARD_LIMIT)))
+        limit = _limit(ctx, len(forward.ids))
         back = walk_backward(
             ctx.client_for(ctx.client.credential),
             pagination,
-            params,
+            (*order_params, (pagination.limit.param, str(limit))),
             start=forward.ids[-1],
-            max_pages=ctx.profile.pages_for(BACKWARD_LIMIT),
+            max_pages=ctx.profile.pages_for(limit) + 1,
             direction=direction,
         )
         yield from judge(ctx.contract, "WALK-BACKWARD", back, forward)
-        yield from judge(ctx.contract, "META-HAS-MORE", back, forward)
+        yield from judge(ctx.contract, "META-HAS-MORE", back)
+
+
+def _limit(ctx: ProbeContext, items: int) -> int:
+    """The small odd limit when the walk back fits the page cap, else the largest one."""
+    if items <= BACKWARD_LIMIT * ctx.profile.pages_for(BACKWARD_LIMIT):
+        return BACKWARD_LIMIT
+    limit = ctx.contract.pagination.limit
+    return limit.maximum or limit.default or BACKWARD_LIMIT

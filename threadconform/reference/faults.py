@@ -956,8 +956,10 @@ FAULTS: tuple[Fault, ...] = SHARED + _VENDOR_ONLY + KORTIX + CHAT + AITRONOS + F
 
 
 def faults(contract: str) -> dict[str, Fault]:
-    """The faults a contract's server accepts, by name."""
-    return {f.name: f for f in FAULTS if contract in f.contracts}
+    """The faults a contract's server accepts, by name (opt-in contracts' included)."""
+    from threadconform.reference.faults_opt_in import OPT_IN_FAULTS  # it builds on this module
+
+    return {f.name: f for f in (*FAULTS, *OPT_IN_FAULTS) if contract in f.contracts}
 
 
 def hooks_for(contract: str, fault: str | None) -> Hooks:
