@@ -166,7 +166,7 @@ def test_walk_backward(count: int, limit: int) -> None:
 def test_walk_backward_from_a_prefix_cut_at_the_page_cap() -> None:
     records = f.items(f.ids(30))
     prefix = f.cursor_walk(records[:12], 4)  # a large target: the forward walk was capped
-    capped = Walk(prefix.params, prefix.direction, prefix.pages[:-1], "page-cap", "cap", False)
+    capped = Walk(prefix.params, prefix.direction, prefix.pages, "page-cap", "cap", False)
     assert capped.ids == tuple(r.id for r in records[:12])
     assert inv.walk_backward(STRIPE, backward_walk(records[:12], 5), capped) == []
     assert inv.walk_backward(STRIPE, backward_walk(records[:6] + records[7:12], 5), capped)
