@@ -245,6 +245,9 @@ def _overran(pagination: Pagination, walk: Walk) -> str:
     number = _int(last.param(pagination.page.param)) if pagination.page else None
     if pages is not None and number is not None and number >= pages:
         return f"it had already reached page {number} of a reported {pages}"
+    empty = [page for page in walk.pages[-3:] if page.ok and not page.items]
+    if pagination.style == "token" and len(empty) == 3 and last.meta.next:
+        return "its last three pages were empty and each still carried a next page token"
     return ""
 
 

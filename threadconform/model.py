@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-Style = Literal["page", "offset", "cursor", "first-n"]
+Style = Literal["page", "offset", "cursor", "first-n", "token"]
 Severity = Literal["MUST", "SHOULD"]
 Encoding = Literal["date-time", "unix-seconds", "number", "string"]
 Direction = Literal["asc", "desc"]
@@ -85,6 +85,16 @@ class Cursor:
     def on_unknown(self) -> CursorError:
         assert isinstance(self.unknown, CursorError)
         return self.unknown
+
+
+@dataclass(frozen=True)
+class Token:
+    """Style token: an opaque page token in the body (`next`, a body path), sent back as
+    the parameter `param`. An empty string, null or no token at all ends the list
+    (Google AIP-158 `next_page_token`, Slack `response_metadata.next_cursor`)."""
+
+    param: str
+    next: str
 
 
 @dataclass(frozen=True)
@@ -207,6 +217,7 @@ class Pagination:
     page: Bounded | None = None  # style "page"
     offset: Bounded | None = None  # style "offset"
     cursor: Cursor | None = None  # style "cursor"
+    token: Token | None = None  # style "token"
     order: Order | None = None
     filters: tuple[Filter, ...] = ()
     volatile: tuple[str, ...] = ()  # body paths excluded from determinism checks

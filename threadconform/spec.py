@@ -602,7 +602,8 @@ def _schema_hint(error: ValidationError, path: tuple[Any, ...]) -> tuple[str, Fi
     if path[-2:] in (("order", "key"), ("order", "encoding")):
         return "Remove it: the first entry of `order.keys` is the primary key.", Fix(path, "delete")
     if error.validator == "type" and error.validator_value == "null":
-        fix = "Remove it (page takes `page`, offset `offset`, cursor `cursor`), or change `style`."
+        fix = "Remove it (each style takes only its own block: page, offset, cursor, token), "
+        fix += "or change `style`."
         return fix, Fix(path, "delete")
     if error.validator == "pattern" and "propertyNames" in error.schema_path:
         upper = str(path[-1]).upper()
@@ -645,6 +646,8 @@ def _param_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
     for key in ("after", "before"):
         if (block.get("cursor") or {}).get(key):
             yield f"cursor.{key}", block["cursor"][key]
+    if block.get("token"):
+        yield "token.param", block["token"]["param"]
     if (block.get("order") or {}).get("param"):
         yield "order.param", block["order"]["param"]
     for index, item in enumerate(block.get("filters") or []):
@@ -665,6 +668,8 @@ def _body_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield f"response.{key}", response[key]
     if response.get("object"):
         yield "response.object.path", response["object"]["path"]
+    if block.get("token"):
+        yield "token.next", block["token"]["next"]
     for index, item in enumerate(block.get("filters") or []):
         if item.get("echo"):
             yield f"filters[{index}].echo", item["echo"]
@@ -805,7 +810,9 @@ def _json_type(schema: dict[str, Any]) -> Any:
     kind = schema.get("type")
     if isinstance(kind, list):
         rest = [k for k in kind if k != "null"]
-        return rest[0] if len(rest) == 1 else kind
+        kind = rest[0] if len(rest) == 1 else kind
+    if kind == "array" and isinstance(schema.get("items"), dict):
+        return _json_type(schema["items"])  # a repeatable parameter: the suite sends one value
     return kind
 
 
@@ -929,6 +936,7 @@ def _pagination(block: dict[str, Any]) -> model.Pagination:
         page=model.Bounded(**block["page"]) if block.get("page") else None,
         offset=model.Bounded(**block["offset"]) if block.get("offset") else None,
         cursor=_cursor(block["cursor"]) if block.get("cursor") else None,
+        token=model.Token(**block["token"]) if block.get("token") else None,
         order=_order(order) if order else None,
         filters=tuple(model.Filter(**item) for item in block.get("filters") or []),
         volatile=tuple(block.get("volatile") or []),

@@ -96,6 +96,7 @@ class Meta:
     last_id: Any = None
     object: Any = None
     echoes: tuple[tuple[str, Any], ...] = ()  # (body path, value) of filter echoes
+    next: Any = None  # style token: the next page token the body carries
 
     def echo(self, path: str) -> Any:
         return dict(self.echoes).get(path)
@@ -245,6 +246,7 @@ def _meta(pagination: Pagination, body: Any) -> Meta:
         last_id=at(fields.last_id),
         object=at(fields.object.path) if fields.object else None,
         echoes=tuple((f.echo, at(f.echo)) for f in pagination.filters if f.echo),
+        next=at(pagination.token.next) if pagination.token else None,
     )
 
 
@@ -316,6 +318,7 @@ def position(pagination: Pagination, page: Page) -> str:
         pagination.offset.param if pagination.offset else None,
         pagination.cursor.after if pagination.cursor else None,
         pagination.cursor.before if pagination.cursor else None,
+        pagination.token.param if pagination.token else None,
     ]
     for name in names:
         if name and (value := page.param(name)) is not None:
@@ -345,6 +348,7 @@ def walk(
         "offset": _offset_steps,
         "cursor": _after_steps,
         "first-n": _single_step,
+        "token": _token_steps,
     }
     step = steps[pagination.style](pagination, base)
     return _run(client, pagination, base, step, max_pages, _direction(pagination, base))
@@ -480,6 +484,26 @@ def _after_steps(pagination: Pagination, base: StrParams) -> Step:
             return "has-more was false"
         cursor = previous.items[-1].id
         return (after, cursor), _with(base, after, cursor)
+
+    return step
+
+
+def _token_steps(pagination: Pagination, base: StrParams) -> Step:
+    """Send back the token the previous page carried; an empty, null or absent one ends.
+    An empty page with a token does not end the walk (AIP-158 and Slack allow short and
+    even empty pages): a server that never stops issuing tokens is stopped by the page
+    cap, and WALK-TERMINATES reports it."""
+    name = pagination.token.param if pagination.token else "page_token"
+
+    def step(previous: Page | None) -> tuple[tuple[str, str], StrParams] | str:
+        if previous is None:
+            return (name, dict(base).get(name, "")), base
+        token = previous.meta.next
+        if token is None or token == "":
+            return "the next page token was empty"
+        if not isinstance(token, str):
+            return f"the next page token was {_kind(token)}, not a string"
+        return (name, token), _with(base, name, token)
 
     return step
 

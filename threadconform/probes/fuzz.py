@@ -187,6 +187,8 @@ def _ground(ctx: ProbeContext, case: Any, random: Any) -> Any:
                 query[name] = random.choice(samples.ids)
             else:
                 del query[name]
+    if pagination.token is not None:
+        query.pop(pagination.token.param, None)  # any string is valid by schema, not a token
     for flt in pagination.filters:
         if flt.tenant and flt.param in query:
             values = samples.values.get(flt.param, [])

@@ -43,6 +43,7 @@ SCHEMES: Mapping[str, Scheme] = {
     "aitronos": Scheme("X-API-Key", ""),
     "freddy": Scheme("Authorization", "Bearer "),
     "stripe": Scheme("Authorization", "Bearer "),
+    "gmail": Scheme("Authorization", "Bearer "),
 }
 
 _TOKENS: Mapping[str, tuple[str, str]] = {
@@ -50,6 +51,7 @@ _TOKENS: Mapping[str, tuple[str, str]] = {
     "aitronos": ("aitr_demo_alice_4f7c2a9e51d3", "aitr_demo_bruno_8d1b3e60c7a2"),
     "freddy": ("fk_demo_alice_0b5e9d72f4a1", "fk_demo_bruno_6c3a1f8e2d90"),
     "stripe": ("sk_test_demo_alice_51c0ffee", "sk_test_demo_bruno_72decade"),
+    "gmail": ("ya29.demo_alice_3f1a", "ya29.demo_bruno_9c2e"),
 }
 
 
