@@ -7,11 +7,13 @@ pages, next to the classic cursor bugs.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import replace
 
 from threadconform.reference.errors import ErrorReply
 from threadconform.reference.faults import (
     Fault,
+    _created_at_only,
     _empty_page,
     _has_more_when_full,
     _inclusive,
@@ -23,6 +25,7 @@ from threadconform.reference.store import Bound, KeysetQuery
 
 Body = dict[str, object]
 STRIPE = ("stripe",)
+GMAIL = ("gmail",)
 
 
 def _ids_ascending_on_ties(query: KeysetQuery) -> KeysetQuery:
@@ -72,7 +75,120 @@ def _no_more(body: Body, page: PageInfo) -> Body:
     return body
 
 
+# --- gmail (style token) ---------------------------------------------------------------
+
+
+def _token_repeats(body: Body, page: PageInfo) -> Body:
+    """The next token handed out is the one the request came with: page 2 forever."""
+    sent = (page.params or {}).get("pageToken")
+    if sent and "nextPageToken" in body:
+        return {**body, "nextPageToken": sent}
+    return body
+
+
+def _token_never_ends(body: Body, page: PageInfo) -> Body:
+    """Past the end, every (empty) page still carries a fresh token."""
+    if "nextPageToken" in body:
+        return body
+    from threadconform.reference.contracts import gmail
+
+    sent = gmail.decode((page.params or {}).get("pageToken") or "")
+    created = min(sent[0], 0) - 1 if sent else -1
+    return {**body, "nextPageToken": gmail.encode((created, "0" * 32))}
+
+
+def _trailing_empty_page(body: Body, page: PageInfo) -> Body:
+    """The last full page still carries a token; it leads to an empty page with none."""
+    from threadconform.reference.contracts import gmail
+
+    threads = body.get("threads") or []
+    if "nextPageToken" in body or not threads or page.count < page.limit:
+        return body
+    return {**body, "nextPageToken": gmail.encode((-(10**11), "f" * 32))}
+
+
+def _rotating_tokens(body: Body, page: PageInfo) -> Body:
+    """Tokens carry a per-request nonce, as many servers' encrypted tokens do."""
+    from threadconform.reference.contracts import gmail
+
+    token = body.get("nextPageToken")
+    if not isinstance(token, str):
+        return body
+    key = gmail.decode(token)
+    assert key is not None
+    return {**body, "nextPageToken": gmail.encode(key, nonce=secrets.token_hex(4))}
+
+
+def _default_limit_with_token(args: object) -> object:
+    if getattr(args, "token", None) is None:
+        return args
+    return replace(args, limit=100)  # type: ignore[type-var]
+
+
 OPT_IN_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "token-repeats",
+        GMAIL,
+        "The next page token handed out is the one the request came with: the second page "
+        "comes back forever.",
+        ("WALK-TERMINATES", "PAGE-NO-GAPS"),
+        hooks=Hooks(body=_token_repeats),
+    ),
+    Fault(
+        "token-never-ends",
+        GMAIL,
+        "Past the last thread, every (empty) page still carries a fresh next page token.",
+        ("WALK-TERMINATES", "PAGE-NO-GAPS"),
+        hooks=Hooks(body=_token_never_ends),
+    ),
+    Fault(
+        "token-drops-ties",
+        GMAIL,
+        "The token compares the creation time alone: threads created in the same second as "
+        "the page's last one are skipped.",
+        ("PAGE-NO-GAPS", "WALK-TERMINATES"),
+        hooks=Hooks(query=cursor_bounds(_created_at_only)),
+    ),
+    Fault(
+        "token-inclusive",
+        GMAIL,
+        "The page after a token starts with the thread the token names (<= instead of <).",
+        ("PAGE-NO-DUPLICATES", "PAGE-NO-GAPS", "WALK-TERMINATES"),
+        hooks=Hooks(query=cursor_bounds(_inclusive)),
+    ),
+    Fault(
+        "max-results-lost-with-token",
+        GMAIL,
+        "Pages fetched with a pageToken ignore maxResults and hold the default 100.",
+        ("PAGE-LIMIT-RESPECTED", "PAGE-NO-GAPS"),
+        hooks=Hooks(args=_default_limit_with_token),
+    ),
+    Fault(
+        "trailing-empty-page",
+        GMAIL,
+        "A last page that is exactly full still carries a token, which leads to an empty "
+        "page without one (AIP-158 allows it).",
+        (),
+        tolerated=True,
+        hooks=Hooks(body=_trailing_empty_page),
+    ),
+    Fault(
+        "rotating-tokens",
+        GMAIL,
+        "Each response's token differs (a per-request nonce) though it names the same "
+        "position: tokens are opaque and `nextPageToken` is volatile.",
+        (),
+        tolerated=True,
+        hooks=Hooks(body=_rotating_tokens),
+    ),
+    Fault(
+        "extra-fields",
+        GMAIL,
+        "Undocumented extras: `labelIds` on threads.",
+        (),
+        tolerated=True,
+        hooks=Hooks(item=lambda item, row: {**item, "labelIds": ["INBOX"]}),
+    ),
     Fault(
         "id-asc-tie-break",
         STRIPE,

@@ -50,7 +50,7 @@ from threadconform.reference.store import (
 )
 
 PATH = "/gmail/v1/users/me/threads"
-_POSITION = re.compile(r"(-?[0-9]{1,12}):([0-9a-f]{32})")
+_POSITION = re.compile(r"(-?[0-9]{1,12}):([0-9a-f]{32})(?::[0-9a-f]{0,16})?")
 LABELS = ("INBOX", "STARRED", "UNREAD", "TRASH")
 
 
@@ -73,8 +73,9 @@ def invalid(message: str) -> ErrorReply:
     return google_error(400, "validation", message, "INVALID_ARGUMENT")
 
 
-def encode(key: Key) -> str:
-    raw = f"{key[0]}:{key[1]}".encode()
+def encode(key: Key, nonce: str = "") -> str:
+    """The token of a position (a nonce, when given, makes equal positions differ)."""
+    raw = f"{key[0]}:{key[1]}{':' + nonce if nonce else ''}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
