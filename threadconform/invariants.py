@@ -226,7 +226,7 @@ def _opted_in(pagination: Pagination, page: Page) -> bool:
 
 
 def _terminates_needs(pagination: Pagination, walk: Walk) -> Reason:
-    if walk.stop in ("budget", "error"):
+    if walk.stop in ("budget", "error", "off-origin"):
         return f"the walk stopped early ({walk.stop}: {walk.note})"
     if walk.stop == "page-cap" and not _overran(pagination, walk):
         return f"the walk reached the page cap before the end of the data ({walk.note})"
@@ -246,8 +246,8 @@ def _overran(pagination: Pagination, walk: Walk) -> str:
     if pages is not None and number is not None and number >= pages:
         return f"it had already reached page {number} of a reported {pages}"
     empty = [page for page in walk.pages[-3:] if page.ok and not page.items]
-    if pagination.style == "token" and len(empty) == 3 and last.meta.next:
-        return "its last three pages were empty and each still carried a next page token"
+    if pagination.style in _NEXT_STYLES and len(empty) == 3 and last.meta.next:
+        return "its last three pages were empty and each still carried a next page token or link"
     return ""
 
 
@@ -1128,6 +1128,49 @@ def cursor_unknown(pagination: Pagination, page: Page, body: Any = None) -> list
 def cursor_malformed(pagination: Pagination, page: Page, body: Any = None) -> list[Violation]:
     """(page, body=None): a page fetched with a cursor of the wrong shape."""
     return _cursor_refusal("CURSOR-MALFORMED", pagination, page, body, "malformed")
+
+
+_NEXT_STYLES = ("token", "next-link", "link-header")
+_LINK_STYLES = ("next-link", "link-header")
+
+
+def _linked(pagination: Pagination, walk: Walk) -> Reason:
+    if len(walk.pages) < 2 and walk.stop != "off-origin":
+        return "the walk had a single page: no next link was followed"
+    return None
+
+
+@invariant("LINK-SAME-ORIGIN", applies=_styles(*_LINK_STYLES), needs=_linked)
+def link_same_origin(pagination: Pagination, walk: Walk) -> list[Violation]:
+    """(walk): a walk that followed (or refused) at least one next link."""
+    if walk.stop != "off-origin":
+        return []
+    message = (
+        f"After {len(walk.pages)} page(s) {walk.note}. A next link must lead to the next "
+        "page of this listing on the same server: build it from the request's own URL."
+    )
+    return _fail("LINK-SAME-ORIGIN", message, _evidence(walk.pages[-1:]), "a link here", walk.note)
+
+
+@invariant("LINK-KEEPS-PARAMS", applies=_styles(*_LINK_STYLES), needs=_linked)
+def link_keeps_params(pagination: Pagination, walk: Walk) -> list[Violation]:
+    """(walk): a walk with filters and a limit that followed at least one next link."""
+    violations = []
+    for number, page in enumerate(walk.pages[1:], 2):
+        sent = dict(page.request.params)
+        dropped = [(k, v) for k, v in walk.params if sent.get(k) != v]
+        if dropped:
+            lost = ", ".join(f"{k}={v} (link has {sent.get(k, 'nothing')})" for k, v in dropped)
+            message = (
+                f"The next link followed for page #{number} dropped or changed what the walk "
+                f"asked for: {lost}. A next link must carry the listing's filters and limit, "
+                "or page 2 onwards lists something else."
+            )
+            violations += _fail(
+                "LINK-KEEPS-PARAMS", message, _evidence(walk.pages[number - 2 : number]),
+                "&".join(f"{k}={v}" for k, v in walk.params), page.request.full_url,
+            )  # fmt: skip
+    return violations[:_CAP]
 
 
 def _backward_needs(pagination: Pagination, backward: Walk, forward: Walk) -> Reason:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-Style = Literal["page", "offset", "cursor", "first-n", "token"]
+Style = Literal["page", "offset", "cursor", "first-n", "token", "next-link", "link-header"]
 Severity = Literal["MUST", "SHOULD"]
 Encoding = Literal["date-time", "unix-seconds", "number", "string"]
 Direction = Literal["asc", "desc"]
@@ -95,6 +95,18 @@ class Token:
 
     param: str
     next: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """Styles next-link and link-header: where the next page's URL is. next-link: `next`,
+    a body path (`links.next`, `@odata\\.nextLink`); link-header: the RFC 8288 `Link`
+    header's relation `rel`. A relative URL is resolved against the page's own URL; the
+    suite follows it only on the target's origin and endpoint, and sends exactly its
+    query (the link must carry the walk's filters and limit itself)."""
+
+    next: str | None = None
+    rel: str = "next"
 
 
 @dataclass(frozen=True)
@@ -218,6 +230,7 @@ class Pagination:
     offset: Bounded | None = None  # style "offset"
     cursor: Cursor | None = None  # style "cursor"
     token: Token | None = None  # style "token"
+    link: Link | None = None  # styles "next-link" and "link-header"
     order: Order | None = None
     filters: tuple[Filter, ...] = ()
     volatile: tuple[str, ...] = ()  # body paths excluded from determinism checks

@@ -324,6 +324,21 @@ CATALOGUE: tuple[Rule, ...] = (
         "CONTRACTS.md § aitronos (unknown or malformed cursor)",
     ),
     Rule(
+        "LINK-SAME-ORIGIN",
+        "A next link stays on the target's origin and endpoint (relative or absolute); the "
+        "suite never follows one elsewhere.",
+        "MUST",
+        "walk",
+        _EVERY,
+    ),
+    Rule(
+        "LINK-KEEPS-PARAMS",
+        "Every next link (or token page) carries the walk's filters and limit unchanged.",
+        "MUST",
+        "walk",
+        _EVERY,
+    ),
+    Rule(
         "WALK-BACKWARD",
         "Walking back with `before` from the last item to the start yields the forward "
         "walk's items in the same order.",

@@ -26,7 +26,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from referencing.exceptions import Unresolvable
 
-from threadconform import model
+from threadconform import model, paths
 from threadconform.rules import BY_ID
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "specs"
@@ -670,6 +670,8 @@ def _body_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield "response.object.path", response["object"]["path"]
     if block.get("token"):
         yield "token.next", block["token"]["next"]
+    if (block.get("link") or {}).get("next"):
+        yield "link.next", block["link"]["next"]
     for index, item in enumerate(block.get("filters") or []):
         if item.get("echo"):
             yield f"filters[{index}].echo", item["echo"]
@@ -723,7 +725,7 @@ def _need_param(file: Path, where: str, name: str, params: dict[str, Any]) -> No
 
 def _need_field(file: Path, where: str, path: str, schema: dict[str, Any], owner: str) -> None:
     """`path` (dotted) leads to a declared property of `schema` (the body or an item)."""
-    parts = path.split(".")
+    parts = list(paths.split(path))
     node: dict[str, Any] | None = schema
     for depth, part in enumerate(parts):
         parent, node = node, _property(node, part)
@@ -772,7 +774,7 @@ def _array_items(schema: Any) -> dict[str, Any] | None:
 
 def _item_schema(file: Path, block: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     node: Any = body
-    for part in block["response"]["items"].split("."):
+    for part in paths.split(block["response"]["items"]):
         node = _property(node, part)
     items = _array_items(node)
     if items is None:
@@ -937,6 +939,7 @@ def _pagination(block: dict[str, Any]) -> model.Pagination:
         offset=model.Bounded(**block["offset"]) if block.get("offset") else None,
         cursor=_cursor(block["cursor"]) if block.get("cursor") else None,
         token=model.Token(**block["token"]) if block.get("token") else None,
+        link=model.Link(**block["link"]) if block.get("link") else None,
         order=_order(order) if order else None,
         filters=tuple(model.Filter(**item) for item in block.get("filters") or []),
         volatile=tuple(block.get("volatile") or []),

@@ -12,12 +12,15 @@ filters and item rules name), so a walk over 100,000 threads stays small.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from threadconform import paths
 from threadconform.client import BudgetExhausted, Params, encode_params
@@ -40,7 +43,7 @@ __all__ = [
     "walk_backward",
 ]
 
-Stop = Literal["end", "budget", "cycle", "error", "page-cap"]
+Stop = Literal["end", "budget", "cycle", "error", "page-cap", "off-origin"]
 StrParams = tuple[tuple[str, str], ...]
 
 
@@ -96,7 +99,7 @@ class Meta:
     last_id: Any = None
     object: Any = None
     echoes: tuple[tuple[str, Any], ...] = ()  # (body path, value) of filter echoes
-    next: Any = None  # style token: the next page token the body carries
+    next: Any = None  # token: the next page token; next-link / link-header: the next URL
 
     def echo(self, path: str) -> Any:
         return dict(self.echoes).get(path)
@@ -198,7 +201,24 @@ def extract_page(pagination: Pagination, request: Request, response: Response) -
     if item_error and not error:
         error = f"{request.method} {request.full_url}: {item_error}"
     meta = _meta(pagination, body)
+    link = pagination.link
+    if pagination.style == "link-header" and link is not None:
+        meta = dataclasses.replace(meta, next=header_link(response.headers, link.rel))
     return Page(request, response.status, error, items, meta, _digest(pagination, response))
+
+
+_LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]+)*)")
+_REL = re.compile(r"""\brel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))""", re.IGNORECASE)
+
+
+def header_link(headers: Mapping[str, str], rel: str) -> str | None:
+    """The target of relation `rel` in an RFC 8288 `Link` header, or None."""
+    value = next((v for k, v in headers.items() if k.lower() == "link"), None)
+    for target, attributes in _LINK.findall(value or ""):
+        match = _REL.search(attributes)
+        if match and rel in (match.group(1) or match.group(2) or "").lower().split():
+            return target
+    return None
 
 
 def _items(pagination: Pagination, raw_items: list[Any]) -> tuple[tuple[Item, ...], str | None]:
@@ -246,8 +266,16 @@ def _meta(pagination: Pagination, body: Any) -> Meta:
         last_id=at(fields.last_id),
         object=at(fields.object.path) if fields.object else None,
         echoes=tuple((f.echo, at(f.echo)) for f in pagination.filters if f.echo),
-        next=at(pagination.token.next) if pagination.token else None,
+        next=_next_at(pagination, at),
     )
+
+
+def _next_at(pagination: Pagination, at: Callable[[str | None], Any]) -> Any:
+    if pagination.token is not None:
+        return at(pagination.token.next)
+    if pagination.style == "next-link" and pagination.link is not None:
+        return at(pagination.link.next)
+    return None
 
 
 def _sort_key(pagination: Pagination, raw: Any) -> float | str | None:
@@ -323,14 +351,26 @@ def position(pagination: Pagination, page: Page) -> str:
     for name in names:
         if name and (value := page.param(name)) is not None:
             return f"{name}={value}"
+    if pagination.link is not None and page.request.params:
+        return page.request.full_url.rsplit("/", 1)[-1]  # the followed link's query
     return "the first page"
 
 
 # -- walking -------------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class _Halt:
+    """A step's refusal to go on that is not the end of the list (a link elsewhere)."""
+
+    stop: Stop
+    note: str
+
+
 # A step looks at the previous page (None before the first) and returns either the next
-# request as (cycle key, params), or a string: the reason the walk has reached its end.
-Step = Callable[[Page | None], tuple[tuple[str, str], StrParams] | str]
+# request as (cycle key, params), a string (the reason the walk has reached its end), or a
+# _Halt (why it must not go on).
+Step = Callable[[Page | None], tuple[tuple[str, str], StrParams] | str | _Halt]
 
 
 def walk(
@@ -349,6 +389,8 @@ def walk(
         "cursor": _after_steps,
         "first-n": _single_step,
         "token": _token_steps,
+        "next-link": _link_steps,
+        "link-header": _link_steps,
     }
     step = steps[pagination.style](pagination, base)
     return _run(client, pagination, base, step, max_pages, _direction(pagination, base))
@@ -411,6 +453,8 @@ def _run(
         nxt = step(previous)
         if isinstance(nxt, str):
             return done("end", f"ended after {len(pages)} page(s): {nxt}")
+        if isinstance(nxt, _Halt):
+            return done(nxt.stop, nxt.note)
         key, request_params = nxt
         if key in requested:
             return done("cycle", f"{_label(key)} was already requested for page #{requested[key]}")
@@ -506,6 +550,45 @@ def _token_steps(pagination: Pagination, base: StrParams) -> Step:
         return (name, token), _with(base, name, token)
 
     return step
+
+
+def _link_steps(pagination: Pagination, base: StrParams) -> Step:
+    """Follow the next link (body or Link header) as it is: its query is sent exactly, so a
+    link that drops a filter or the limit shows. A link to another origin or endpoint is
+    never followed: the walk halts ("off-origin") and says where it pointed."""
+
+    def step(previous: Page | None) -> tuple[tuple[str, str], StrParams] | str | _Halt:
+        if previous is None:
+            return ("link", ""), base
+        link = previous.meta.next
+        if link is None or link == "":
+            return "there was no next link"
+        if not isinstance(link, str):
+            return _Halt("error", f"the next link was {_kind(link)}, not a URL")
+        return follow(previous.request, link)
+
+    return step
+
+
+def follow(request: Request, link: str) -> tuple[tuple[str, str], StrParams] | _Halt:
+    """The request a next link asks for, if it stays on the target's origin and endpoint."""
+    target = urlsplit(urljoin(request.full_url, link))
+    here = urlsplit(request.url)
+    if (target.scheme, target.netloc) != (here.scheme, here.netloc):
+        where = f"{target.scheme}://{target.netloc}" if target.netloc else repr(link)
+        note = (
+            f"the next link {link!r} leads to {where}, not the target's origin "
+            f"{here.scheme}://{here.netloc}: not followed (the suite only talks to the target)"
+        )
+        return _Halt("off-origin", note)
+    if target.path.rstrip("/") != here.path.rstrip("/"):
+        note = (
+            f"the next link {link!r} leads to the path {target.path}, not the endpoint "
+            f"{here.path}: not followed"
+        )
+        return _Halt("off-origin", note)
+    params = tuple(parse_qsl(target.query, keep_blank_values=True))
+    return ("link", target.geturl()), params
 
 
 def _single_step(pagination: Pagination, base: StrParams) -> Step:

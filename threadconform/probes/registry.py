@@ -10,6 +10,7 @@ from threadconform.probes.cursors import cursors
 from threadconform.probes.edges import defaults, directions, past_end, totals
 from threadconform.probes.filters import filters
 from threadconform.probes.fuzz import fuzz_negative, fuzz_positive
+from threadconform.probes.links import links
 from threadconform.probes.params import param_bounds
 from threadconform.probes.walks import walks
 
@@ -23,6 +24,7 @@ PROBES: tuple[Probe, ...] = (
     cursors,
     cursor_errors,
     backward,
+    links,
     filters,
     tenants,
     param_bounds,
