@@ -11,7 +11,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threadconform.reference.contracts import aitronos, chat, freddy, gmail, kortix, stripe, worker
+from threadconform.reference.contracts import (
+    aitronos,
+    chat,
+    freddy,
+    github,
+    gmail,
+    kortix,
+    stripe,
+    worker,
+)
 from threadconform.reference.contracts.common import Context
 from threadconform.reference.errors import ErrorReply
 from threadconform.reference.hooks import CONFORMING, FaultCrash, Hooks
@@ -25,6 +34,7 @@ MODULES: dict[str, ModuleType] = {
     "worker": worker,
     "stripe": stripe,
     "gmail": gmail,
+    "github": github,
 }
 # The five seeds: the default run, the matrix's "every contract" and the shape tests.
 CONTRACTS: tuple[str, ...] = ("kortix", "chat", "aitronos", "freddy", "worker")

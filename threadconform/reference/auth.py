@@ -44,6 +44,7 @@ SCHEMES: Mapping[str, Scheme] = {
     "freddy": Scheme("Authorization", "Bearer "),
     "stripe": Scheme("Authorization", "Bearer "),
     "gmail": Scheme("Authorization", "Bearer "),
+    "github": Scheme("Authorization", "Bearer "),
 }
 
 _TOKENS: Mapping[str, tuple[str, str]] = {
@@ -52,6 +53,7 @@ _TOKENS: Mapping[str, tuple[str, str]] = {
     "freddy": ("fk_demo_alice_0b5e9d72f4a1", "fk_demo_bruno_6c3a1f8e2d90"),
     "stripe": ("sk_test_demo_alice_51c0ffee", "sk_test_demo_bruno_72decade"),
     "gmail": ("ya29.demo_alice_3f1a", "ya29.demo_bruno_9c2e"),
+    "github": ("ghp_demo_alice_5d0c7e", "ghp_demo_bruno_a81f42"),
 }
 
 

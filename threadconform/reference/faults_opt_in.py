@@ -7,8 +7,10 @@ pages, next to the classic cursor bugs.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import replace
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from threadconform.reference.errors import ErrorReply
 from threadconform.reference.faults import (
@@ -17,6 +19,7 @@ from threadconform.reference.faults import (
     _empty_page,
     _has_more_when_full,
     _inclusive,
+    _one_based_offset,
     cursor_bounds,
     set_body,
 )
@@ -125,7 +128,140 @@ def _default_limit_with_token(args: object) -> object:
     return replace(args, limit=100)  # type: ignore[type-var]
 
 
+# --- github (style link-header) --------------------------------------------------------
+
+GITHUB = ("github",)
+_NEXT = re.compile(r'<([^>]*)>; rel="next"')
+
+
+def _rewrite_next(change: object) -> object:
+    """A body hook that rewrites the URL of rel="next" (github's body hook sees the link)."""
+
+    def hook(body: Body, page: PageInfo) -> Body:
+        link = str(body.get("link") or "")
+        match = _NEXT.search(link)
+        if match is None:
+            return body
+        url = change(match.group(1), page)  # type: ignore[operator]
+        return {**body, "link": link.replace(match.group(0), f'<{url}>; rel="next"')}
+
+    return hook
+
+
+def _without(*names: str) -> object:
+    def change(url: str, page: PageInfo) -> str:
+        parts = urlsplit(url)
+        kept = [(k, v) for k, v in parse_qsl(parts.query) if k not in names]
+        return urlunsplit(parts._replace(query=urlencode(kept)))
+
+    return change
+
+
+def _other_host(url: str, page: PageInfo) -> str:
+    return urlunsplit(urlsplit(url)._replace(scheme="https", netloc="api.github.invalid"))
+
+
+def _relative(url: str, page: PageInfo) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(("", "", parts.path, parts.query, ""))
+
+
+def _page(number: int) -> object:
+    def change(url: str, page: PageInfo) -> str:
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "page"]
+        return urlunsplit(parts._replace(query=urlencode([*query, ("page", str(number))])))
+
+    return change
+
+
+def _next_forever(body: Body, page: PageInfo) -> Body:
+    """The last page (and every empty one after it) still links to the page after."""
+    link = str(body.get("link") or "")
+    if _NEXT.search(link) or page.page is None:
+        return body
+    last = re.search(r"<([^>]*)>; rel=\"last\"", link)
+    if last is None:
+        return body
+    url = _page(page.page + 1)(last.group(1), page)  # type: ignore[operator]
+    return {**body, "link": f'<{url}>; rel="next", {link}'}
+
+
+def _no_last(body: Body, page: PageInfo) -> Body:
+    link = ", ".join(p for p in str(body.get("link") or "").split(", ") if 'rel="last"' not in p)
+    return {**body, "link": link}
+
+
 OPT_IN_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "link-drops-per-page",
+        GITHUB,
+        "The next link is built without `per_page`, so page 2 onwards uses the default 50.",
+        ("LINK-KEEPS-PARAMS", "PAGE-LIMIT-RESPECTED", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
+        hooks=Hooks(body=_rewrite_next(_without("per_page"))),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "link-drops-filter",
+        GITHUB,
+        "The next link keeps only `page` and `per_page`: `participating` and `all` are lost "
+        "from page 2 on.",
+        ("LINK-KEEPS-PARAMS", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
+        hooks=Hooks(body=_rewrite_next(_without("participating", "all"))),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "link-to-another-host",
+        GITHUB,
+        "The next link names the public API host (a proxy's configured name) instead of the "
+        "host the request reached.",
+        ("LINK-SAME-ORIGIN", "PAGE-NO-GAPS"),
+        hooks=Hooks(body=_rewrite_next(_other_host)),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "link-loops",
+        GITHUB,
+        'rel="next" always points at page 2.',
+        ("WALK-TERMINATES", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
+        hooks=Hooks(body=_rewrite_next(_page(2))),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "link-never-ends",
+        GITHUB,
+        'The last page, and every empty page after it, still has a rel="next" link.',
+        ("WALK-TERMINATES", "PAGE-NO-GAPS"),
+        hooks=Hooks(body=_next_forever),
+    ),
+    Fault(
+        "page-off-by-one",
+        GITHUB,
+        "Pages after the first start one thread late (a 1-based row number used as OFFSET).",
+        ("PAGE-NO-GAPS", "WALK-TERMINATES"),
+        hooks=Hooks(query=_one_based_offset),
+    ),
+    Fault(
+        "relative-links",
+        GITHUB,
+        "Links are relative (`</notifications?page=2&per_page=7>`): allowed, resolved against "
+        "the page's URL.",
+        (),
+        tolerated=True,
+        hooks=Hooks(body=_rewrite_next(_relative)),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "no-last-link",
+        GITHUB,
+        'No rel="last" link (only rel="next" is needed to walk).',
+        (),
+        tolerated=True,
+        hooks=Hooks(body=_no_last),
+    ),
+    Fault(
+        "extra-fields",
+        GITHUB,
+        "Undocumented extras: `repository` on every thread.",
+        (),
+        tolerated=True,
+        hooks=Hooks(item=lambda item, row: {**item, "repository": {"full_name": "acme/app"}}),
+    ),
     Fault(
         "token-repeats",
         GMAIL,
