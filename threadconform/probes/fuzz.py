@@ -268,10 +268,12 @@ def error_contract_findings(
     if response.status is None or not 400 <= response.status < 500:
         return
     tenant_params = {f.param for f in ctx.contract.pagination.filters if f.tenant}
-    if errors.forbidden and response.status == errors.forbidden.status and params & tenant_params:
-        yield from envelope_findings(
-            ctx, response, errors.forbidden.response, "PARAM-ERROR-ENVELOPE"
-        )
+    # A tenant filter naming a resource of no tenant of ours may be refused first (403),
+    # whichever parameter the case broke.
+    sent = {name for name, _ in response.request.params}
+    forbidden = errors.forbidden
+    if forbidden and response.status == forbidden.status and (params | sent) & tenant_params:
+        yield from envelope_findings(ctx, response, forbidden.response, "PARAM-ERROR-ENVELOPE")
         return
     expected = errors.validation
     if expected is None:
