@@ -12,6 +12,12 @@ from threadconform.probes.filters import filters
 from threadconform.probes.fuzz import fuzz_negative, fuzz_positive
 from threadconform.probes.links import links
 from threadconform.probes.params import param_bounds
+from threadconform.probes.security import (
+    beyond_int64,
+    security_auth,
+    security_errors,
+    security_items,
+)
 from threadconform.probes.walks import walks
 
 PROBES: tuple[Probe, ...] = (
@@ -30,4 +36,8 @@ PROBES: tuple[Probe, ...] = (
     param_bounds,
     fuzz_positive,
     fuzz_negative,
+    beyond_int64,
+    security_auth,
+    security_items,
+    security_errors,  # last: it scans the error bodies every probe before it received
 )
