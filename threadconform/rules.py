@@ -385,6 +385,14 @@ CATALOGUE: tuple[Rule, ...] = (
         "item",
         "CONTRACTS.md § worker (agent icon)",
     ),
+    # The suite itself: a probe that crashes must fail the run, never hide its rules.
+    Rule(
+        "SUITE-ERROR",
+        "Every probe of the suite ran to its end; an internal error is reported here.",
+        "MUST",
+        "suite",
+        "threadconform itself (a failure here is a bug in the suite: please report it)",
+    ),
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}

@@ -164,8 +164,8 @@ def run_cases(
         if ctx.exhausted:
             return
         response = ctx.get(query_pairs(case.query))
-        if response is None:
-            return
+        if response is None or response.status is None:
+            return  # no answer at all is not a 5xx; the engine counts it towards silence
         found.extend(evaluate(case, response))
 
     fuzz()
