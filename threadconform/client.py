@@ -449,14 +449,14 @@ def _no_constant(name: str) -> Any:
 
 def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found = dict(pairs)
-    if len(found) != len(pairs):
-        seen: set[str] = set()
-        twice = next(name for name, _ in pairs if name in seen or seen.add(name))  # type: ignore[func-returns-value]
-        raise _NotRfc8259(
-            f"the name {twice!r} appears twice in one object (RFC 8259 § 4: names SHOULD be "
-            "unique; receivers disagree on which value wins)"
-        )
-    return found
+    if len(found) == len(pairs):
+        return found
+    names = [name for name, _ in pairs]
+    twice = next(name for index, name in enumerate(names) if name in names[:index])
+    raise _NotRfc8259(
+        f"the name {twice!r} appears twice in one object (RFC 8259 § 4: names SHOULD be "
+        "unique; receivers disagree on which value wins)"
+    )
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

@@ -27,7 +27,7 @@ from threadconform.walk import Item, Walk, fetch_page, walk
 SILENT_LIMIT = 3  # consecutive unanswered requests before a run stops sending
 # Items of one page the probes examine: twice the largest page the contract allows
 # (within bounds), so a page that is too long still shows as too long, while 450,000
-# items in a 2 MB body cost what a few hundred do (see bench/hostile_memory.py).
+# items in a 2 MB body cost what a few hundred do (bench/hostile_table.py, case crowd).
 MIN_ITEMS_EXAMINED, MAX_ITEMS_EXAMINED = 200, 1000
 SUITE_ERROR = "SUITE-ERROR"
 # Why a run ended before judging everything: "gone" (the target stopped answering) and
@@ -295,14 +295,8 @@ class Engine:
         """The probe's violations so far stand; its other rules are not judged; the crash
         itself is a SUITE-ERROR violation naming the probe and where it happened."""
         self.ledger.add([f for f in found if f.violation is not None])
-        for rule_id in probe.rules:
-            self.ledger.add(
-                [
-                    Finding.skipped(
-                        rule_id, f"not judged: probe {probe.name} crashed (see {SUITE_ERROR})"
-                    )
-                ]
-            )
+        reason = f"not judged: probe {probe.name} crashed (see {SUITE_ERROR})"
+        self.ledger.add([Finding.skipped(rule_id, reason) for rule_id in probe.rules])
         frames = traceback.extract_tb(error.__traceback__)
         last = frames[-1] if frames else None
         where = f"{Path(last.filename).name}:{last.lineno} in {last.name}" if last else "?"
