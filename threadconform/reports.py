@@ -291,10 +291,11 @@ def markdown(data: dict[str, Any]) -> str:
         )
     lines += ["", TABLE_LEGEND]
     for t in data["contracts"]:
-        if t["unreachable"]:
+        if t["unreachable"] and not t["rules"]:
             lines += ["", f"## {md(t['label'])}: unreachable", "", md(t["unreachable"])]
         elif t.get("stopped"):
-            lines += ["", f"## {md(t['label'])}: incomplete", "", md(t["stopped"]["reason"])]
+            heading = f"{t['label']}: stopped early ({t['stopped']['verdict']})"
+            lines += ["", f"## {md(heading)}", "", md(t["stopped"]["reason"])]
         lines += _markdown_rules(t)
     return "\n".join(lines) + "\n"
 
