@@ -41,7 +41,13 @@ RETRIES = 2  # the client's retries on 429/503 (Client.max_retries)
 RETRY_AFTER_CAP = 5.0  # the client's cap on a Retry-After wait (Client.retry_after_cap)
 UNAVAILABLE_BUDGET = 90  # keeps the always-503 run short: every request costs retries
 # What may hold against a target that never returns a usable list: rules about statuses.
-STATUS_RULES = {"HTTP-NO-5XX", "PARAM-VALID-ACCEPTED", "PARAM-INVALID-REJECTED", "SUITE-ERROR"}
+# Rules judged from any answer, list or not (an HTML or cut-off 4xx body is still scanned
+# for internals: a framework's debug page is exactly what SEC-ERROR-INTERNALS looks for),
+# and the suite's own SUITE-ERROR (it holds whenever no probe crashed).
+STATUS_RULES = {
+    "HTTP-NO-5XX", "PARAM-VALID-ACCEPTED", "PARAM-INVALID-REJECTED", "SEC-ERROR-INTERNALS",
+    "SUITE-ERROR",
+}  # fmt: skip
 
 
 VERDICTS = {0: "pass", 1: "fail", 6: "error", 9: "incomplete"}

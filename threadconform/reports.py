@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from threadconform import __version__, escape, rules, waivers
+from threadconform import __version__, escape, rules, security_report, waivers
 from threadconform.engine import Engine
 from threadconform.model import Contract
 from threadconform.targets import Deployment
@@ -217,6 +217,7 @@ def document(suite: Suite, targets: list[dict[str, Any]]) -> dict[str, Any]:
         "waivers_file": suite.values["tc_waivers"],
         "counts": totals,
         "contracts": targets,
+        "security": security_report.section(targets),
     }
 
 
@@ -297,6 +298,7 @@ def markdown(data: dict[str, Any]) -> str:
             heading = f"{t['label']}: stopped early ({t['stopped']['verdict']})"
             lines += ["", f"## {md(heading)}", "", md(t["stopped"]["reason"])]
         lines += _markdown_rules(t)
+    lines += security_report.markdown(data)
     return "\n".join(lines) + "\n"
 
 
