@@ -470,13 +470,22 @@ CATALOGUE: tuple[Rule, ...] = (
         "security",
         "OWASP ASVS 4.0 § 7.4.1 (a generic message on error); CWE-209",
     ),
+    # The suite itself: a probe that crashes must fail the run, never hide its rules.
+    Rule(
+        "SUITE-ERROR",
+        "Every probe of the suite ran to its end; an internal error is reported here.",
+        "MUST",
+        "suite",
+        "threadconform itself (a failure here is a bug in the suite: please report it)",
+    ),
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}
 
 # Judged from what every other probe received (the run's error bodies), so a run asks for
 # them after every other rule of the same target, whatever order its test files came in.
-RUN_LAST: frozenset[str] = frozenset({"SEC-ERROR-INTERNALS"})
+# SUITE-ERROR too: it reports on every probe the run started.
+RUN_LAST: frozenset[str] = frozenset({"SEC-ERROR-INTERNALS", "SUITE-ERROR"})
 
 
 def setting(contract: Contract, rule_id: str) -> RuleSetting:

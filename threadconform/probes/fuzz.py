@@ -91,6 +91,8 @@ def _violation(rule: str, response: Response, message: str, expected: str) -> Fi
     # The client's error line first: it names what the body cannot show (a redirect and
     # its Location, a body too large or cut short, a non-JSON content type).
     actual = f"status {response.status}: {(response.error or response.text or '')[:300]}"
+    if response.items_dropped:  # the engine examines a bounded number of items per page
+        actual += f" (and {response.items_dropped:,} more items, not examined)"
     return Finding(rule, Violation(rule, message, (response.request,), expected, actual))
 
 
@@ -164,8 +166,8 @@ def run_cases(
         if ctx.exhausted:
             return
         response = ctx.get(query_pairs(case.query))
-        if response is None:
-            return
+        if response is None or response.status is None:
+            return  # no answer at all is not a 5xx; the engine counts it towards silence
         found.extend(evaluate(case, response))
 
     fuzz()
