@@ -229,7 +229,7 @@ class Engine:
         self.done.add(probe.name)
         was_running = not self.context.exhausted
         started = time.perf_counter()
-        self.ledger.add(probe.run(self.context))
+        self.ledger.add(probe.findings(self.context))  # raises UndeclaredRule
         self.seconds += time.perf_counter() - started
         if self.context.exhausted:
             reason = f"probe {probe.name} did not finish: {self.context.stopped}"

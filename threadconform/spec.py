@@ -11,6 +11,7 @@ schema, the item schema, responses, the rule catalogue) and agrees with it.
 from __future__ import annotations
 
 import difflib
+import importlib.resources
 import json
 import re
 from collections.abc import Hashable, Iterator, Mapping
@@ -29,7 +30,18 @@ from referencing.exceptions import Unresolvable
 from threadconform import model
 from threadconform.rules import BY_ID
 
-SPEC_DIR = Path(__file__).resolve().parent.parent / "specs"
+
+def spec_dir() -> Path:
+    """The folder of the bundled contracts: `threadconform/specs/` inside an installed
+    package (the wheel carries the repository's `specs/` there), else, in a source
+    checkout or an editable install, the repository's own `specs/`."""
+    bundled = importlib.resources.files("threadconform") / "specs"
+    if bundled.is_dir():
+        return Path(str(bundled))
+    return Path(__file__).resolve().parent.parent / "specs"
+
+
+SPEC_DIR = spec_dir()  # every lookup of the bundled specs goes through spec_dir()
 SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "x-pagination.schema.json"
 EXTENSION = "x-pagination"
 GUIDE = "see specs/README.md"

@@ -9,7 +9,7 @@ from threadconform.engine import ProbeContext
 from threadconform.exchange import Response
 from threadconform.ledger import Finding, Violation
 from threadconform.probes import probe
-from threadconform.probes.fuzz import envelope_findings
+from threadconform.probes.envelopes import envelope_findings
 
 WRONG_CREDENTIAL = "threadconform-wrong-credential"
 AUTH_RULES = (
@@ -84,7 +84,7 @@ def _ids(ctx: ProbeContext, credential: str | None) -> tuple[set[str], list[Resp
     return set(result.ids), [page.request for page in result.pages]
 
 
-@probe("tenants", "TENANT-ISOLATION", "TENANT-FILTER")
+@probe("tenants", "TENANT-ISOLATION", "TENANT-FILTER", "AUTH-ERROR-ENVELOPE")
 def tenants(ctx: ProbeContext) -> Iterator[Finding]:
     if ctx.contract.auth is None:
         for rule in ("TENANT-ISOLATION", "TENANT-FILTER"):

@@ -17,7 +17,7 @@ from threadconform.engine import ProbeContext
 from threadconform.exchange import Response
 from threadconform.ledger import Finding, Violation
 from threadconform.probes import probe
-from threadconform.probes.fuzz import error_contract_findings
+from threadconform.probes.envelopes import error_contract_findings
 
 
 @dataclass(frozen=True)
