@@ -162,6 +162,14 @@ def _start_suite(config: pytest.Config, fail: Callable[[str], NoReturn]) -> Suit
     return suite
 
 
+def _not_run_lines(suite: Suite) -> list[str]:
+    return [
+        f"{name}: not run: no --base-url (the spec has no embedded reference server; "
+        f"pass --contract {name} --base-url URL to test it)"
+        for name in suite.not_run()
+    ]
+
+
 def _group_by_target(config: pytest.Config, run: Run) -> None:
     """`-n N` alone: distribute by target, one worker per target's server, budget and
     engine (`pytest_xdist_make_scheduler` below does the grouping)."""
@@ -481,12 +489,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    run = config.stash.get(RUN_KEY, None)
-    if run is None or run.summary is None:
+    run, suite = config.stash.get(RUN_KEY, None), config.stash.get(SUITE_KEY, None)
+    not_run = _not_run_lines(suite) if suite is not None else []
+    if run is None or (run.summary is None and not not_run):
         return
     from threadconform import reports
 
     terminalreporter.section("threadconform")
+    for line in not_run:
+        terminalreporter.write_line(line)
+    if run.summary is None:
+        return
     for line in reports.table(run.summary):
         terminalreporter.write_line(line)
     for path in run.written:
