@@ -3,7 +3,7 @@
 Schemathesis generates the cases from the spec (valid ones, and ones that violate exactly
 the documented constraints) and judges them with its own checks; we send them through the
 suite's client, so the request budget, rate limit, read-only guard and redaction apply.
-Its defaults are narrowed to what CONTRACTS.md makes a rule:
+Its defaults are narrowed to what docs/contracts.md makes a rule:
 
 - a cursor id or a tenant-owned filter value that is merely *unknown* is valid by schema
   but need not be accepted, so positive cases take those values from the target's data;

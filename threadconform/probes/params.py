@@ -3,7 +3,7 @@
 Random negative fuzzing finds the surprising inputs; this probe makes sure the obvious
 ones are never missed: one value just outside each bound, a non-integer, a string one
 character too long, one that breaks the pattern, one outside the enum, a non-boolean.
-Lexical corner cases (`5.0`, `+5`, ` 5`) are deliberately absent: CONTRACTS.md lets
+Lexical corner cases (`5.0`, `+5`, ` 5`) are deliberately absent: docs/contracts.md lets
 frameworks differ on them.
 """
 

@@ -1,6 +1,6 @@
 """What aitronos and freddy share (one vendor): cursor paging, parameters and errors.
 
-Cursor meaning (CONTRACTS.md § aitronos, the documented workflow wins over the prose):
+Cursor meaning (docs/contracts.md#aitronos, the documented workflow wins over the prose):
 `after=X` returns the threads that follow X in the requested order, `before=X` the ones
 just before X in that order (the previous page), still presented in the requested order;
 X itself never. Both together return the threads strictly between them, walking forward
