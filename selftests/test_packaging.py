@@ -8,6 +8,7 @@ installs it into a fresh virtualenv and runs it from an empty folder.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -23,6 +24,8 @@ from threadconform import reference, spec
 from threadconform.suite import SUITE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
+NOT_SOURCE = (".git", ".venv", ".ci-venv", "build", "dist", "*.egg-info", "reports", "__pycache__",
+              ".*_cache", ".hypothesis", ".schemathesis")  # fmt: skip
 UNRELATED = "def test_unrelated():\n    assert 1 + 1 == 2\n"
 
 
@@ -154,9 +157,12 @@ def test_the_wheel_runs_from_an_empty_folder(
     """Build the wheel (offline), install it into a fresh virtualenv that borrows this
     environment's dependencies, and run the suite from an empty folder against a
     reference server started with the installed `threadconform serve`."""
+    # setuptools writes build/ and *.egg-info beside the sources: build from a copy.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     dist = tmp_path / "dist"
     build = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                 "-q", "-w", str(dist), str(ROOT)], tmp_path, clean_env(), guard=600)  # fmt: skip
+                 "-q", "-w", str(dist), str(source)], tmp_path, clean_env(), guard=600)  # fmt: skip
     assert build.returncode == 0, build.stdout + build.stderr
     (wheel,) = dist.glob("threadconform-*.whl")
     fresh = tmp_path / "venv"
