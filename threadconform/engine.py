@@ -8,7 +8,7 @@ rule R?". It runs each probe lazily, the first time one of its rules is asked fo
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +56,7 @@ class ProbeContext:
     stopped: str = ""  # why no more requests are sent: the budget, or a silent target
     gone: str = ""  # set when the run stopped because the target stopped answering: why
     silent: int = 0  # consecutive requests that got no answer at all
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[Hashable, Any] = field(default_factory=dict)
 
     def get(
         self, params: Sequence[tuple[str, str]] | dict[str, Any], **kwargs: Any

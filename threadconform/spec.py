@@ -433,8 +433,15 @@ def _check_block(file: Path, block: Any) -> None:
 
 
 def _unexpected(error: ValidationError) -> list[str]:
-    allowed = error.schema.get("properties", {})
-    return [key for key in error.instance if key not in allowed] or ["?"]
+    allowed = _schema_properties(error)
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [key for key in instance if key not in allowed] or ["?"]
+
+
+def _schema_properties(error: ValidationError) -> dict[str, Any]:
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    properties = schema.get("properties", {})
+    return properties if isinstance(properties, dict) else {}
 
 
 def _schema_message(error: ValidationError) -> str:
@@ -453,7 +460,7 @@ def _schema_hint(error: ValidationError) -> str:
     if error.validator == "required":
         return f"Add it ({GUIDE})."
     if error.validator == "additionalProperties":
-        allowed = list(error.schema.get("properties", {}))
+        allowed = list(_schema_properties(error))
         hint = _suggest(_unexpected(error)[0], allowed)
         return f"{hint}Remove or rename it; allowed keys: {', '.join(allowed)} ({GUIDE})."
     if error.validator == "enum":
@@ -505,7 +512,7 @@ def _param_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield "response.total_requires", block["response"]["total_requires"]
 
 
-_BODY_PATHS = ("items", "total", "has_more", "pages", "page", "limit", "page_size")
+_BODY_PATHS: tuple[str, ...] = ("items", "total", "has_more", "pages", "page", "limit", "page_size")
 _BODY_PATHS += ("first_id", "last_id")
 
 

@@ -16,6 +16,7 @@ from threadconform.walk import Page, Walk
 
 if TYPE_CHECKING:
     from threadconform.engine import ProbeContext
+    from threadconform.model import Contract
 
 ProbeFunction = Callable[["ProbeContext"], Iterable[Finding]]
 
@@ -59,7 +60,7 @@ def probe(name: str, *rules: str) -> Callable[[ProbeFunction], Probe]:
     return register
 
 
-def judge(contract: object, rule: str, *inputs: object, **options: object) -> list[Finding]:
+def judge(contract: Contract, rule: str, *inputs: object, **options: object) -> list[Finding]:
     """Ask one registered invariant; a declined judgement becomes a skip with its reason."""
     from threadconform.invariants import INVARIANTS
 
@@ -86,7 +87,7 @@ def unusable(*inputs: Walk | Page) -> str | None:
     return f"no usable page came back: {errors[0] if errors else 'no page was fetched'}"
 
 
-def judge_usable(contract: object, rule: str, *inputs: Walk | Page) -> list[Finding]:
+def judge_usable(contract: Contract, rule: str, *inputs: Walk | Page) -> list[Finding]:
     """`judge`, or a skip when not one page of the inputs is usable (see `unusable`)."""
     if reason := unusable(*inputs):
         return [Finding.skipped(rule, reason)]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from threadconform import paths
 from threadconform.engine import ProbeContext
-from threadconform.exchange import Response
+from threadconform.exchange import Request, Response
 from threadconform.ledger import Finding, Violation
 from threadconform.probes import probe
 from threadconform.probes.envelopes import envelope_findings
@@ -72,7 +72,7 @@ def auth(ctx: ProbeContext) -> Iterator[Finding]:
             yield from _refusal(ctx, response, rule, what)
 
 
-def _ids(ctx: ProbeContext, credential: str | None) -> tuple[set[str], list[Response]]:
+def _ids(ctx: ProbeContext, credential: str | None) -> tuple[set[str], list[Request]]:
     """Ids of one tenant's listing: a bounded walk of the largest pages."""
     from threadconform.walk import walk
 

@@ -21,7 +21,7 @@ from threadconform.reference import errors, params
 from threadconform.reference.contracts.common import Context
 from threadconform.reference.errors import ErrorReply
 from threadconform.reference.params import Invalid, Range
-from threadconform.reference.store import Bound, Key, KeysetQuery, Order, ThreadRow, Where
+from threadconform.reference.store import Bound, Key, KeysetQuery, Op, Order, ThreadRow, Where
 
 _HEX_ID = re.compile(r"[0-9a-f]{32}")
 _MESSAGES = {
@@ -106,8 +106,8 @@ def resolve(
 def keyset_query(
     where: Where, paging: Paging, after: Key | None, before: Key | None
 ) -> KeysetQuery:
-    forward = "<" if paging.descending else ">"
-    backward = ">" if paging.descending else "<"
+    forward: Op = "<" if paging.descending else ">"
+    backward: Op = ">" if paging.descending else "<"
     bounds = []
     if after is not None:
         bounds.append(Bound(after, forward, source="after"))
