@@ -57,8 +57,8 @@ def test_every_package_is_listed_for_the_build() -> None:
         "threadconform",
         *(f"threadconform.{p}" for p in find_packages(ROOT / "threadconform")),
     }
-    assert set(listed["packages"]) == found | {"threadconform.specs"}
-    assert listed["package-dir"]["threadconform.specs"] == "specs"
+    assert set(listed["packages"]) == found | {"threadconform.specs", "threadconform.docs"}
+    assert listed["package-dir"] == {"threadconform.specs": "specs", "threadconform.docs": "docs"}
 
 
 def test_the_bundled_specs_are_the_repository_specs_in_a_checkout() -> None:
@@ -188,6 +188,7 @@ def test_the_wheel_runs_from_an_empty_folder(
     assert sorted(p.name for p in Path(specs).glob("*.yaml")) == sorted(
         p.name for p in (ROOT / "specs").glob("*.yaml")
     )
+    assert (Path(package).parent / "docs" / "contracts.md").is_file()  # what specs cite
     rules = run([str(fresh / "bin" / "threadconform"), "rules", "--contract", "kortix"], empty,
                 clean_env())  # fmt: skip
     assert rules.returncode == 0 and "PAGE-NO-GAPS" in rules.stdout, rules.stderr
