@@ -38,6 +38,11 @@ from starlette.routing import Route
 
 from threadconform.reference.server import listen, url_of, uvicorn_server
 
+try:  # imported as a package (selftests/__init__.py) or as a loose file
+    from selftests.guard import scaled
+except ImportError:
+    from guard import scaled  # type: ignore[no-redef]
+
 ROOT = Path(__file__).resolve().parent.parent
 HUGE_BYTES = 10 * 1024 * 1024
 SLOW_SECONDS = 3.0  # longer than the --timeout the tests pass
@@ -341,7 +346,9 @@ def silent_server() -> Iterator[str]:
 
 # -- running the suite ---------------------------------------------------------------------
 
-HANG_GUARD = 60.0  # seconds; a run still going then is killed and reported as a hang
+# seconds (times THREADCONFORM_TEST_TIMEOUT_SCALE); a run still going then is killed and
+# reported as a hang
+HANG_GUARD = scaled(60.0)
 PYCACHE = os.path.join(tempfile.gettempdir(), "threadconform-selftests-pycache")
 
 
