@@ -120,8 +120,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: one rule of one contract")
     if not selected(config):
         return
-    if not _runs_the_suite(config) and config.args_source != pytest.Config.ArgsSource.ARGS:
-        # `pytest --contract C` with no test path (from any folder): the suite's own tests.
+    if config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
+        # `pytest --contract C` with no test path and no configured testpaths (from any
+        # folder): the suite's own tests, not whatever the folder holds.
         config.args[:] = [str(SUITE_DIR)]
     suite = _start_suite(config, _usage_error)
     run = config.stash.setdefault(RUN_KEY, Run())
