@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -37,14 +38,23 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, int]:
-    started = time.perf_counter()
+Sample = tuple[float, float, int]  # wall seconds, CPU seconds, exit status
+
+
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], cwd: Path) -> Sample:
+    started, cpu = time.perf_counter(), cpu_of_children()
     result = subprocess.run(command, cwd=cwd, env=clean_env(), capture_output=True, timeout=300)
-    return time.perf_counter() - started, result.returncode
+    return time.perf_counter() - started, cpu_of_children() - cpu, result.returncode
 
 
-def first_request(cwd: Path) -> tuple[float, int]:
-    """Seconds from starting the run to the first connection at the target."""
+def first_request(cwd: Path) -> Sample:
+    """Seconds from starting the run to the first connection at the target (the CPU
+    figure is the whole run's, which ends right after that connection is dropped)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -58,19 +68,21 @@ def first_request(cwd: Path) -> tuple[float, int]:
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_of_children()
     result = subprocess.run(
         [*PYTEST, "--contract", "worker", "--base-url", url, "--report-dir", str(cwd / "r")],
         cwd=cwd, env=clean_env(), capture_output=True, timeout=300,
     )  # fmt: skip
     thread.join(timeout=5)
     listener.close()
-    return (arrived[0] - started if arrived else float("nan")), result.returncode
+    wall = arrived[0] - started if arrived else float("nan")
+    return wall, cpu_of_children() - cpu, result.returncode
 
 
-def median(runs: int, measure: Callable[[], tuple[float, int]]) -> tuple[float, int]:
+def median(runs: int, measure: Callable[[], Sample]) -> Sample:
     samples = [measure() for _ in range(runs)]
-    return statistics.median(s for s, _ in samples), samples[-1][1]
+    wall = statistics.median(s[0] for s in samples)
+    return wall, statistics.median(s[1] for s in samples), samples[-1][2]
 
 
 def main() -> None:
@@ -97,11 +109,16 @@ def main() -> None:
     lines = [
         "# Startup",
         "",
-        f"Median of {runs} runs each, from an empty folder ({os.cpu_count()} CPUs).",
+        f"Median of {runs} runs each, from an empty folder ({os.cpu_count()} CPUs, load "
+        f"average {os.getloadavg()[0]:.1f}). CPU seconds (user + system) do not depend on "
+        "how busy the machine is; wall seconds do.",
         "",
-        "| what | seconds | exit status |",
-        "| --- | ---: | ---: |",
-        *(f"| {label} | {seconds:.2f} | {status} |" for label, (seconds, status) in rows),
+        "| what | wall seconds | CPU seconds | exit status |",
+        "| --- | ---: | ---: | ---: |",
+        *(
+            f"| {label} | {wall:.2f} | {cpu:.2f} | {status} |"
+            for label, (wall, cpu, status) in rows
+        ),
     ]
     text = "\n".join(lines) + "\n"
     REPORT.parent.mkdir(exist_ok=True)
