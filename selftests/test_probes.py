@@ -92,6 +92,10 @@ def test_one_rule_alone_is_judged_as_in_a_full_run(contract: str, tmp_path: Path
             full.close()
         groups: dict[tuple[str, ...], list[str]] = {}
         for rule in rules.CATALOGUE:
+            if rule.id in rules.RUN_LAST:
+                # Documented exception (probes/security.py): run last, it scans the error
+                # bodies every other probe received; alone, only its own provocations'.
+                continue
             declaring = tuple(p.name for p in PROBES if rule.id in p.rules)
             groups.setdefault(declaring, []).append(rule.id)
         differing = []
