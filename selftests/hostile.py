@@ -41,6 +41,11 @@ from starlette.routing import Route
 
 from threadconform.reference.server import listen, url_of, uvicorn_server
 
+try:  # imported as a package (selftests/__init__.py) or as a loose file
+    from selftests.guard import scaled
+except ImportError:
+    from guard import scaled  # type: ignore[no-redef]
+
 ROOT = Path(__file__).resolve().parent.parent
 HUGE_BYTES = 10 * 1024 * 1024
 SLOW_SECONDS = 3.0  # longer than the --timeout the tests pass
@@ -508,18 +513,9 @@ def raw_server(behave: Callable[[socket.socket, threading.Event], None]) -> Iter
 
 # -- running the suite ---------------------------------------------------------------------
 
-
-def time_scale() -> float:
-    """THREADCONFORM_TEST_TIMEOUT_SCALE (default 1): a busy CI machine raises it, and every
-    hang guard and wall-time bound of the self-tests stretches by it."""
-    raw = os.environ.get("THREADCONFORM_TEST_TIMEOUT_SCALE", "")
-    try:
-        return max(1.0, float(raw)) if raw else 1.0
-    except ValueError:
-        return 1.0
-
-
-HANG_GUARD = 60.0 * time_scale()  # seconds; a run still going then is killed: a hang
+# seconds (times THREADCONFORM_TEST_TIMEOUT_SCALE); a run still going then is killed and
+# reported as a hang
+HANG_GUARD = scaled(60.0)
 PYCACHE = os.path.join(tempfile.gettempdir(), "threadconform-selftests-pycache")
 
 

@@ -410,7 +410,7 @@ NEVER_LISTS = ("html", "huge", "truncated", "redirect", "unavailable")
 def test_no_listing_rule_passes_when_no_list_ever_came_back(
     runs: dict[str, Future[hostile.SuiteRun]], scenario: Scenario
 ) -> None:
-    """A rule never checked is skipped with the reason, never passed (CONTRACTS.md)."""
+    """A rule never checked is skipped with the reason, never passed (docs/contracts.md)."""
     run = result(runs, scenario)
     summary = json.loads((run.report_dir / "summary.json").read_text())
     passed = {r["id"] for c in summary["contracts"] for r in c["rules"] if r["outcome"] == "pass"}

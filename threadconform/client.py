@@ -502,7 +502,7 @@ def _charset(content_type: str) -> str:
             value = value.strip().strip('"')
             try:
                 # Only text codecs: "hex" or "base64" are codecs too, of bytes to bytes.
-                if codecs.lookup(value)._is_text_encoding:  # type: ignore[attr-defined]
+                if codecs.lookup(value)._is_text_encoding:
                     return value
             except LookupError:
                 pass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -69,7 +69,7 @@ class ProbeContext:
     gone: str = ""  # set when the run stopped because the target stopped answering: why
     ending: Ending = ""  # what stopped the run's requests, if anything did
     silent: int = 0  # consecutive requests that got no answer at all
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[Hashable, Any] = field(default_factory=dict)
     errors: ErrorSample = field(default_factory=ErrorSample)  # 4xx/5xx bodies, for leaks
 
     def get(
@@ -282,7 +282,7 @@ class Engine:
         started = time.perf_counter()
         found: list[Finding] = []
         try:
-            for finding in probe.run(self.context):
+            for finding in probe.findings(self.context):  # UndeclaredRule: a crash
                 found.append(finding)
         except Exception as error:
             self._crashed(probe, error, found)

@@ -35,7 +35,7 @@ class Bounded:
 @dataclass(frozen=True)
 class Limit(Bounded):
     # "reject": out-of-range values must get a 4xx. "reject-or-clamp": a 200 whose body
-    # obeys the range is also fine (CONTRACTS.md: only where the seed gives a range
+    # obeys the range is also fine (docs/contracts.md: only where the seed gives a range
     # without saying the value must lie in it).
     out_of_range: OutOfRange = "reject"
 
@@ -221,7 +221,7 @@ class Errors:
 @dataclass(frozen=True)
 class RuleSetting:
     severity: Severity | Literal["off"]
-    source: str | None = None  # a quote from the seed, or a CONTRACTS.md section
+    source: str | None = None  # a quote from the seed, or a docs/contracts.md section
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,9 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 BY_DEST = {option.dest: option for option in OPTIONS}
+# The options that say what to test: given as a flag or as their THREADCONFORM_* variable,
+# each selects the suite in a pytest run (the others only configure a selected run).
+SELECTORS = ("tc_contract", "tc_spec", "tc_base_url", "tc_targets")
 # What a targets file says per target; giving it for the whole run as well is ambiguous.
 _PER_TARGET = ("tc_spec", "tc_base_url", "tc_token", "tc_second_token")
 

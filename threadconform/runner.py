@@ -128,7 +128,7 @@ class Suite:
     def _load_deployments(self) -> tuple[Deployment, ...]:
         path, only = self.values["tc_targets"], self.values["tc_contract"]
         if not path:
-            names = [contract.name for contract in self.contracts()]
+            names = [c.name for c in self.contracts() if c.name not in self.not_run()]
             v = self.values
             return targets.from_options(
                 names, v["tc_base_url"], v["tc_token"], v["tc_second_token"]
@@ -140,6 +140,17 @@ class Suite:
                 f"{path}: no target is for contract {only!r}; drop --contract or add one"
             )
         return chosen
+
+    def not_run(self) -> list[str]:
+        """Contracts of specs/ this run leaves out: no embedded reference server, and no
+        --base-url to test them against. (A contract named with --contract or --spec is
+        never left out: it fails as unreachable, saying what to pass.)"""
+        v = self.values
+        if v["tc_base_url"] or v["tc_targets"] or v["tc_spec"] or v["tc_contract"] != "all":
+            return []
+        from threadconform import reference
+
+        return [c.name for c in self.contracts() if c.name not in reference.CONTRACTS]
 
     def waivers(self) -> tuple[Waiver, ...]:
         if self._waivers is None:

@@ -11,12 +11,13 @@ schema, the item schema, responses, the rule catalogue) and agrees with it.
 from __future__ import annotations
 
 import difflib
+import importlib.resources
 import json
 import re
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, cast
 from urllib.parse import urlsplit
 
 import yaml
@@ -29,7 +30,18 @@ from referencing.exceptions import Unresolvable
 from threadconform import model, paths
 from threadconform.rules import BY_ID
 
-SPEC_DIR = Path(__file__).resolve().parent.parent / "specs"
+
+def spec_dir() -> Path:
+    """The folder of the bundled contracts: `threadconform/specs/` inside an installed
+    package (the wheel carries the repository's `specs/` there), else, in a source
+    checkout or an editable install, the repository's own `specs/`."""
+    bundled = importlib.resources.files("threadconform") / "specs"
+    if bundled.is_dir():
+        return Path(str(bundled))
+    return Path(__file__).resolve().parent.parent / "specs"
+
+
+SPEC_DIR = spec_dir()  # every lookup of the bundled specs goes through spec_dir()
 SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "x-pagination.schema.json"
 EXTENSION = "x-pagination"
 GUIDE = "see specs/README.md"
@@ -563,8 +575,15 @@ def _check_block(file: Path, block: Any) -> None:
 
 
 def _unexpected(error: ValidationError) -> list[str]:
-    allowed = error.schema.get("properties", {})
-    return [key for key in error.instance if key not in allowed] or ["?"]
+    allowed = _schema_properties(error)
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [key for key in instance if key not in allowed] or ["?"]
+
+
+def _schema_properties(error: ValidationError) -> dict[str, Any]:
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    properties = schema.get("properties", {})
+    return properties if isinstance(properties, dict) else {}
 
 
 def _schema_message(error: ValidationError) -> str:
@@ -587,14 +606,15 @@ def _schema_hint(error: ValidationError, path: tuple[Any, ...]) -> tuple[str, Fi
     if error.validator == "required":
         return f"Add it {guide}.", None
     if error.validator == "additionalProperties":
-        allowed = list(error.schema.get("properties", {}))
+        allowed = list(_schema_properties(error))
         close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
         listed = f"allowed keys: {', '.join(allowed)} ({GUIDE})"
         if close:
             return f"Rename it to {close[0]!r} ({listed}).", Fix(path, "rename", close[0])
         return f"Remove it, or use one of the {listed}.", Fix(path, "delete")
     if error.validator == "enum":
-        choices = [str(v) for v in error.validator_value if v is not None]
+        values = error.validator_value if isinstance(error.validator_value, list) else []
+        choices = [str(v) for v in values if v is not None]
         close = difflib.get_close_matches(str(error.instance), choices, n=1, cutoff=0.4)
         if close:
             return f"Set it to {close[0]!r}, the closest allowed value.", Fix(path, "set", close[0])
@@ -656,7 +676,7 @@ def _param_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield "response.total_requires", block["response"]["total_requires"]
 
 
-_BODY_PATHS = ("items", "total", "has_more", "pages", "page", "limit", "page_size")
+_BODY_PATHS: tuple[str, ...] = ("items", "total", "has_more", "pages", "page", "limit", "page_size")
 _BODY_PATHS += ("first_id", "last_id")
 
 
@@ -967,7 +987,7 @@ def _order(order: dict[str, Any]) -> model.Order:
 def _cursor(cursor: dict[str, Any]) -> model.Cursor:
     def error(value: Any) -> model.CursorError | None:
         if value is None or isinstance(value, str):
-            return model.CursorError(accept=value) if value else None
+            return model.CursorError(accept=cast(Any, value)) if value else None
         fields = tuple((path, wanted) for path, wanted in (value.get("fields") or {}).items())
         return model.CursorError(
             value["accept"], value.get("status"), value.get("response"), fields

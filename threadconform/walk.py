@@ -186,11 +186,11 @@ def fetch_page(client: Fetcher, pagination: Pagination, params: Params) -> Page:
 def extract_page(pagination: Pagination, request: Request, response: Response) -> Page:
     """Keep what the invariants need of one response; never the whole body."""
     if response.status is None or not 200 <= response.status < 300 or response.error:
-        error = response.error or f"{request.method} {request.full_url}: HTTP {response.status}"
-        return Page(request, response.status, error, (), Meta(), _digest(pagination, response))
+        failed = response.error or f"{request.method} {request.full_url}: HTTP {response.status}"
+        return Page(request, response.status, failed, (), Meta(), _digest(pagination, response))
     body = response.body
     raw_items = paths.get(body, pagination.response.items)
-    error = None
+    error: str | None = None
     if not isinstance(raw_items, list):
         error = (
             f"{request.method} {request.full_url}: expected a list at "
@@ -622,7 +622,7 @@ def _direction(pagination: Pagination, base: StrParams) -> str | None:
 def _with(params: StrParams, name: str, value: object) -> StrParams:
     """`params` with `name` set to `value` (replacing any earlier value)."""
     kept = tuple((key, old) for key, old in params if key != name)
-    return (*kept, *encode_params([(name, value)]))
+    return (*kept, *encode_params([(name, value)]))  # type: ignore[list-item]  # any scalar
 
 
 def _label(key: tuple[str, str]) -> str:

@@ -20,7 +20,7 @@ from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding
 from threadconform.model import CursorError
 from threadconform.probes import judge, probe
-from threadconform.probes.fuzz import envelope_findings
+from threadconform.probes.envelopes import envelope_findings
 from threadconform.walk import extract_page
 
 RULES = ("CURSOR-UNKNOWN", "CURSOR-MALFORMED")

@@ -34,7 +34,7 @@ def _direction_params(ctx: ProbeContext) -> list[tuple[tuple[tuple[str, str], ..
     return [(((order.param, order.values[d]),), d) for d in sorted(order.values)]
 
 
-@probe("cursors", *CURSOR_RULES)
+@probe("cursors", *CURSOR_RULES, "CURSOR-EXCLUSIVE")  # also judged by walks
 def cursors(ctx: ProbeContext) -> Iterator[Finding]:
     cursor = ctx.contract.pagination.cursor
     if cursor is None:

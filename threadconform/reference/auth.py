@@ -86,7 +86,7 @@ def presented(contract: str, headers: Mapping[str, str]) -> str | None:
 
 def tenant_for(contract: str, credential: str | None) -> int | None:
     """The tenant a credential belongs to, or None when it is missing or unknown."""
-    tokens = _TOKENS.get(contract, ())
+    tokens: tuple[str, ...] = _TOKENS.get(contract, ())
     if not credential or credential not in tokens:
         return None
     return PRIMARY if credential == tokens[0] else SECONDARY

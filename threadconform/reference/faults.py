@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from starlette.datastructures import MutableHeaders
 
@@ -292,7 +292,9 @@ FILTER_COLUMNS = (
 )  # fmt: skip
 
 
-def ordered(descending: bool, key: str = "created_at") -> Callable[[Any], Any]:
+def ordered(
+    descending: bool, key: Literal["created_at", "title"] = "created_at"
+) -> Callable[[Any], Any]:
     def hook(query: OffsetQuery | KeysetQuery) -> OffsetQuery | KeysetQuery:
         return replace(query, order=replace(query.order, descending=descending, key=key))
 

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from threadconform.reference.data import Agent, Dataset, Project, Thread, generate
 
@@ -210,7 +210,8 @@ class Store:
 
     def count(self, where: Where) -> int:
         text, params = where.sql()
-        return int(self.rows(f"SELECT COUNT(*) FROM threads t WHERE {text}", params)[0][0])
+        (count,) = self.rows(f"SELECT COUNT(*) FROM threads t WHERE {text}", params)[0]
+        return int(cast(int, count))
 
     def offset_page(self, query: OffsetQuery) -> list[ThreadRow]:
         """LIMIT/OFFSET over the sorted, filtered threads."""
