@@ -1,6 +1,6 @@
 """Hand-made contracts, records and fake servers for the self-tests.
 
-One `Pagination` per style, each mirroring a contract of CONTRACTS.md (page like kortix,
+One `Pagination` per style, each mirroring a contract of docs/contracts.md (page like kortix,
 offset like worker, cursor like aitronos, first-n like chat), built directly from
 `threadconform.model` so these tests do not depend on the spec loader.
 

@@ -35,7 +35,7 @@ SOURCE = re.compile(r"Source: seed document (\d{3}_[0-9a-f]{16}\.txt)")
 # keeps the extraction below honest: finding nothing would otherwise pass vacuously.
 SEED_EXAMPLE_COUNT = {"kortix": 2, "chat": 0, "aitronos": 1, "freddy": 4, "worker": 1}
 
-# The seed table of CONTRACTS.md: endpoint, style, auth.
+# The seed table of docs/contracts.md: endpoint, style, auth.
 EXPECTED = {
     "kortix": ("/threads", "page", Auth("bearer", scheme_name="bearerAuth")),
     "chat": ("/api/chat/threads", "first-n", None),
@@ -44,7 +44,7 @@ EXPECTED = {
     "worker": ("/api/threads", "offset", None),
 }
 
-# Every documented query parameter, with the constraints the seeds (and CONTRACTS.md) give.
+# Every documented query parameter, with the constraints the seeds (and docs/contracts.md) give.
 PARAMETERS: dict[str, dict[str, dict[str, Any]]] = {
     "kortix": {
         "page": {"type": "integer", "minimum": 1, "default": 1},
@@ -120,7 +120,7 @@ CHAT_BODY: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def contracts() -> dict[str, Contract]:
-    return {contract.name: contract for contract in spec.load_all(spec.SPEC_DIR)}
+    return {c.name: c for c in spec.load_all(spec.SPEC_DIR, opt_in=True)}
 
 
 def operation(contract: Contract) -> dict[str, Any]:
@@ -206,7 +206,8 @@ def test_spec_dir_holds_the_five_contracts() -> None:
 
 @pytest.mark.parametrize("name", ALL)
 def test_spec_passes_openapi_spec_validator(name: str) -> None:
-    document = yaml.safe_load(spec.find(name).read_text(encoding="utf-8"))
+    # Read as the suite reads it (JSON values only), never with YAML 1.1's dates and booleans.
+    document = spec.read_document(spec.find(name))
     assert str(document["openapi"]).startswith("3.1.")
     OpenAPIV31SpecValidator(document).validate()  # raises on the first problem
 
@@ -322,7 +323,7 @@ def test_bad_formats_in_examples_fail(contracts: dict[str, Contract]) -> None:
     assert errors(schema, broken)
 
 
-# --- contract-specific schema decisions (CONTRACTS.md) --------------------------------
+# --- contract-specific schema decisions (docs/contracts.md) --------------------------------
 
 
 def with_first_item(body: dict[str, Any], items: str, **changes: Any) -> dict[str, Any]:
@@ -366,7 +367,7 @@ def test_freddy_error_envelope(contracts: dict[str, Contract]) -> None:
     assert not errors(schema, value)  # `param` is optional
     broken = {"error": {key: item for key, item in value["error"].items() if key != "code"}}
     assert errors(schema, broken)
-    # CONTRACTS.md § aitronos: a refused key gets `type: authentication_error` (MUST).
+    # docs/contracts.md#aitronos: a refused key gets `type: authentication_error` (MUST).
     assert errors(schema, {"error": {**value["error"], "type": "invalid_request_error"}})
 
 

@@ -35,9 +35,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_unreachable_target_is_one_line_and_exit_6() -> None:
+def test_unreachable_target_is_one_line_and_exit_6(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    result = run_suite("--contract", "worker", "--base-url", url)
+    result = run_suite("--contract", "worker", "--base-url", url, "--report-dir", str(tmp_path))
     output = result.stdout + result.stderr
     assert result.returncode == 6, output
     assert f"cannot reach the target: GET {url}/api/threads" in output

@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["run"]:
+        return run_suite(args[1:])  # pytest parses its options, and ours
     parser = build_parser()
-    namespace = parser.parse_args(argv)
+    namespace = parser.parse_args(args)
     if getattr(namespace, "handler", None) is None:
         parser.print_help()
         return 2
@@ -38,9 +41,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"threadconform {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    subparsers.add_parser(
+        "run",
+        help="run the suite: the options of `pytest --contract ...` (see `threadconform run "
+        "--help`), reports under the current folder",
+    )
     add_serve(subparsers)
     add_rules(subparsers)
     return parser
+
+
+def run_suite(args: Sequence[str]) -> int:
+    """`pytest` on the suite's own test modules, from the current folder: the same options,
+    exit statuses and reports as `pytest --contract ...` there."""
+    import os
+
+    import pytest
+
+    from threadconform.suite import SUITE_DIR
+
+    # Schemathesis' own pytest plugin is not needed by the suite and costs a second.
+    command = [str(SUITE_DIR), "--rootdir", os.getcwd(), "-p", "no:schemathesis", *args]
+    return int(pytest.main(command))
 
 
 def _count(text: str) -> int:
@@ -61,7 +83,7 @@ def _ties(text: str) -> list[int]:
 
 
 def add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from threadconform.reference import CONTRACTS
+    from threadconform.reference import SERVED
 
     serve = subparsers.add_parser(
         "serve",
@@ -69,7 +91,7 @@ def add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         description="Run the reference server of one contract until interrupted (Ctrl-C). "
         "It prints its URL first, then the demo credentials.",
     )
-    serve.add_argument("contract", help=f"one of: {', '.join(CONTRACTS)}")
+    serve.add_argument("contract", help=f"one of: {', '.join(SERVED)}")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_count, default=0, help="port (default 0: any free one)")
     serve.add_argument(
@@ -92,11 +114,11 @@ def add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def run_serve(namespace: argparse.Namespace) -> int:
-    from threadconform.reference import CONTRACTS, faults
+    from threadconform.reference import SERVED, faults
 
     contract = namespace.contract
-    if contract not in CONTRACTS:
-        return _usage(f"unknown contract {contract!r}; valid contracts: {', '.join(CONTRACTS)}")
+    if contract not in SERVED:
+        return _usage(f"unknown contract {contract!r}; valid contracts: {', '.join(SERVED)}")
     known = faults(contract)
     if namespace.list_faults:
         for fault in known.values():

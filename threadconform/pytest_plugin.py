@@ -13,18 +13,25 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import warnings
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from threadconform import reports, rules
-from threadconform.options import OPTIONS, OptionError, resolve
-from threadconform.runner import SetupError, Suite, UnreachableTarget, Verdict, applicable
+from threadconform import escape
+from threadconform.options import BY_DEST, OPTIONS, SELECTORS, OptionError, resolve
+from threadconform.suite import SUITE_DIR
+
+# The plugin is loaded into every pytest run of the environment (pytest11 entry point), so
+# it imports only its options here; the suite itself (specs, client, probes) is imported
+# when a run selects it.
+if TYPE_CHECKING:
+    from threadconform.runner import Suite, Verdict
 
 SUITE_KEY = pytest.StashKey["Suite"]()
 RUN_KEY = pytest.StashKey["Run"]()
@@ -106,24 +113,63 @@ def pytest_cmdline_main(config: pytest.Config) -> Generator[None, Any, Any]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Tryfirst: pytest's junitxml plugin reads `xmlpath` in its own pytest_configure."""
+    """Tryfirst: pytest's junitxml plugin reads `xmlpath` in its own pytest_configure.
+
+    Inert unless the run selects the suite (see `selected`): an unrelated project's pytest
+    in the same environment sees the options and nothing else.
+    """
     config.addinivalue_line("markers", "conformance: one rule of one contract")
-    given = {option.dest: config.getoption(option.dest) for option in OPTIONS}
-    try:
-        values = resolve(given)
-    except OptionError as error:
-        raise pytest.UsageError(f"threadconform: {error}") from None
-    suite = Suite(values, rootdir=Path(str(config.rootpath)))
-    try:
-        suite.prepare()  # broken specs, targets or waivers: a usage error before any request
-    except SetupError as error:
-        raise pytest.UsageError(f"threadconform: {error}") from None
-    config.stash[SUITE_KEY] = suite
+    if not selected(config):
+        return
+    if config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
+        # `pytest --contract C` with no test path and no configured testpaths (from any
+        # folder): the suite's own tests, not whatever the folder holds.
+        config.args[:] = [str(SUITE_DIR)]
+    suite = _start_suite(config, _usage_error)
     run = config.stash.setdefault(RUN_KEY, Run())
     _group_by_target(config, run)
     if _runs_the_suite(config) and not getattr(config.option, "collectonly", False):
         _default_junit(config, suite)
         _announce_to_terminal(config, suite)
+
+
+def selected(config: pytest.Config) -> bool:
+    """Does this run ask for the suite? Its test modules are among the test paths, or an
+    option that says what to test (--contract, --spec, --base-url, --targets) is given on
+    the command line or as its THREADCONFORM_* variable. The other variables (profile,
+    tokens, timeouts...) only configure a selected run, so a stray THREADCONFORM_PROFILE
+    cannot break an unrelated project's tests."""
+    for dest in SELECTORS:
+        if config.getoption(dest) is not None or os.environ.get(BY_DEST[dest].env):
+            return True
+    return _runs_the_suite(config)
+
+
+def _start_suite(config: pytest.Config, fail: Callable[[str], NoReturn]) -> Suite:
+    """Resolve the options, load specs, targets and waivers: any of them broken is a
+    usage error (exit 4) before a single request."""
+    given = {option.dest: config.getoption(option.dest) for option in OPTIONS}
+    try:
+        values = resolve(given)
+    except OptionError as problem:
+        fail(f"threadconform: {problem}")  # before the heavy imports: answers at once
+    from threadconform.runner import SetupError, Suite
+
+    suite = Suite(values, rootdir=Path(str(config.rootpath)))
+    try:
+        suite.prepare()
+    except SetupError as problem:
+        fail(f"threadconform: {problem}")
+    config.stash[SUITE_KEY] = suite
+    return suite
+
+
+def _not_run_lines(suite: Suite) -> list[str]:
+    return [
+        f"{name}: not run: no --base-url (the spec has no embedded reference server; "
+        f"pass --contract {name} --base-url URL to test it)"
+        for name in suite.not_run()
+    ]
 
 
 def _group_by_target(config: pytest.Config, run: Run) -> None:
@@ -138,8 +184,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """xdist's own loadgroup marks each item's node id with its group on the worker;
     pytest 9.2 ignores that write (pytest-xdist#1386), and the targets would spread over
     every worker. This scheduler reads the target from the test id instead."""
-    if config.getvalue("dist") != "loadgroup":
-        return None
+    if config.getvalue("dist") != "loadgroup" or SUITE_KEY not in config.stash:
+        return None  # not a suite run: xdist's own scheduler
     from xdist.scheduler import LoadScopeScheduling
 
     class TargetScheduling(LoadScopeScheduling):
@@ -153,13 +199,24 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def _runs_the_suite(config: pytest.Config) -> bool:
-    """True when the run includes the suite's own tests/ (not only `pytest selftests`)."""
-    tests = Path(str(config.rootpath), "tests").resolve()
+    """True when a test path is the suite's own tests: the package's test modules, or the
+    repository's tests/ that re-exports them (not only `pytest selftests`)."""
+    suites = [SUITE_DIR]
+    checkout = Path(str(config.rootpath), "tests")
+    if "threadconform.suite" in _text(checkout / "test_pagination.py"):
+        suites.append(checkout.resolve())
     for arg in config.args:
         path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
-        if path == tests or tests in path.parents:
+        if any(path == suite or suite in path.parents for suite in suites):
             return True
     return False
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _default_junit(config: pytest.Config, suite: Suite) -> None:
@@ -177,7 +234,21 @@ def _announce_to_terminal(config: pytest.Config, suite: Suite) -> None:
 
 
 def _suite(config: pytest.Config) -> Suite:
+    """The run's suite; built here when its test module is collected in a run that did not
+    select it up front (e.g. `pytest .` in the repository)."""
+    if SUITE_KEY not in config.stash:
+        config.stash.setdefault(RUN_KEY, Run())
+        _start_suite(config, _usage_exit)
     return config.stash[SUITE_KEY]
+
+
+def _usage_error(message: str) -> NoReturn:
+    raise pytest.UsageError(message) from None
+
+
+def _usage_exit(message: str) -> NoReturn:
+    """During collection pytest.UsageError is not caught as one; this still exits 4."""
+    pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @dataclass
@@ -192,29 +263,31 @@ class RuleCase:
 
     def check(self) -> None:
         __tracebackhide__ = True
+        from threadconform.runner import UnreachableTarget
+
         try:
             verdict = self.suite.verdict(self.target, self.rule)
         except UnreachableTarget as error:
             self._unreachable(str(error))
         self._record(verdict)
+        # What reaches the terminal may quote the target: control characters are shown,
+        # never obeyed.
         if verdict.outcome in ("n/a", "skip"):
-            pytest.skip(verdict.reason)
+            pytest.skip(escape.terminal(verdict.reason))
         if verdict.outcome == "waived":
-            pytest.xfail(_waived(verdict))
+            pytest.xfail(escape.terminal(_waived(verdict)))
         if verdict.outcome == "fail":
-            pytest.fail(verdict.report + _fail_note(verdict), pytrace=False)
+            pytest.fail(escape.terminal(verdict.report + _fail_note(verdict)), pytrace=False)
         if verdict.outcome == "warn":
-            warnings.warn(ShouldWarning(verdict.report + _fail_note(verdict)), stacklevel=1)
+            text = escape.terminal(verdict.report + _fail_note(verdict))
+            warnings.warn(ShouldWarning(text), stacklevel=1)
 
     def _unreachable(self, message: str) -> NoReturn:
+        """Not one rule of this target can be judged: each of its items is skipped with
+        the one line, and the run ends with exit status 6 once the reports say error
+        (pytest_sessionfinish), the same with or without xdist."""
         __tracebackhide__ = True
-        session = self.session
-        if session is None or not hasattr(session.config, "workerinput"):
-            pytest.exit(message, returncode=EXIT_UNREACHABLE)
-        # An xdist worker cannot end the run (pytest.exit there is an INTERNALERROR): it
-        # asks every worker to stop, and the controller turns the report into exit 6.
-        session.shouldstop = message
-        raise pytest.fail.Exception(message, pytrace=False) from None  # not chained
+        pytest.skip(escape.terminal(f"not judged: {message}"))
 
     def _record(self, verdict: Verdict) -> None:
         deployment = self.suite.deployment(self.target)
@@ -254,6 +327,9 @@ def _fail_note(verdict: Verdict) -> str:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "rule_case" not in metafunc.fixturenames:
         return
+    from threadconform import rules
+    from threadconform.runner import applicable
+
     areas = getattr(metafunc.module, "AREAS", ())
     suite = _suite(metafunc.config)
     # One xdist group per target: its rules share one engine, one server, one budget.
@@ -275,6 +351,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     placeholder a test module gets when none of its rules apply (`test_rule[NOTSET]`)."""
     if SUITE_KEY not in config.stash:
         return
+    from threadconform import rules
+
     order = {d.name: index for index, d in enumerate(_suite(config).deployments())}
     empty = [item for item in items if _rule_pair(item) is None and _wants_rule(item)]
     if empty:
@@ -338,6 +416,8 @@ class Announcer:
             where = deployment.base_url or "its embedded reference server"
             self.write_line(f"threadconform: {deployment.label} against {where}")
             return
+        from threadconform.runner import UnreachableTarget
+
         with contextlib.suppress(UnreachableTarget):  # its first item reports it, exit 6
             self.suite.engine(deployment.name)  # the suite announces it as it starts
 
@@ -380,6 +460,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     suite, run = config.stash.get(SUITE_KEY, None), config.stash.get(RUN_KEY, None)
     if suite is None or run is None:
         return
+    from threadconform import reports
+
     mine = reports.entries(suite)
     if hasattr(config, "workerinput"):
         config.workeroutput[WORKER_OUTPUT] = json.dumps(mine)  # type: ignore[attr-defined]
@@ -388,8 +470,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not found:
         return
     run.summary = reports.document(suite, found)
-    if run.summary["verdict"] == "error":  # a worker could not exit 6 itself
-        session.exitstatus = EXIT_UNREACHABLE
+    if run.summary["verdict"] in ("error", "incomplete"):
+        # Skipped items alone would let pytest exit 0: the exit status is the verdict's.
+        session.exitstatus = run.summary["exit_status"]
     junit = _add_junit_properties(config, run.summary)
     run.written = reports.write(run.summary, suite.report_dir) + junit
 
@@ -397,6 +480,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def _add_junit_properties(config: pytest.Config, summary: dict[str, Any]) -> list[Path]:
     """The run's header into pytest's JUnit file (written right after this hook)."""
     from _pytest.junitxml import xml_key
+
+    from threadconform import reports
 
     xml = config.stash.get(xml_key, None)
     if xml is None:
@@ -413,10 +498,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    run = config.stash.get(RUN_KEY, None)
-    if run is None or run.summary is None:
+    run, suite = config.stash.get(RUN_KEY, None), config.stash.get(SUITE_KEY, None)
+    not_run = _not_run_lines(suite) if suite is not None else []
+    if run is None or (run.summary is None and not not_run):
         return
+    from threadconform import reports
+
     terminalreporter.section("threadconform")
+    for line in not_run:
+        terminalreporter.write_line(line)
+    if run.summary is None:
+        return
     for line in reports.table(run.summary):
         terminalreporter.write_line(line)
     for path in run.written:

@@ -17,11 +17,11 @@ class Rule:
     statement: str
     default: Severity
     area: str
-    source: str  # the CONTRACTS.md section the default comes from
+    source: str  # the docs/contracts.md section the default comes from
 
 
-_EVERY = "CONTRACTS.md § Severity, MUST 2 (every correct list endpoint)"
-_ALL = "CONTRACTS.md § Every contract"
+_EVERY = "docs/contracts.md#severity, MUST 2 (every correct list endpoint)"
+_ALL = "docs/contracts.md#every-contract"
 
 CATALOGUE: tuple[Rule, ...] = (
     # Transport and schema
@@ -51,7 +51,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "Every valid combination of documented parameters gets a 2xx.",
         "MUST",
         "params",
-        "CONTRACTS.md § Severity, MUST 1 (documented parameters)",
+        "docs/contracts.md#severity, MUST 1 (documented parameters)",
     ),
     Rule(
         "PARAM-INVALID-REJECTED",
@@ -59,21 +59,21 @@ CATALOGUE: tuple[Rule, ...] = (
         "(or clamped into range, where the spec allows clamping).",
         "MUST",
         "params",
-        "CONTRACTS.md § Severity (Rejected)",
+        "docs/contracts.md#severity (Rejected)",
     ),
     Rule(
         "PARAM-ERROR-STATUS",
         "A rejected parameter gets the documented error status.",
         "SHOULD",
         "params",
-        "CONTRACTS.md § Severity (SHOULD: exactly 422 rather than 4xx)",
+        "docs/contracts.md#severity (SHOULD: exactly 422 rather than 4xx)",
     ),
     Rule(
         "PARAM-ERROR-ENVELOPE",
         "A rejected parameter gets the documented error body.",
         "MUST",
         "params",
-        "CONTRACTS.md § Severity (Rejected: the contract's error envelope)",
+        "docs/contracts.md#severity (Rejected: the contract's error envelope)",
     ),
     # Authentication and tenants
     Rule(
@@ -95,7 +95,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "A refused credential gets exactly 401.",
         "SHOULD",
         "auth",
-        "CONTRACTS.md § Severity (SHOULD: the exact status)",
+        "docs/contracts.md#severity (SHOULD: the exact status)",
     ),
     Rule(
         "AUTH-ERROR-ENVELOPE",
@@ -116,7 +116,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "Two tenants' listings share no thread id.",
         "MUST",
         "tenant",
-        "CONTRACTS.md § kortix / aitronos (tenant isolation)",
+        "docs/contracts.md#kortix and #aitronos (tenant isolation)",
     ),
     Rule(
         "TENANT-FILTER",
@@ -124,7 +124,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "(or the documented 403).",
         "MUST",
         "tenant",
-        "CONTRACTS.md § aitronos (Tenants)",
+        "docs/contracts.md#aitronos (Tenants)",
     ),
     # Walks
     Rule(
@@ -161,21 +161,21 @@ CATALOGUE: tuple[Rule, ...] = (
         "Every page but the last holds exactly `limit` items.",
         "MUST",
         "walk",
-        "CONTRACTS.md § the contract's pagination rules",
+        "docs/contracts.md, the contract's section: pagination rules",
     ),
     Rule(
         "PAGE-PAST-END",
         "A page past the end is a 2xx with no items, not an error.",
         "MUST",
         "walk",
-        "CONTRACTS.md § kortix (a page past the last)",
+        "docs/contracts.md#kortix (a page past the last)",
     ),
     Rule(
         "PAGE-PAST-END-TOTAL",
         "A page past the end still reports the real total.",
         "SHOULD",
         "walk",
-        "CONTRACTS.md § kortix (a page past the last)",
+        "docs/contracts.md#kortix (a page past the last)",
     ),
     # Metadata
     Rule(
@@ -190,21 +190,21 @@ CATALOGUE: tuple[Rule, ...] = (
         "The total is null unless it is asked for; when asked for, it is the filtered count.",
         "MUST",
         "meta",
-        "CONTRACTS.md § aitronos (include_total)",
+        "docs/contracts.md#aitronos (include_total)",
     ),
     Rule(
         "META-PAGES",
         "`pages` equals ceil(total / page size), 0 when total is 0.",
         "MUST",
         "meta",
-        "CONTRACTS.md § kortix",
+        "docs/contracts.md#kortix",
     ),
     Rule(
         "META-ECHO",
         "Echoed page and limit fields equal the effective values.",
         "MUST",
         "meta",
-        "CONTRACTS.md § the contract's pagination fields",
+        "docs/contracts.md, the contract's section: pagination fields",
     ),
     Rule(
         "META-HAS-MORE",
@@ -218,14 +218,14 @@ CATALOGUE: tuple[Rule, ...] = (
         "first/last id equal the first/last item's id, and are null on an empty page.",
         "MUST",
         "meta",
-        "CONTRACTS.md § aitronos",
+        "docs/contracts.md#aitronos",
     ),
     Rule(
         "META-LENGTH",
         "A page holds min(limit, max(0, total - offset)) items (first-N: min(limit, total)).",
         "MUST",
         "meta",
-        "CONTRACTS.md § worker / chat",
+        "docs/contracts.md#worker and #chat",
     ),
     Rule(
         "META-OBJECT",
@@ -261,14 +261,14 @@ CATALOGUE: tuple[Rule, ...] = (
         "The ascending walk is exactly the reverse of the descending walk.",
         "MUST",
         "order",
-        "CONTRACTS.md § aitronos (asc is the reverse of desc)",
+        "docs/contracts.md#aitronos (asc is the reverse of desc)",
     ),
     Rule(
         "ORDER-PREFIX",
         "The list for a smaller limit is a prefix of the list for a larger one.",
         "SHOULD",
         "order",
-        "CONTRACTS.md § chat (deterministic order)",
+        "docs/contracts.md#chat (deterministic order)",
     ),
     # Cursors
     Rule(
@@ -276,42 +276,75 @@ CATALOGUE: tuple[Rule, ...] = (
         "`after=X` returns the items that follow X in the requested order.",
         "MUST",
         "cursor",
-        "CONTRACTS.md § aitronos (Cursor meaning)",
+        "docs/contracts.md#aitronos (Cursor meaning)",
     ),
     Rule(
         "CURSOR-EXCLUSIVE",
         "The cursor item X itself is never returned.",
         "MUST",
         "cursor",
-        "CONTRACTS.md § aitronos (Cursor meaning)",
+        "docs/contracts.md#aitronos (Cursor meaning)",
     ),
     Rule(
         "CURSOR-BEFORE",
         "`before=X` returns only items that precede X in the requested order.",
         "MUST",
         "cursor",
-        "CONTRACTS.md § aitronos (Cursor meaning)",
+        "docs/contracts.md#aitronos (Cursor meaning)",
     ),
     Rule(
         "CURSOR-BEFORE-PREVIOUS-PAGE",
         "`before=X` returns the items immediately before X.",
         "SHOULD",
         "cursor",
-        "CONTRACTS.md § aitronos (Cursor meaning)",
+        "docs/contracts.md#aitronos (Cursor meaning)",
     ),
     Rule(
         "CURSOR-AFTER-LAST",
         "`after=<last id>` returns an empty page with no more to come.",
         "MUST",
         "cursor",
-        "CONTRACTS.md § aitronos (Cursor meaning)",
+        "docs/contracts.md#aitronos (Cursor meaning)",
     ),
     Rule(
         "CURSOR-UNKNOWN",
-        "An unknown cursor id gets the documented error or an empty page, never a 5xx.",
+        "A well-formed cursor id the target never issued (random, deleted-looking, another "
+        "tenant's) gets the documented error (status, envelope, type/code) or an empty page, "
+        "never items or a 5xx.",
+        "MUST",
+        "cursor",
+        "docs/contracts.md#aitronos (unknown or malformed cursor)",
+    ),
+    Rule(
+        "CURSOR-MALFORMED",
+        "A cursor of the wrong shape gets the documented error (status, envelope, type/code) "
+        "or an empty page, never items or a 5xx.",
         "MUST",
         "cursor",
         "CONTRACTS.md § aitronos (unknown or malformed cursor)",
+    ),
+    Rule(
+        "LINK-SAME-ORIGIN",
+        "A next link stays on the target's origin and endpoint (relative or absolute); the "
+        "suite never follows one elsewhere.",
+        "MUST",
+        "walk",
+        _EVERY,
+    ),
+    Rule(
+        "LINK-KEEPS-PARAMS",
+        "Every next link (or token page) carries the walk's filters and limit unchanged.",
+        "MUST",
+        "walk",
+        _EVERY,
+    ),
+    Rule(
+        "WALK-BACKWARD",
+        "Walking back with `before` from the last item to the start yields the forward "
+        "walk's items in the same order.",
+        "MUST",
+        "cursor",
+        "CONTRACTS.md § aitronos (Cursor meaning: `before=X` precedes X)",
     ),
     # Filters
     Rule(
@@ -347,7 +380,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "A filter echoed in the body equals the value sent.",
         "MUST",
         "filter",
-        "CONTRACTS.md § chat (projectId)",
+        "docs/contracts.md#chat (projectId)",
     ),
     Rule(
         "FILTER-DEFAULT",
@@ -369,7 +402,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "Fields that name the same thing in an item agree.",
         "MUST",
         "item",
-        "CONTRACTS.md § kortix (project_id)",
+        "docs/contracts.md#kortix (project_id)",
     ),
     Rule(
         "ITEM-UNIX-SECONDS",
@@ -383,7 +416,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "URL fields documented as full URLs are absolute.",
         "MUST",
         "item",
-        "CONTRACTS.md § worker (agent icon)",
+        "docs/contracts.md#worker (agent icon)",
     ),
     # Security: what a vendor's security review wants to hear (SHOULD: conventions the
     # seeds do not state; a spec raises one to MUST in x-pagination.rules)
@@ -426,7 +459,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "a client library or gateway may add.",
         "SHOULD",
         "security",
-        "CONTRACTS.md § Severity (SHOULD: a widely held convention)",
+        "docs/contracts.md#severity (SHOULD: a widely held convention)",
     ),
     # Last: judged after every other rule, it scans the error bodies they all received.
     Rule(
@@ -437,13 +470,22 @@ CATALOGUE: tuple[Rule, ...] = (
         "security",
         "OWASP ASVS 4.0 § 7.4.1 (a generic message on error); CWE-209",
     ),
+    # The suite itself: a probe that crashes must fail the run, never hide its rules.
+    Rule(
+        "SUITE-ERROR",
+        "Every probe of the suite ran to its end; an internal error is reported here.",
+        "MUST",
+        "suite",
+        "threadconform itself (a failure here is a bug in the suite: please report it)",
+    ),
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}
 
 # Judged from what every other probe received (the run's error bodies), so a run asks for
 # them after every other rule of the same target, whatever order its test files came in.
-RUN_LAST: frozenset[str] = frozenset({"SEC-ERROR-INTERNALS"})
+# SUITE-ERROR too: it reports on every probe the run started.
+RUN_LAST: frozenset[str] = frozenset({"SEC-ERROR-INTERNALS", "SUITE-ERROR"})
 
 
 def setting(contract: Contract, rule_id: str) -> RuleSetting:

@@ -34,9 +34,11 @@ class _Loader(yaml.SafeLoader):
     """Dates stay text: PyYAML would reject 2025-02-30 without naming the entry."""
 
 
-_Loader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]  # always a scalar node
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 
 
 class WaiverError(ValueError):

@@ -7,7 +7,7 @@ Registering a probe is one decorator, as Schemathesis registers checks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,8 +16,17 @@ from threadconform.walk import Page, Walk
 
 if TYPE_CHECKING:
     from threadconform.engine import ProbeContext
+    from threadconform.model import Contract
 
 ProbeFunction = Callable[["ProbeContext"], Iterable[Finding]]
+
+
+class UndeclaredRule(Exception):
+    """A probe reported a rule it does not declare: a programming error in the suite.
+
+    The engine runs a rule's declaring probes before it answers for the rule, so an
+    undeclared finding would make a rule's verdict depend on which other rules ran first
+    (`pytest -k RULE` would differ from a full run)."""
 
 
 @dataclass(frozen=True)
@@ -26,15 +35,32 @@ class Probe:
     rules: tuple[str, ...]
     run: ProbeFunction
 
+    def findings(self, context: ProbeContext) -> Iterator[Finding]:
+        """The probe's findings, each checked against what it declares."""
+        for finding in self.run(context):
+            if finding.rule not in self.rules:
+                raise UndeclaredRule(
+                    f"probe {self.name!r} reported {finding.rule}, which it does not declare; "
+                    f"add {finding.rule!r} to its @probe({self.name!r}, ...) rules"
+                )
+            yield finding
+
 
 def probe(name: str, *rules: str) -> Callable[[ProbeFunction], Probe]:
+    """Register a probe that speaks to `rules` (ids from the catalogue, checked now)."""
+    from threadconform.rules import BY_ID
+
+    unknown = [rule for rule in rules if rule not in BY_ID]
+    if unknown or not rules:
+        raise ValueError(f"probe {name!r}: unknown rule ids {unknown} (see rules.CATALOGUE)")
+
     def register(function: ProbeFunction) -> Probe:
         return Probe(name, rules, function)
 
     return register
 
 
-def judge(contract: object, rule: str, *inputs: object, **options: object) -> list[Finding]:
+def judge(contract: Contract, rule: str, *inputs: object, **options: object) -> list[Finding]:
     """Ask one registered invariant; a declined judgement becomes a skip with its reason."""
     from threadconform.invariants import INVARIANTS
 
@@ -61,7 +87,7 @@ def unusable(*inputs: Walk | Page) -> str | None:
     return f"no usable page came back: {errors[0] if errors else 'no page was fetched'}"
 
 
-def judge_usable(contract: object, rule: str, *inputs: Walk | Page) -> list[Finding]:
+def judge_usable(contract: Contract, rule: str, *inputs: Walk | Page) -> list[Finding]:
     """`judge`, or a skip when not one page of the inputs is usable (see `unusable`)."""
     if reason := unusable(*inputs):
         return [Finding.skipped(rule, reason)]

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 from threadconform import paths
 from threadconform.engine import ProbeContext
-from threadconform.exchange import Response
+from threadconform.exchange import Request, Response
 from threadconform.ledger import Finding, Violation
 from threadconform.probes import probe
-from threadconform.probes.fuzz import envelope_findings
+from threadconform.probes.envelopes import envelope_findings
 
 WRONG_CREDENTIAL = "threadconform-wrong-credential"
 AUTH_RULES = (
@@ -60,6 +60,9 @@ def auth(ctx: ProbeContext) -> Iterator[Finding]:
         response = ctx.get({})
         if response is not None and response.ok:
             yield Finding.held("AUTH-VALID-ACCEPTED")
+        elif response is not None and (response.status is None or response.status < 300):
+            # No answer, or a 2xx whose body is unusable (HTTP-JSON says why): not a refusal.
+            yield Finding.skipped("AUTH-VALID-ACCEPTED", f"no usable answer: {response.error}")
         elif response is not None:
             message = f"the configured credential was refused with {response.status}"
             yield _violation("AUTH-VALID-ACCEPTED", response, message, "a 2xx")
@@ -72,7 +75,7 @@ def auth(ctx: ProbeContext) -> Iterator[Finding]:
             yield from _refusal(ctx, response, rule, what)
 
 
-def _ids(ctx: ProbeContext, credential: str | None) -> tuple[set[str], list[Response]]:
+def _ids(ctx: ProbeContext, credential: str | None) -> tuple[set[str], list[Request]]:
     """Ids of one tenant's listing: a bounded walk of the largest pages."""
     from threadconform.walk import walk
 
@@ -84,7 +87,7 @@ def _ids(ctx: ProbeContext, credential: str | None) -> tuple[set[str], list[Resp
     return set(result.ids), [page.request for page in result.pages]
 
 
-@probe("tenants", "TENANT-ISOLATION", "TENANT-FILTER")
+@probe("tenants", "TENANT-ISOLATION", "TENANT-FILTER", "AUTH-ERROR-ENVELOPE")
 def tenants(ctx: ProbeContext) -> Iterator[Finding]:
     if ctx.contract.auth is None:
         for rule in ("TENANT-ISOLATION", "TENANT-FILTER"):

@@ -1,4 +1,4 @@
-"""Cursors: `after=X` and `before=X` against the reference walk, the last id, unknown ids."""
+"""Cursors: `after=X` and `before=X` against the reference walk, the last id."""
 
 from __future__ import annotations
 
@@ -16,9 +16,7 @@ CURSOR_RULES = (
     "CURSOR-BEFORE",
     "CURSOR-BEFORE-PREVIOUS-PAGE",
     "CURSOR-AFTER-LAST",
-    "CURSOR-UNKNOWN",
-)
-UNKNOWN_ID = "threadconform-no-such-thread"
+)  # CURSOR-UNKNOWN / -MALFORMED: probes/cursor_errors.py
 
 
 def positions(reference: Walk, limit: int, inside: int = 16) -> list[str]:
@@ -45,7 +43,7 @@ def _direction_params(ctx: ProbeContext) -> list[tuple[tuple[tuple[str, str], ..
     return [(((order.param, order.values[d]),), d) for d in sorted(order.values)]
 
 
-@probe("cursors", *CURSOR_RULES)
+@probe("cursors", *CURSOR_RULES, "CURSOR-EXCLUSIVE")  # also judged by walks
 def cursors(ctx: ProbeContext) -> Iterator[Finding]:
     cursor = ctx.contract.pagination.cursor
     if cursor is None:
@@ -74,6 +72,3 @@ def cursors(ctx: ProbeContext) -> Iterator[Finding]:
             last = page(ctx, (*base, (cursor.after, reference.ids[-1])))
             if last is not None:
                 yield from judge(ctx.contract, "CURSOR-AFTER-LAST", last)
-        unknown = page(ctx, (*base, (cursor.after, UNKNOWN_ID)))
-        if unknown is not None:
-            yield from judge(ctx.contract, "CURSOR-UNKNOWN", unknown)

@@ -3,7 +3,7 @@
 Schemathesis generates the cases from the spec (valid ones, and ones that violate exactly
 the documented constraints) and judges them with its own checks; we send them through the
 suite's client, so the request budget, rate limit, read-only guard and redaction apply.
-Its defaults are narrowed to what CONTRACTS.md makes a rule:
+Its defaults are narrowed to what docs/contracts.md makes a rule:
 
 - a cursor id or a tenant-owned filter value that is merely *unknown* is valid by schema
   but need not be accepted, so positive cases take those values from the target's data;
@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import jsonschema
 import schemathesis
 import schemathesis.specs.openapi.checks as openapi_checks
 from hypothesis import HealthCheck, Phase, given, settings
@@ -32,9 +31,11 @@ from schemathesis.core.failures import FailureGroup
 
 from threadconform.engine import ProbeContext
 from threadconform.exchange import Response
-from threadconform.ledger import Finding, Violation
+from threadconform.ledger import Finding
 from threadconform.model import Contract
 from threadconform.probes import probe
+from threadconform.probes.envelopes import error_contract_findings
+from threadconform.probes.envelopes import violation as _violation
 
 # Schemathesis failure classes, by name, mapped to our rule ids.
 FAILURE_RULES = {
@@ -85,13 +86,6 @@ def as_httpx(response: Response) -> httpx.Response:
     )
     result.elapsed = dt.timedelta(seconds=response.elapsed)
     return result
-
-
-def _violation(rule: str, response: Response, message: str, expected: str) -> Finding:
-    # The client's error line first: it names what the body cannot show (a redirect and
-    # its Location, a body too large or cut short, a non-JSON content type).
-    actual = f"status {response.status}: {(response.error or response.text or '')[:300]}"
-    return Finding(rule, Violation(rule, message, (response.request,), expected, actual))
 
 
 def _schemathesis_findings(case: Any, response: Response, checks: list[Any]) -> Iterator[Finding]:
@@ -164,8 +158,8 @@ def run_cases(
         if ctx.exhausted:
             return
         response = ctx.get(query_pairs(case.query))
-        if response is None:
-            return
+        if response is None or response.status is None:
+            return  # no answer at all is not a 5xx; the engine counts it towards silence
         found.extend(evaluate(case, response))
 
     fuzz()
@@ -187,6 +181,8 @@ def _ground(ctx: ProbeContext, case: Any, random: Any) -> Any:
                 query[name] = random.choice(samples.ids)
             else:
                 del query[name]
+    if pagination.token is not None:
+        query.pop(pagination.token.param, None)  # any string is valid by schema, not a token
     for flt in pagination.filters:
         if flt.tenant and flt.param in query:
             values = samples.values.get(flt.param, [])
@@ -256,54 +252,6 @@ def _clamped(ctx: ProbeContext, response: Response) -> bool:
         return False
     items = ctx.items_of(response)
     return items is not None and (limit.maximum is None or len(items) <= limit.maximum)
-
-
-def error_contract_findings(
-    ctx: ProbeContext, response: Response, params: set[str]
-) -> Iterator[Finding]:
-    """PARAM-ERROR-STATUS and PARAM-ERROR-ENVELOPE for one 4xx answer to bad input."""
-    errors = ctx.contract.pagination.errors
-    if response.status is None or not 400 <= response.status < 500:
-        return
-    tenant_params = {f.param for f in ctx.contract.pagination.filters if f.tenant}
-    if errors.forbidden and response.status == errors.forbidden.status and params & tenant_params:
-        yield from envelope_findings(
-            ctx, response, errors.forbidden.response, "PARAM-ERROR-ENVELOPE"
-        )
-        return
-    expected = errors.validation
-    if expected is None:
-        yield Finding.skipped("PARAM-ERROR-STATUS", "the spec documents no validation error")
-        yield Finding.skipped("PARAM-ERROR-ENVELOPE", "the spec documents no validation error")
-        return
-    if response.status == expected.status:
-        yield Finding.held("PARAM-ERROR-STATUS")
-    else:
-        message = f"bad parameter(s) {sorted(params)} got {response.status}, not {expected.status}"
-        yield _violation("PARAM-ERROR-STATUS", response, message, f"status {expected.status}")
-    yield from envelope_findings(ctx, response, expected.response, "PARAM-ERROR-ENVELOPE")
-
-
-def envelope_findings(
-    ctx: ProbeContext, response: Response, status_key: str | None, rule: str
-) -> Iterator[Finding]:
-    """The error body validates against the documented response's schema."""
-    schema = ctx.error_schema(status_key)
-    if schema is None:
-        yield Finding.skipped(rule, f"the spec gives no body schema for a {status_key} response")
-        return
-    if response.body is None:
-        yield _violation(rule, response, "the error body is not JSON", "the documented envelope")
-        return
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(schema).iter_errors(response.body)
-    )
-    if error is None:
-        yield Finding.held(rule)
-        return
-    where = "/".join(str(part) for part in error.absolute_path) or "(root)"
-    message = f"the {response.status} body does not match the documented envelope at {where}: "
-    yield _violation(rule, response, message + error.message, f"the {status_key} envelope")
 
 
 @probe("fuzz-positive", "HTTP-NO-5XX", "HTTP-JSON", "SCHEMA-RESPONSE", "PARAM-VALID-ACCEPTED")

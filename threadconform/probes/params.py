@@ -3,7 +3,7 @@
 Random negative fuzzing finds the surprising inputs; this probe makes sure the obvious
 ones are never missed: one value just outside each bound, a non-integer, a string one
 character too long, one that breaks the pattern, one outside the enum, a non-boolean.
-Lexical corner cases (`5.0`, `+5`, ` 5`) are deliberately absent: CONTRACTS.md lets
+Lexical corner cases (`5.0`, `+5`, ` 5`) are deliberately absent: docs/contracts.md lets
 frameworks differ on them.
 """
 
@@ -17,7 +17,7 @@ from threadconform.engine import ProbeContext
 from threadconform.exchange import Response
 from threadconform.ledger import Finding, Violation
 from threadconform.probes import probe
-from threadconform.probes.fuzz import error_contract_findings
+from threadconform.probes.envelopes import error_contract_findings
 
 
 @dataclass(frozen=True)

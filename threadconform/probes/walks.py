@@ -89,7 +89,7 @@ def walk_params(ctx: ProbeContext) -> st.SearchStrategy[dict[str, Any]]:
         choices += [(flt.param, value) for value in values]
     filters = st.none() | st.sampled_from(choices) if choices else st.none()
     order = pagination.order
-    directions = [None]
+    directions: list[str | None] = [None]
     if order is not None and order.param:
         directions += sorted(order.values)
     return st.fixed_dictionaries({"filter": filters, "direction": st.sampled_from(directions)})

@@ -16,7 +16,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from starlette.datastructures import MutableHeaders
 
@@ -302,7 +302,9 @@ FILTER_COLUMNS = (
 )  # fmt: skip
 
 
-def ordered(descending: bool, key: str = "created_at") -> Callable[[Any], Any]:
+def ordered(
+    descending: bool, key: Literal["created_at", "title"] = "created_at"
+) -> Callable[[Any], Any]:
     def hook(query: OffsetQuery | KeysetQuery) -> OffsetQuery | KeysetQuery:
         return replace(query, order=replace(query.order, descending=descending, key=key))
 
@@ -1211,8 +1213,10 @@ FAULTS: tuple[Fault, ...] = (
 
 
 def faults(contract: str) -> dict[str, Fault]:
-    """The faults a contract's server accepts, by name."""
-    return {f.name: f for f in FAULTS if contract in f.contracts}
+    """The faults a contract's server accepts, by name (opt-in contracts' included)."""
+    from threadconform.reference.faults_opt_in import OPT_IN_FAULTS  # it builds on this module
+
+    return {f.name: f for f in (*FAULTS, *OPT_IN_FAULTS) if contract in f.contracts}
 
 
 def hooks_for(contract: str, fault: str | None) -> Hooks:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import uvicorn
 from starlette.applications import Starlette
 
-from threadconform.reference.app import CONTRACTS, build_app
+from threadconform.reference.app import SERVED, build_app
 from threadconform.reference.auth import Credentials, credentials
 from threadconform.reference.data import check_ties
 from threadconform.reference.faults import hooks_for
@@ -58,8 +58,8 @@ class RunningServer:
 
 
 def check_contract(contract: str) -> None:
-    if contract not in CONTRACTS:
-        raise ValueError(f"unknown contract {contract!r}; valid contracts: {', '.join(CONTRACTS)}")
+    if contract not in SERVED:
+        raise ValueError(f"unknown contract {contract!r}; valid contracts: {', '.join(SERVED)}")
 
 
 def prepare(

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from threadconform.reference.data import Agent, Dataset, Project, Thread, generate
 
@@ -131,15 +131,18 @@ class Order:
     # Only faults set this: ties are broken on a slice of the id starting here, which
     # differs per request, instead of on the whole id.
     tie_slice: int | None = None
-    # Only faults set these. `flip_at`: once a page reaches past this share of the listing,
-    # the database switches plans and breaks ties on the id the other way round (ORDER BY
-    # created_at without a tie-breaker; see `Store.flip_threshold` for where it flips).
+    # Only faults set these. `ties_flipped`: ties are broken by id in the opposite direction
+    # of the key. `flip_at`: once a page reaches past this share of the listing, the
+    # database switches plans and breaks ties the other way round (ORDER BY created_at
+    # without a tie-breaker; see `Store.flip_threshold` for where it flips).
+    ties_flipped: bool = False
     flip_at: float | None = None
     ties_reversed: bool = False
 
     def sql(self, *, reverse: bool = False) -> str:
         way = "DESC" if self.descending != reverse else "ASC"
-        tie_way = way if not self.ties_reversed else ("ASC" if way == "DESC" else "DESC")
+        flipped = self.ties_flipped != self.ties_reversed
+        tie_way = {"DESC": "ASC", "ASC": "DESC"}[way] if flipped else way
         terms = [f"t.{self.key} {way}"]
         if self.tie_slice is not None:
             terms.append(f"substr(t.id, {int(self.tie_slice)}, 6) {way}")
@@ -155,8 +158,13 @@ class Bound:
     op: Op
     ties: bool = True  # False compares created_at alone (a fault: it drops tied threads)
     source: str = ""  # the parameter the bound comes from (after/before), for faults
+    ties_flipped: bool = False  # pairs with Order.ties_flipped: ids compare the other way
 
     def sql(self) -> tuple[str, tuple[object, ...]]:
+        if self.ties and self.ties_flipped:
+            strict, tie = self.op[0], _FLIP[self.op]
+            sql = f"(t.created_at {strict} ? OR (t.created_at = ? AND t.id {tie} ?))"
+            return sql, (self.key[0], self.key[0], self.key[1])
         if self.ties:
             return f"(t.created_at, t.id) {self.op} (?, ?)", self.key
         return f"t.created_at {self.op} ?", (self.key[0],)
@@ -209,7 +217,8 @@ class Store:
 
     def count(self, where: Where) -> int:
         text, params = where.sql()
-        return int(self.rows(f"SELECT COUNT(*) FROM threads t WHERE {text}", params)[0][0])
+        (count,) = self.rows(f"SELECT COUNT(*) FROM threads t WHERE {text}", params)[0]
+        return int(cast(int, count))
 
     def offset_page(self, query: OffsetQuery) -> list[ThreadRow]:
         """LIMIT/OFFSET over the sorted, filtered threads."""

@@ -1,6 +1,6 @@
 """What aitronos and freddy share (one vendor): cursor paging, parameters and errors.
 
-Cursor meaning (CONTRACTS.md § aitronos, the documented workflow wins over the prose):
+Cursor meaning (docs/contracts.md#aitronos, the documented workflow wins over the prose):
 `after=X` returns the threads that follow X in the requested order, `before=X` the ones
 just before X in that order (the previous page), still presented in the requested order;
 X itself never. Both together return the threads strictly between them, walking forward
@@ -21,7 +21,7 @@ from threadconform.reference import errors, params
 from threadconform.reference.contracts.common import Context
 from threadconform.reference.errors import ErrorReply
 from threadconform.reference.params import Invalid, Range
-from threadconform.reference.store import Bound, Key, KeysetQuery, Order, ThreadRow, Where
+from threadconform.reference.store import Bound, Key, KeysetQuery, Op, Order, ThreadRow, Where
 
 _HEX_ID = re.compile(r"[0-9a-f]{32}")
 _MESSAGES = {
@@ -106,8 +106,8 @@ def resolve(
 def keyset_query(
     where: Where, paging: Paging, after: Key | None, before: Key | None
 ) -> KeysetQuery:
-    forward = "<" if paging.descending else ">"
-    backward = ">" if paging.descending else "<"
+    forward: Op = "<" if paging.descending else ">"
+    backward: Op = ">" if paging.descending else "<"
     bounds = []
     if after is not None:
         bounds.append(Bound(after, forward, source="after"))
