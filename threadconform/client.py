@@ -121,6 +121,7 @@ class Client:
         max_retries: int = 2,
         retry_after_cap: float = 5.0,
         transport: httpx.BaseTransport | None = None,
+        headers: Sequence[tuple[str, str]] = (),
         on_exchange: Callable[[Response], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -140,6 +141,9 @@ class Client:
         self._sent = 0
         self._next_slot: float | None = None
         self._secrets: set[str] = {credential} if credential else set()
+        # Extra headers (--header): sent on every request, recorded redacted like tokens.
+        self.extra_headers = tuple(headers)
+        self._secrets |= {value for _, value in self.extra_headers if value}
         self._http = httpx.Client(
             follow_redirects=False, verify=verify, timeout=timeout, transport=transport
         )
@@ -181,7 +185,7 @@ class Client:
         token = self.credential if credential is DEFAULT else credential
         if token:
             self._secrets.add(token)
-        sent, recorded = self._headers(token)
+        sent, recorded = self._headers(token or None, chosen=credential is not DEFAULT)
         record = Request(method, self.url, encode_params(params), recorded)
         self._spend()
         response = self._exchange(record, sent)
@@ -209,16 +213,28 @@ class Client:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _headers(self, token: str | None) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
-        """The headers to send, and the same headers as recorded (credential redacted)."""
+    def _headers(
+        self, token: str | None, *, chosen: bool = False
+    ) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+        """The headers to send, and the same headers as recorded (credential redacted).
+
+        `chosen`: a check picked the credential (none, a wrong one): an extra header named
+        like the credential's is then left out, or "without a credential" would carry one."""
+        # No documented scheme but a credential given: the user wants it sent, and
+        # a bearer token is what such APIs almost always take.
+        auth = self.auth or Auth(kind="bearer")
         sent = {"Accept": "application/json"}
         recorded = [("Accept", "application/json")]
+        for name, value in self.extra_headers:
+            if chosen and name.lower() == auth.header.lower():
+                continue
+            sent[name] = value
+            recorded.append((name, REDACTED))
         if token is not None:
-            # No documented scheme but a credential given: the user wants it sent, and
-            # a bearer token is what such APIs almost always take.
-            auth = self.auth or Auth(kind="bearer")
             prefix = "Bearer " if auth.kind == "bearer" else ""
+            sent = {k: v for k, v in sent.items() if k.lower() != auth.header.lower()}
             sent[auth.header] = prefix + token
+            recorded = [(k, v) for k, v in recorded if k.lower() != auth.header.lower()]
             recorded.append((auth.header, prefix + REDACTED))
         return sent, tuple(recorded)
 

@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from threadconform import reports, rules
+from threadconform import preflight, reports, rules
 from threadconform.options import OPTIONS, OptionError, resolve
 from threadconform.runner import SetupError, Suite, UnreachableTarget, Verdict, applicable
 
@@ -53,7 +53,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         if option.pytest_owned:
             continue
         help_text = f"{option.help} [env {option.env}]"
-        if option.kind is bool:
+        if option.repeat:
+            group.addoption(
+                option.flag, action="append", dest=option.dest, default=None, help=help_text
+            )
+        elif option.kind is bool:
             group.addoption(
                 option.flag,
                 action="store_const",
@@ -195,7 +199,7 @@ class RuleCase:
         try:
             verdict = self.suite.verdict(self.target, self.rule)
         except UnreachableTarget as error:
-            self._unreachable(str(error))
+            self._unreachable(str(error), getattr(error, "exit_status", EXIT_UNREACHABLE))
         self._record(verdict)
         if verdict.outcome in ("n/a", "skip"):
             pytest.skip(verdict.reason)
@@ -206,11 +210,11 @@ class RuleCase:
         if verdict.outcome == "warn":
             warnings.warn(ShouldWarning(verdict.report + _fail_note(verdict)), stacklevel=1)
 
-    def _unreachable(self, message: str) -> NoReturn:
+    def _unreachable(self, message: str, status: int = EXIT_UNREACHABLE) -> NoReturn:
         __tracebackhide__ = True
         session = self.session
         if session is None or not hasattr(session.config, "workerinput"):
-            pytest.exit(message, returncode=EXIT_UNREACHABLE)
+            pytest.exit(message, returncode=status)
         # An xdist worker cannot end the run (pytest.exit there is an INTERNALERROR): it
         # asks every worker to stop, and the controller turns the report into exit 6.
         session.shouldstop = message
@@ -384,8 +388,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not found:
         return
     run.summary = reports.document(suite, found)
-    if run.summary["verdict"] == "error":  # a worker could not exit 6 itself
-        session.exitstatus = EXIT_UNREACHABLE
+    if run.summary["verdict"] == "error":  # a worker could not exit 6 (7, 8) itself
+        stopped = [t["unreachable"] for t in run.summary["contracts"]]
+        session.exitstatus = preflight.run_exit_status(stopped) or EXIT_UNREACHABLE
     junit = _add_junit_properties(config, run.summary)
     run.written = reports.write(run.summary, suite.report_dir) + junit
 

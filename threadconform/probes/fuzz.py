@@ -74,15 +74,23 @@ def query_pairs(query: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+# Headers that describe the bytes on the wire, not the decoded body we hand on.
+_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
 def as_httpx(response: Response) -> httpx.Response:
-    """Rebuild an httpx response so Schemathesis' checks can read what the client saw."""
+    """Rebuild an httpx response so Schemathesis' checks can read what the client saw.
+
+    The client has already decoded the body (gzip, deflate); the rebuilt response carries
+    the decoded bytes, so the headers that described the encoded ones are left out: with
+    `Content-Encoding: gzip` kept, httpx would try to gunzip plain JSON and raise.
+    """
     request = httpx.Request("GET", response.request.url, params=list(response.request.params))
     content = json.dumps(response.body).encode() if response.body is not None else b""
     if response.body is None and response.text:
         content = response.text.encode("utf-8", "replace")
-    result = httpx.Response(
-        response.status or 0, headers=response.headers, content=content, request=request
-    )
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in _WIRE_HEADERS}
+    result = httpx.Response(response.status or 0, headers=headers, content=content, request=request)
     result.elapsed = dt.timedelta(seconds=response.elapsed)
     return result
 

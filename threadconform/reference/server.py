@@ -21,8 +21,8 @@ import uvicorn
 from starlette.applications import Starlette
 
 from threadconform.reference.app import CONTRACTS, build_app
-from threadconform.reference.auth import Credentials, credentials
-from threadconform.reference.faults import hooks_for
+from threadconform.reference.auth import Credentials
+from threadconform.reference.faults import credentials_for, hooks_for
 from threadconform.reference.store import Store, open_store
 
 STARTUP_SECONDS = 30.0
@@ -62,13 +62,24 @@ def check_contract(contract: str) -> None:
 
 
 def prepare(
-    contract: str, *, threads: int, seed: int, fault: str | None, db: str | Path | None
+    contract: str,
+    *,
+    threads: int,
+    seed: int,
+    fault: str | None,
+    db: str | Path | None,
+    compress: str | None = None,
+    prefix: str = "",
 ) -> tuple[Starlette, Store]:
     """The application and its loaded store (raises ValueError for unknown names)."""
     check_contract(contract)
     hooks = hooks_for(contract, fault)
     store = open_store(db, threads=threads, seed=seed)
-    return build_app(contract, store, hooks), store
+    try:
+        return build_app(contract, store, hooks, compress=compress, prefix=prefix), store
+    except ValueError:
+        store.close()
+        raise
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -110,9 +121,16 @@ def start(
     db: str | Path | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    compress: str | None = None,
+    prefix: str = "",
 ) -> RunningServer:
-    """Serve `contract` from a background thread of this process until `stop()`."""
-    app, store = prepare(contract, threads=threads, seed=seed, fault=fault, db=db)
+    """Serve `contract` from a background thread of this process until `stop()`.
+
+    `compress="gzip"` gzips every response (when the request accepts gzip); `prefix`
+    mounts the routes under a path such as `/v1` (the URL stays the server's root)."""
+    app, store = prepare(
+        contract, threads=threads, seed=seed, fault=fault, db=db, compress=compress, prefix=prefix
+    )
     sock = listen(host, port)
     server = uvicorn_server(app)
     thread = threading.Thread(
@@ -125,7 +143,7 @@ def start(
         sock.close()
         store.close()
 
-    running = RunningServer(url_of(sock), contract, credentials(contract), fault, stop)
+    running = RunningServer(url_of(sock), contract, credentials_for(contract, fault), fault, stop)
     thread.start()
     try:
         _wait_started(server, thread)
@@ -173,6 +191,8 @@ def start_subprocess(
     db: str | Path | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    compress: str | None = None,
+    prefix: str = "",
 ) -> RunningServer:
     """Serve `contract` from `python -m threadconform serve ...` until `stop()`."""
     check_contract(contract)
@@ -182,6 +202,8 @@ def start_subprocess(
     command += ["--seed", str(seed)]
     command += ["--db", str(db)] if db is not None else []
     command += ["--fault", fault] if fault is not None else []
+    command += ["--compress", compress] if compress is not None else []
+    command += ["--prefix", prefix] if prefix else []
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
 
     def stop() -> None:
@@ -197,7 +219,7 @@ def start_subprocess(
 
     try:
         url = _announced_url(process)
-        running = RunningServer(url, contract, credentials(contract), fault, stop)
+        running = RunningServer(url, contract, credentials_for(contract, fault), fault, stop)
         wait_answering(url)
     except BaseException:
         stop()
