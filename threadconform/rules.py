@@ -47,6 +47,14 @@ CATALOGUE: tuple[Rule, ...] = (
         _ALL,
     ),
     Rule(
+        "SCHEMA-EXAMPLE",
+        "A value the seed shows only in an example (a shape marked x-example-shape) is not "
+        "null where the example shows a value.",
+        "SHOULD",
+        "schema",
+        "CONTRACTS.md § Severity (documented shape versus example shape)",
+    ),
+    Rule(
         "PARAM-VALID-ACCEPTED",
         "Every valid combination of documented parameters gets a 2xx.",
         "MUST",
