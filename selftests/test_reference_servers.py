@@ -364,7 +364,8 @@ def probes(contract: str, conforming: RunningServer) -> list[Probe]:
     """Requests on which every fault of `contract` answers differently from the reference."""
     if contract == "kortix":
         queries = [{}, {"page": "2", "limit": "10"}, {"page": "0"}, {"limit": "1001"}]
-        return [({}, None), *((q, "primary") for q in [*queries, {"page": "999"}, {"limit": "x"}])]
+        queries += [{"page": "999"}, {"limit": "x"}, {"page": "2147483648"}]
+        return [({}, None), *((q, "primary") for q in queries)]
     if contract == "chat":
         billing = {"project_id": "billing", "limit": "1000"}
         queries = [{}, {"limit": "1000"}, billing, {"project_id": "bad id"}, {"limit": "0"}]
@@ -372,7 +373,9 @@ def probes(contract: str, conforming: RunningServer) -> list[Probe]:
     if contract == "worker":
         billing = {"agent_id": "billing_agent", "limit": "20", "offset": "20"}
         queries = [{}, {"limit": "abc"}, {"limit": "150"}, {"offset": "10"}, {"offset": "500"}]
-        return [(q, None) for q in [*queries, {"agent_id": "billing_agent"}, billing]]
+        small = {"agent_id": "billing_agent", "limit": "100", "offset": "-1"}
+        queries += [{"agent_id": "billing_agent"}, billing, {"limit": "-1"}, small]
+        return [(q, None) for q in queries]
     return _vendor_probes(contract, conforming)
 
 

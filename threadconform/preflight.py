@@ -73,20 +73,29 @@ def _mistake(client: Client, base_url: str, answers: Answers) -> tuple[str, int]
     if status not in (401, 403):
         return "", 0
     how = _how_sent(client)
+    said = _said(answers.given)
     if client.credential:
         bare = answers.bare.status if answers.bare is not None else None
         return (
             f"{_REFUSED[0]}: GET {url} answered {status} with the configured credential "
-            f"(sent as {how}; without one it answered {bare}); check --token / "
+            f"(sent as {how}; without one it answered {bare}){said}; check --token / "
             "THREADCONFORM_TOKEN (and --header); no rule was judged",
             EXIT_REFUSED,
         )
     documented = "" if client.auth else " although the spec documents no authentication"
     return (
         f"{_REFUSED[1]}: GET {url} answered {status} to a request without one{documented}; "
-        f"pass --token (sent as {how}) or --header 'Name: value'; no rule was judged",
+        f"pass --token (sent as {how}) or --header 'Name: value'{said}; no rule was judged",
         EXIT_REFUSED,
     )
+
+
+def _said(response: Response) -> str:
+    """What the refusal said, in one short line (the client has redacted credentials)."""
+    text = " ".join((response.text or "").split())
+    if not text:
+        return ""
+    return f" (it said: {text[:160] + '...' if len(text) > 160 else text})"
 
 
 def _how_sent(client: Client) -> str:
