@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import jsonschema
@@ -142,8 +143,12 @@ def _schemathesis_findings(case: Any, response: Response, checks: list[Any]) -> 
             rule = FAILURE_RULES.get(type(failure).__name__)
             if rule is not None:
                 title = f"{failure.title}: {failure.message}".strip()
-                if rule == "HTTP-NO-5XX":
-                    title = server_error_message(title, response)
+                if rule == "HTTP-NO-5XX":  # Schemathesis says only "Server error"
+                    sent = urlencode(response.request.params)  # one line, whatever was sent
+                    asked = f"{sent or 'no parameters'} (a fuzzed case)"
+                    title = server_error_message(
+                        f"{asked} got a server error {response.status}", response
+                    )
                 yield _violation(rule, response, title, _expected_for(rule))
         failed = {FAILURE_RULES.get(type(f).__name__) for f in group.exceptions}
     else:

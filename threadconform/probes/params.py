@@ -162,15 +162,20 @@ def param_bounds(ctx: ProbeContext) -> Iterator[Finding]:
             queries = [((bad.param, bad.value),)]
             if bad.clampable and small is not None:
                 queries.append(((bad.param, bad.value), *(p for p in small if p[0] != bad.param)))
-            for sent in queries:
+            for sent in queries:  # the one-page listing only while the value looks fine
                 response = ctx.get(sent)
                 if response is None:
                     return
                 if response.status is None:
                     yield Finding.skipped("PARAM-INVALID-REJECTED", f"no answer: {response.error}")
-                    continue
-                yield _no_5xx(response, f"{bad.param}={bad.value!r} ({bad.why})")
-                yield from _rejected(ctx, bad, sent, response)
+                    break
+                findings = [
+                    _no_5xx(response, f"{bad.param}={bad.value!r} ({bad.why})"),
+                    *_rejected(ctx, bad, sent, response),
+                ]
+                yield from findings
+                if any(f.violation for f in findings) or not response.ok:
+                    break  # one violation per bad value: the kept evidence stays varied
         for sent in far_values(name, schema):
             response = ctx.get((sent,))
             if response is None:

@@ -1015,6 +1015,11 @@ def _sandbox_token_null(item: Item, row: ThreadRow) -> Item:
     return {**item, "project": {**project, "sandbox": sandbox}}
 
 
+def _workerd_bounds(name: str, bounds: Range) -> Range:
+    # Both reach SQL unchecked: LIMIT 101 and LIMIT -1 as given, OFFSET -1 read as 0.
+    return replace(bounds, lo=None, hi=None)
+
+
 REAL: tuple[Fault, ...] = (
     Fault(
         "negative-limit-unbounded",
@@ -1048,6 +1053,27 @@ REAL: tuple[Fault, ...] = (
         "text and its bound parameters (the real Kortix backend).",
         ("HTTP-NO-5XX",),
         hooks=Hooks(body=_sql_error_past_int4),
+    ),
+    Fault(
+        "workerd-as-found",
+        ("worker",),
+        "Every MUST defect of the real worker at once: `limit` and `offset` unchecked "
+        "(101 rows for limit=101, every thread for limit=-1, hasMore from offset -1), "
+        "`limit=abc` a 500, a bearer token demanded and `user_id` ignored for non-admins. "
+        "Serve it with --compress gzip, as workerd does.",
+        ("PARAM-INVALID-REJECTED", "HTTP-NO-5XX", "FILTER-EXACT", "PAGE-LIMIT-RESPECTED"),
+        hooks=Hooks(
+            raw=crash_unless_integer("limit"), bounds=_workerd_bounds, scope=_worker_user_scope
+        ),
+        credentials=Credentials(*WORKER_USERS),
+    ),
+    Fault(
+        "kortix-as-found",
+        ("kortix",),
+        "The real Kortix backend: `sandbox.token: null` (a SHOULD) and a 500 carrying SQL "
+        "for a page past int4. Serve it with --prefix /v1, as the real one is.",
+        ("HTTP-NO-5XX", "SCHEMA-EXAMPLE"),
+        hooks=Hooks(item=_sandbox_token_null, body=_sql_error_past_int4),
     ),
     Fault(
         "sandbox-token-null",
