@@ -192,6 +192,30 @@ def test_a_bad_header_option_is_exit_4_naming_it(tmp_path: Path) -> None:
     assert "s3cr3t" not in run.output
 
 
+def test_the_worker_as_found_fails_on_each_of_its_five_defects(tmp_path: Path) -> None:
+    """The whole real worker at once, gzip included (700 threads: the caller's own
+    listing must outgrow a page of 100 for limit=101 to show)."""
+    fault = "workerd-as-found"
+    with served("worker", threads=700, fault=fault, compress="gzip") as server:
+        run = run_suite(
+            "--contract", "worker", "--base-url", server.url, "--profile", "quick",
+            report_dir=tmp_path, guard=guard(240),
+            env={
+                "THREADCONFORM_TOKEN": server.credentials.primary or "",
+                "THREADCONFORM_SECOND_TOKEN": server.credentials.secondary or "",
+            },
+        )  # fmt: skip
+    assert run.returncode == 1, run.explain()
+    (target,) = summary(tmp_path)["contracts"]  # type: ignore[misc]
+    failed = {r["id"]: r for r in target["rules"] if r["outcome"] == "fail"}
+    assert set(failed) == {"HTTP-NO-5XX", "PARAM-INVALID-REJECTED", "FILTER-EXACT"}
+    shown = {rule: " | ".join(v["message"] for v in r["violations"]) for rule, r in failed.items()}
+    assert "limit='abc' (not a number) got a server error 500" in shown["HTTP-NO-5XX"]
+    for value in ("limit='101'", "limit='-1'", "offset='-1'"):
+        assert f"{value} (" in shown["PARAM-INVALID-REJECTED"], value
+    assert "fetched with user_id=user_def456" in shown["FILTER-EXACT"]
+
+
 # -- kortix ----------------------------------------------------------------------------------
 
 
