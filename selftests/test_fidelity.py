@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -17,7 +18,12 @@ from threadconform.engine import ProbeContext, UnreachableTarget
 from threadconform.exchange import Request, Response
 from threadconform.model import Auth
 from threadconform.probes.clamps import clamp_problems, clamp_query
-from threadconform.probes.fuzz import as_httpx, fractional_numbers, server_error_message
+from threadconform.probes.fuzz import (
+    _untenanted,
+    as_httpx,
+    fractional_numbers,
+    server_error_message,
+)
 from threadconform.profiles import PROFILES
 
 # -- transport -----------------------------------------------------------------------------
@@ -291,3 +297,23 @@ def test_a_500_that_shows_sql_says_so() -> None:
     assert "exposes the server's internals" in message and "[SQL: SELECT" in message
     plain = Response(request, 500, {}, None, '{"detail": "Internal Server Error"}')
     assert server_error_message("x", plain) == "x"
+
+
+def _negative_case(query: dict[str, str], negated: str) -> Any:
+    location = SimpleNamespace(value="query")
+    mutation = SimpleNamespace(parameter=negated, parameter_location=location)
+    data = SimpleNamespace(mutations=[mutation], parameter=negated)
+    return SimpleNamespace(
+        query=dict(query), meta=SimpleNamespace(phase=SimpleNamespace(data=data))
+    )
+
+
+def test_negative_cases_carry_no_tenant_scoped_value_unless_it_is_the_negated_one() -> None:
+    contract = spec.load(spec.find("aitronos"))
+    ctx = ProbeContext(contract, mock_client(_answering(200)), PROFILES["quick"], 0)
+    case = _untenanted(ctx, _negative_case({"organization_id": "org_x", "limit": "abc"}, "limit"))
+    assert case.query == {"limit": "abc"}
+    kept = _untenanted(
+        ctx, _negative_case({"organization_id": "", "limit": "5"}, "organization_id")
+    )
+    assert kept.query == {"organization_id": "", "limit": "5"}

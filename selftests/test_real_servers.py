@@ -172,6 +172,21 @@ def test_the_token_of_a_worker_demanding_one_is_sent_as_a_bearer_token(tmp_path:
     assert outcomes(tmp_path)["HTTP-JSON"] == "pass"
 
 
+def test_a_credential_sent_with_header_is_used_and_redacted_everywhere(tmp_path: Path) -> None:
+    fault = "user-filter-ignored-for-non-admins"
+    with served("worker", threads=60, fault=fault) as server:
+        token = server.credentials.primary or ""
+        run = run_suite(
+            "--contract", "worker", "--base-url", server.url, "--profile", "quick",
+            "-k", "FILTER-EXACT", report_dir=tmp_path, guard=guard(120),
+            env={"THREADCONFORM_HEADERS": f"Authorization: Bearer {token}\nX-Trace: on-9f"},
+        )  # fmt: skip
+    assert run.returncode == 1, run.explain()  # the filter is caught with a value of no one's
+    assert "-H 'Authorization: ***'" in run.output and "-H 'X-Trace: ***'" in run.output
+    written = [run.output, *(p.read_text() for p in tmp_path.rglob("*") if p.is_file())]
+    assert not [text for text in written if token in text or "on-9f" in text]
+
+
 def test_an_empty_token_is_no_token(tmp_path: Path) -> None:
     with served("worker", threads=30) as server:
         run = run_suite(
