@@ -317,3 +317,24 @@ def test_negative_cases_carry_no_tenant_scoped_value_unless_it_is_the_negated_on
         ctx, _negative_case({"organization_id": "", "limit": "5"}, "organization_id")
     )
     assert kept.query == {"organization_id": "", "limit": "5"}
+
+
+# -- reference server options ----------------------------------------------------------------
+
+
+def test_serve_compress_and_prefix_behave_like_the_real_deployments() -> None:
+    from threadconform import reference
+
+    server = reference.start_subprocess("worker", threads=20, compress="gzip", prefix="/v1")
+    try:
+        with httpx.Client() as http:
+            found = http.get(server.url + "/v1/api/threads", headers={"Accept-Encoding": "gzip"})
+            plain = http.get(
+                server.url + "/v1/api/threads", headers={"Accept-Encoding": "identity"}
+            )
+            root = http.get(server.url + "/api/threads")
+    finally:
+        server.stop()
+    assert found.headers["content-encoding"] == "gzip" and found.json()["total"] == 20
+    assert "content-encoding" not in plain.headers and plain.json() == found.json()
+    assert root.status_code == 404
