@@ -17,6 +17,8 @@ what the suite sent (methods, retries, delays, whether a redirect was followed).
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import os
 import signal
 import socket
@@ -25,8 +27,9 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +46,12 @@ HUGE_BYTES = 10 * 1024 * 1024
 SLOW_SECONDS = 3.0  # longer than the --timeout the tests pass
 SLOW_AFTER = 20  # requests `slow` answers promptly before it slows down
 RETRY_AFTER_LONG = 3600  # a Retry-After no client should honour in full
+SLUGGISH_SECONDS = 2.0  # `sluggish` answers take this long; tests pass a longer --timeout
+DIES_AFTER = 60  # requests `dies` serves before it stops answering
+CROWD_ITEMS = 450_000  # `{}` items in `crowd`'s body (1.35 MB, under the 2 MB cap)
+DEEP_LEVELS = 600  # how deep `deep` nests the credential it echoes
+BOMB_BYTES = 100 * 1024 * 1024
+BOMB = gzip.compress(b"0" * BOMB_BYTES, compresslevel=9)
 HOP_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
@@ -233,6 +242,108 @@ async def echo(hostile: Hostile, request: Request, path: str) -> Response:
     return JSONResponse(body, reply.status_code)
 
 
+async def later(hostile: Hostile, request: Request, path: str) -> Response:
+    """503 with Retry-After: 3600 on every request: "come back in an hour"."""
+    body = {"error": "down for maintenance"}
+    return JSONResponse(body, 503, headers={"Retry-After": str(RETRY_AFTER_LONG)})
+
+
+async def hour(hostile: Hostile, request: Request, path: str) -> Response:
+    """429 with Retry-After: 3600 on every request, for ever."""
+    return _too_many(RETRY_AFTER_LONG)
+
+
+async def sluggish(hostile: Hostile, request: Request, path: str) -> Response:
+    """Every answer takes SLUGGISH_SECONDS: under the --timeout the tests give, so no
+    single request fails; only the run deadline bounds the run."""
+    await asyncio.sleep(SLUGGISH_SECONDS)
+    return relay(await forward(hostile, request, path))
+
+
+async def dies(hostile: Hostile, request: Request, path: str) -> Response:
+    """Serves DIES_AFTER requests, then never answers again (the backend is gone, the
+    socket still accepts)."""
+    if hostile.count(request.path_params["mode"]) >= DIES_AFTER:  # per alias: per run
+        while not await request.is_disconnected():
+            await asyncio.sleep(0.2)
+        return Response(status_code=504)
+    return relay(await forward(hostile, request, path))
+
+
+async def crowd(hostile: Hostile, request: Request, path: str) -> Response:
+    """A 1.35 MB body of 450,000 empty items: under the 2 MB cap, every item invalid."""
+    body = b'{"threads":[' + b",".join([b"{}"] * CROWD_ITEMS) + b'],"total":1,"hasMore":false}'
+    return Response(body, 200, media_type="application/json")
+
+
+async def hexed(hostile: Hostile, request: Request, path: str) -> Response:
+    """A real answer labelled `charset=hex`, a codec of bytes to bytes, not a charset."""
+    reply = await forward(hostile, request, path)
+    response = relay(reply)
+    response.headers["content-type"] = "application/json; charset=hex"
+    return response
+
+
+async def nan(hostile: Hostile, request: Request, path: str) -> Response:
+    """A real answer whose total is NaN (Python's json writes it; RFC 8259 has no NaN)."""
+    reply = await forward(hostile, request, path)
+    text = reply.content.replace(b'"total":', b'"total":NaN,"was":', 1)
+    return relay(reply, text)
+
+
+async def twice(hostile: Hostile, request: Request, path: str) -> Response:
+    """A real answer with `"total": 999999` before the real total: a duplicate name."""
+    reply = await forward(hostile, request, path)
+    return relay(reply, reply.content.replace(b'"total":', b'"total":999999,"total":', 1))
+
+
+async def deep(hostile: Hostile, request: Request, path: str) -> Response:
+    """A real answer carrying the credential it got DEEP_LEVELS objects deep."""
+    sent = request.headers.get("x-api-key") or request.headers.get("authorization", "")
+    reply = await forward(hostile, request, path)
+    nested: object = {"credential": sent.removeprefix("Bearer ")}
+    for _ in range(DEEP_LEVELS):
+        nested = {"debug": nested}
+    text = reply.content.rstrip()
+    if reply.status_code == 200 and text.endswith(b"}"):
+        text = text[:-1] + b',"trace":' + json.dumps(nested).encode() + b"}"
+    return relay(reply, text)
+
+
+MARKUP = (
+    "<script>alert(1)</script><img src=x onerror=alert(2)> ![pixel](http://127.0.0.1:9/p.png)"
+    " [click](javascript:alert(3)) @everyone **bold** | cell | \x1b[2J\x1b[31mRED\x07"
+)
+
+
+async def markup(hostile: Hostile, request: Request, path: str) -> Response:
+    """Every answer a 500 whose message is markup for each report format, and escapes
+    for the terminal."""
+    return JSONResponse({"error": MARKUP}, 500)
+
+
+async def bomb(hostile: Hostile, request: Request, path: str) -> Response:
+    """A gzip body of about 100 KB that inflates to BOMB_BYTES of zeros."""
+    return Response(BOMB, 200, media_type="application/json", headers={"Content-Encoding": "gzip"})
+
+
+def compressed(inner: Mode, coding: str) -> Mode:
+    """`inner`, with every body it answers compressed (gzip or zlib-wrapped deflate), as
+    a CDN or workerd sends it when the request allows it."""
+
+    async def mode(hostile: Hostile, request: Request, path: str) -> Response:
+        response = await inner(hostile, request, path)
+        accepted = request.headers.get("accept-encoding", "")
+        if coding not in accepted or not response.body:
+            return response
+        body = gzip.compress(response.body) if coding == "gzip" else zlib.compress(response.body)
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_HEADERS}
+        headers["Content-Encoding"] = coding
+        return Response(body, response.status_code, headers)
+
+    return mode
+
+
 MODES: dict[str, Mode] = {
     "proxy": proxy,
     "html": html,
@@ -247,7 +358,29 @@ MODES: dict[str, Mode] = {
     "slow": slow,
     "trickle": trickle,
     "echo": echo,
+    "later": later,
+    "hour": hour,
+    "sluggish": sluggish,
+    "dies": dies,
+    "crowd": crowd,
+    "hexed": hexed,
+    "nan": nan,
+    "twice": twice,
+    "deep": deep,
+    "markup": markup,
+    "bomb": bomb,
 }
+MODES.update(
+    {
+        # Aliases for the runs under -n 2: counters are per mode name, so per run.
+        "dies-n2": dies,
+        "hour-n2": hour,
+        "gzip": compressed(proxy, "gzip"),
+        "deflate": compressed(proxy, "deflate"),
+        "gzip-loop": compressed(loop, "gzip"),
+        "deflate-loop": compressed(loop, "deflate"),
+    }
+)
 
 
 # -- serving -------------------------------------------------------------------------------
@@ -312,6 +445,35 @@ def start(upstreams: Mapping[str, str], tokens: Mapping[str, str] | None = None)
 @contextmanager
 def silent_server() -> Iterator[str]:
     """A base URL whose server accepts every TCP connection and never sends a byte."""
+    with raw_server(lambda conn, done: None) as url:
+        yield url
+
+
+def header_trickle(conn: socket.socket, done: threading.Event) -> None:
+    """A status line, then header bytes one a second, for ever: every read gets a byte."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    while not done.wait(1.0):
+        conn.sendall(b"X")
+
+
+def endless_1xx(conn: socket.socket, done: threading.Event) -> None:
+    """`HTTP/1.1 102 Processing` every second, for ever: a final answer never comes."""
+    while True:
+        conn.sendall(b"HTTP/1.1 102 Processing\r\n\r\n")
+        if done.wait(1.0):
+            return
+
+
+RAW_BEHAVIOURS: dict[str, Callable[[socket.socket, threading.Event], None]] = {
+    "header-trickle": header_trickle,
+    "endless-1xx": endless_1xx,
+}
+
+
+@contextmanager
+def raw_server(behave: Callable[[socket.socket, threading.Event], None]) -> Iterator[str]:
+    """A base URL whose server accepts every TCP connection and runs `behave(conn, done)`
+    on it in a thread of its own (an HTTP framework cannot misbehave below HTTP)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
@@ -319,15 +481,20 @@ def silent_server() -> Iterator[str]:
     held: list[socket.socket] = []
     done = threading.Event()
 
+    def serve(conn: socket.socket) -> None:
+        with suppress(OSError):  # the client hung up: what it is meant to do, eventually
+            behave(conn, done)
+
     def accept() -> None:
         while not done.is_set():
             try:
                 conn, _ = listener.accept()
             except TimeoutError:
                 continue
-            held.append(conn)  # kept open, never read from or written to
+            held.append(conn)  # kept open until the server stops
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
 
-    thread = threading.Thread(target=accept, name="silent", daemon=True)
+    thread = threading.Thread(target=accept, name="raw", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
@@ -341,7 +508,18 @@ def silent_server() -> Iterator[str]:
 
 # -- running the suite ---------------------------------------------------------------------
 
-HANG_GUARD = 60.0  # seconds; a run still going then is killed and reported as a hang
+
+def time_scale() -> float:
+    """THREADCONFORM_TEST_TIMEOUT_SCALE (default 1): a busy CI machine raises it, and every
+    hang guard and wall-time bound of the self-tests stretches by it."""
+    raw = os.environ.get("THREADCONFORM_TEST_TIMEOUT_SCALE", "")
+    try:
+        return max(1.0, float(raw)) if raw else 1.0
+    except ValueError:
+        return 1.0
+
+
+HANG_GUARD = 60.0 * time_scale()  # seconds; a run still going then is killed: a hang
 PYCACHE = os.path.join(tempfile.gettempdir(), "threadconform-selftests-pycache")
 
 

@@ -51,7 +51,7 @@ def _count(text: str) -> int:
 
 
 def add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from threadconform.reference import CONTRACTS
+    from threadconform.reference import SERVED
 
     serve = subparsers.add_parser(
         "serve",
@@ -59,7 +59,7 @@ def add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         description="Run the reference server of one contract until interrupted (Ctrl-C). "
         "It prints its URL first, then the demo credentials.",
     )
-    serve.add_argument("contract", help=f"one of: {', '.join(CONTRACTS)}")
+    serve.add_argument("contract", help=f"one of: {', '.join(SERVED)}")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_count, default=0, help="port (default 0: any free one)")
     serve.add_argument(
@@ -84,11 +84,11 @@ def add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def run_serve(namespace: argparse.Namespace) -> int:
-    from threadconform.reference import CONTRACTS, faults
+    from threadconform.reference import SERVED, faults
 
     contract = namespace.contract
-    if contract not in CONTRACTS:
-        return _usage(f"unknown contract {contract!r}; valid contracts: {', '.join(CONTRACTS)}")
+    if contract not in SERVED:
+        return _usage(f"unknown contract {contract!r}; valid contracts: {', '.join(SERVED)}")
     known = faults(contract)
     if namespace.list_faults:
         for fault in known.values():

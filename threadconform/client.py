@@ -12,6 +12,7 @@ Credentials never reach a record: the request's credential header is stored as
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import email.utils
 import enum
@@ -27,6 +28,14 @@ import httpx
 
 from threadconform.exchange import REDACTED, Request, Response
 from threadconform.model import Auth
+from threadconform.wire import (
+    ACCEPT_ENCODING,
+    DEADLINE_PASSED,
+    Deadline,
+    DeadlineTransport,
+    DecodingFailed,
+    decoder_for,
+)
 
 __all__ = [
     "DEFAULT",
@@ -34,6 +43,7 @@ __all__ = [
     "BudgetExhausted",
     "Client",
     "CredentialArg",
+    "DeadlineReached",
     "Params",
     "ReadOnlyError",
     "encode_params",
@@ -66,6 +76,7 @@ _SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
 _TEXT_CAP: Final = 4096  # characters of body text kept on a Response
 _SNIPPET: Final = 60  # characters of body quoted in an error line
 _MIN_SECRET: Final = 4  # shorter credentials are not scrubbed from free text (see redact)
+MAX_DEPTH: Final = 100  # JSON nesting examined; no list of threads comes near it
 
 
 class ReadOnlyError(Exception):
@@ -74,6 +85,13 @@ class ReadOnlyError(Exception):
 
 class BudgetExhausted(Exception):
     """The request budget (`max_requests`) is spent; no request was sent."""
+
+
+class DeadlineReached(BudgetExhausted):
+    """The run's deadline (--max-time) has passed; no request was sent.
+
+    A kind of BudgetExhausted: time is a budget too, and whatever ends a walk or a probe
+    on a spent request budget ends it the same way on a spent time budget."""
 
 
 def encode_params(params: Params) -> tuple[tuple[str, str], ...]:
@@ -121,12 +139,17 @@ class Client:
         max_body_bytes: int = 2_000_000,
         max_retries: int = 2,
         retry_after_cap: float = 5.0,
+        retry_budget: float | None = None,
+        deadline: float | None = None,
         transport: httpx.BaseTransport | None = None,
         headers: Sequence[tuple[str, str]] = (),
         on_exchange: Callable[[Response], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """`deadline`: the instant (on `clock`) after which the run sends nothing more;
+        `retry_budget`: seconds the whole run may spend waiting to retry a 429 or 503
+        (None: no limit but the deadline)."""
         self.url = base_url.rstrip("/") + "/" + endpoint.lstrip("/")
         self.auth = auth
         self.credential = credential
@@ -136,6 +159,8 @@ class Client:
         self.max_body_bytes = max_body_bytes
         self.max_retries = max_retries
         self.retry_after_cap = retry_after_cap
+        self.retry_wait_left = retry_budget
+        self.deadline = deadline
         self.on_exchange = on_exchange
         self._clock = clock
         self._sleep = sleep
@@ -145,8 +170,12 @@ class Client:
         # Extra headers (--header): sent on every request, recorded redacted like tokens.
         self.extra_headers = tuple(headers)
         self._secrets |= {value for _, value in self.extra_headers if value}
+        self._exchange_deadline = Deadline(time.monotonic)
         self._http = httpx.Client(
-            follow_redirects=False, verify=verify, timeout=timeout, transport=transport
+            follow_redirects=False,
+            timeout=timeout,
+            transport=transport or DeadlineTransport(self._exchange_deadline, verify=verify),
+            trust_env=False,  # loopback targets only; an environment proxy would misroute
         )
 
     def __enter__(self) -> Client:
@@ -210,10 +239,22 @@ class Client:
         for attempt in range(self.max_retries):
             if response.status not in (429, 503) or self.budget_left == 0:
                 break
-            self._sleep(self._retry_delay(response, attempt))
+            delay = self._retry_delay(response, attempt)
+            if self.retry_wait_left is not None:
+                if self.retry_wait_left <= 0:
+                    break  # the retry budget is spent: report what came back
+                delay = min(delay, self.retry_wait_left)
+                self.retry_wait_left -= delay
+            if not self._time_for(delay):
+                break  # the wait would outlast the run's deadline
+            self._sleep(delay)
             self._spend()
             response = self._exchange(record, sent)
         return response
+
+    def _time_for(self, delay: float) -> bool:
+        """True when a wait of `delay` seconds still ends before the run's deadline."""
+        return self.deadline is None or self._clock() + delay < self.deadline
 
     def redact(self, text: str) -> str:
         """`text` with every credential this client has sent replaced by `***`.
@@ -242,7 +283,8 @@ class Client:
         # No documented scheme but a credential given: the user wants it sent, and
         # a bearer token is what such APIs almost always take.
         auth = self.auth or Auth(kind="bearer")
-        sent = {"Accept": "application/json"}
+        # Accept-Encoding is not recorded: the curl line a vendor copies shows plain JSON.
+        sent = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
         recorded = [("Accept", "application/json")]
         for name, value in self.extra_headers:
             if chosen and name.lower() == auth.header.lower():
@@ -264,6 +306,11 @@ class Client:
                 "(raise --max-requests to check further)"
             )
         self._throttle()
+        if self.deadline is not None and self._clock() >= self.deadline:
+            raise DeadlineReached(
+                f"the run deadline (--max-time) passed after {self._sent} requests "
+                "(raise --max-time to check further)"
+            )
         self._sent += 1
 
     def _throttle(self) -> None:
@@ -296,6 +343,13 @@ class Client:
 
     def _send(self, record: Request, headers: dict[str, str]) -> Response:
         started = time.perf_counter()
+        # One wall deadline for the whole exchange: per-operation timeouts let a trickled
+        # header or an endless run of 1xx answers go on for ever.
+        now = time.monotonic()
+        due = now + self.timeout
+        if self.deadline is not None:
+            due = min(due, now + max(0.0, self.deadline - self._clock()))
+        self._exchange_deadline.start(due)
         try:
             with self._http.stream(
                 record.method, record.url, params=record.params, headers=headers
@@ -309,6 +363,8 @@ class Client:
                 error=f"{_where(record)}: {reason}",
                 elapsed=time.perf_counter() - started,
             )
+        finally:
+            self._exchange_deadline.start(None)
 
     def _read(self, record: Request, reply: httpx.Response, started: float) -> Response:
         """Read at most max_body_bytes of the body, then decide what it is."""
@@ -317,9 +373,17 @@ class Client:
         if record.method != "HEAD":
             try:
                 raw, problem = self._read_capped(reply, started)
+            except DecodingFailed as exc:
+                problem = str(exc)
+            except httpx.TimeoutException:
+                problem = f"body not complete within {self.timeout:g} s"
             except httpx.HTTPError as exc:  # the body broke off after the headers arrived
                 problem = f"body cut short: {_one_line(str(exc)) or type(exc).__name__}"
-        text = raw.decode(reply.encoding or "utf-8", errors="replace")
+        # What is kept describes the decoded body: a reader must not decode it again.
+        if "content-encoding" in headers:
+            headers.pop("content-length", None)
+            headers["x-threadconform-content-encoding"] = headers.pop("content-encoding")
+        text = raw.decode(_charset(headers.get("content-type", "")), errors="replace")
         leaks = self._leaks(text)
         # Redact before anything quotes or cuts the text: a credential that straddles the
         # cut of a snippet or of the kept text would otherwise leave its prefix behind.
@@ -343,18 +407,29 @@ class Client:
         declared = reply.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             return b"", too_big  # do not even start on a body we would throw away
+        if reply.is_stream_consumed:  # a response built in memory (tests): already decoded
+            return reply.content[: cap + 1], too_big if len(reply.content) > cap else None
+        decoder = decoder_for(reply.headers.get("content-encoding", ""))
+        if decoder is not None:
+            too_big = (
+                f"body larger than {cap:,} bytes once decoded ({decoder.coding}); read stopped"
+            )
         chunks: list[bytes] = []
         size = 0
-        deadline = time.perf_counter() + self.timeout  # a server trickling bytes must not hang us
-        # No chunk size: iter_bytes(n) buffers until n bytes arrive, so a byte-a-second
+        deadline = started + self.timeout  # a server trickling bytes must not hang us
+        # Raw bytes, decoded here: httpx would inflate a whole chunk of a gzip bomb at once.
+        # No chunk size: iter_raw(n) buffers until n bytes arrive, so a byte-a-second
         # trickle would never reach the deadline check; unsized, every read is checked.
-        for chunk in reply.iter_bytes():
+        for wire in reply.iter_raw():
+            chunk = wire if decoder is None else decoder.feed(wire, cap - size)
             size += len(chunk)
             if size > cap:
                 return b"".join(chunks), too_big
             chunks.append(chunk)
             if time.perf_counter() > deadline:
                 return b"".join(chunks), f"body not complete within {self.timeout:g} s"
+        if decoder is not None:
+            decoder.finish()
         return b"".join(chunks), None
 
     def _leaks(self, text: str) -> bool:
@@ -388,12 +463,73 @@ def _interpret(
     if kind != "application/json" and not kind.endswith("+json"):
         return None, f"{where}: expected JSON, got {kind or 'no Content-Type'}: {_snippet(text)}"
     try:
-        return json.loads(raw), None
+        body = json.loads(raw, parse_constant=_no_constant, object_pairs_hook=_unique_names)
     except (ValueError, RecursionError) as exc:
         return None, f"{where}: {_json_problem(exc, len(raw))}: {_snippet(text)}"
+    if _deeper_than(body, MAX_DEPTH):
+        return None, (
+            f"{where}: JSON nested more than {MAX_DEPTH} levels deep; not examined "
+            f"(RFC 8259 § 9 lets a parser limit nesting): {_snippet(text)}"
+        )
+    return body, None
+
+
+class _NotRfc8259(ValueError):
+    """Python's json accepts it, RFC 8259 JSON does not (NaN, Infinity, duplicate names)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotRfc8259(f"{name} is not a JSON value (RFC 8259 § 6 has no NaN or Infinity)")
+
+
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    names = [name for name, _ in pairs]
+    twice = next(name for index, name in enumerate(names) if name in names[:index])
+    raise _NotRfc8259(
+        f"the name {twice!r} appears twice in one object (RFC 8259 § 4: names SHOULD be "
+        "unique; receivers disagree on which value wins)"
+    )
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """True when `value` nests non-empty containers more than `limit` deep. Level by
+    level, without recursion: a 450,000-item list costs one pass over it."""
+    level, depth = ([value] if isinstance(value, dict | list) else []), 1
+    while level:
+        below: list[Any] = []
+        for container in level:
+            children = container.values() if isinstance(container, dict) else container
+            below.extend(c for c in children if c and isinstance(c, dict | list))
+        depth += 1
+        if below and depth > limit:
+            return True
+        level = below
+    return False
+
+
+def _charset(content_type: str) -> str:
+    """The charset a Content-Type names, if Python knows it; else UTF-8 (what JSON is)."""
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset":
+            value = value.strip().strip('"')
+            try:
+                # Only text codecs: "hex" or "base64" are codecs too, of bytes to bytes.
+                if codecs.lookup(value)._is_text_encoding:  # type: ignore[attr-defined]
+                    return value
+            except LookupError:
+                pass
+    return "utf-8"
 
 
 def _json_problem(exc: Exception, size: int) -> str:
+    if isinstance(exc, _NotRfc8259):
+        return f"not JSON per RFC 8259 ({exc})"
+    if isinstance(exc, RecursionError):
+        return f"JSON nested too deep to parse (more than {MAX_DEPTH} levels examined)"
     if isinstance(exc, json.JSONDecodeError):
         # An unterminated string is reported where the string starts, but it means the
         # text ran out inside it: the body ends early just as an error at the last byte.
@@ -409,6 +545,8 @@ def _transport_reason(exc: BaseException, timeout: float) -> str:
     lowered = message.lower()
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
         return f"invalid URL ({message})"
+    if DEADLINE_PASSED in message:
+        return f"no complete answer within {timeout:g} s (connect, headers and body together)"
     if isinstance(exc, httpx.ConnectTimeout):
         return f"connect timeout after {timeout:g} s"
     if isinstance(exc, httpx.TimeoutException):

@@ -7,22 +7,33 @@ rule R?". It runs each probe lazily, the first time one of its rules is asked fo
 
 from __future__ import annotations
 
+import dataclasses
 import time
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from threadconform import paths, rules, spec
-from threadconform.client import DEFAULT, BudgetExhausted, Client
+from threadconform.client import DEFAULT, BudgetExhausted, Client, DeadlineReached
 from threadconform.exchange import Response
 from threadconform.leaks import ErrorSample
-from threadconform.ledger import Finding, Ledger, RuleRecord
+from threadconform.ledger import Finding, Ledger, RuleRecord, Violation
 from threadconform.model import Contract, Severity
 from threadconform.probes import Probe
 from threadconform.profiles import Profile
 from threadconform.walk import Item, Walk, fetch_page, walk
 
 SILENT_LIMIT = 3  # consecutive unanswered requests before a run stops sending
+# Items of one page the probes examine: twice the largest page the contract allows
+# (within bounds), so a page that is too long still shows as too long, while 450,000
+# items in a 2 MB body cost what a few hundred do (bench/hostile_table.py, case crowd).
+MIN_ITEMS_EXAMINED, MAX_ITEMS_EXAMINED = 200, 1000
+SUITE_ERROR = "SUITE-ERROR"
+# Why a run ended before judging everything: "gone" (the target stopped answering) and
+# "deadline" (--max-time) leave rules unjudged; "budget" is an ordinary, chosen limit.
+Ending = Literal["", "budget", "deadline", "gone"]
 
 
 class UnreachableTarget(Exception):
@@ -56,6 +67,7 @@ class ProbeContext:
     exhausted: bool = False
     stopped: str = ""  # why no more requests are sent: the budget, or a silent target
     gone: str = ""  # set when the run stopped because the target stopped answering: why
+    ending: Ending = ""  # what stopped the run's requests, if anything did
     silent: int = 0  # consecutive requests that got no answer at all
     cache: dict[str, Any] = field(default_factory=dict)
     errors: ErrorSample = field(default_factory=ErrorSample)  # 4xx/5xx bodies, for leaks
@@ -76,16 +88,38 @@ class ProbeContext:
             raise BudgetExhausted(self.stopped)
         try:
             response = self.client.get(params, **kwargs)
+        except DeadlineReached as reached:
+            self.stop(str(reached), ending="deadline")
+            raise
         except BudgetExhausted:
             self.stop(f"the request budget ({self.client.max_requests}) is spent")
             raise
         self._count_silence(response)
         self.errors.add(response)
-        return response
+        return self._bounded(response)
 
-    def stop(self, reason: str, *, gone: str = "") -> None:
+    def _bounded(self, response: Response) -> Response:
+        """The response with at most items_examined items in its list (the rest dropped
+        and counted in `items_dropped`)."""
+        path = paths.split(self.contract.pagination.response.items)
+        items = paths.get(response.body, self.contract.pagination.response.items)
+        cap = self.items_examined
+        plain = path and not any(part == "*" or part.isdigit() for part in path)
+        if not isinstance(items, list) or len(items) <= cap or not plain:
+            return response
+        body = _replaced(response.body, path, items[:cap])
+        return dataclasses.replace(response, body=body, items_dropped=len(items) - cap)
+
+    @property
+    def items_examined(self) -> int:
+        limit = self.contract.pagination.limit
+        largest = limit.maximum or limit.default or MAX_ITEMS_EXAMINED
+        return max(MIN_ITEMS_EXAMINED, min(MAX_ITEMS_EXAMINED, 2 * largest))
+
+    def stop(self, reason: str, *, gone: str = "", ending: Ending = "budget") -> None:
         if not self.exhausted:
             self.gone = gone
+            self.ending = "gone" if gone else ending
         self.exhausted = True
         self.stopped = self.stopped or reason
 
@@ -105,11 +139,18 @@ class ProbeContext:
             return response.error or f"{where}: no answer"
         if response.elapsed >= self.client.timeout:  # e.g. a body trickled byte by byte
             return response.error or f"{where}: took {response.elapsed:.1f} s"
+        hint = response.headers.get("retry-after")
         if response.status == 429:
-            hint = response.headers.get("retry-after", "none")
             return (
-                f"{where}: still HTTP 429 Too Many Requests after {self.client.max_retries} "
-                f"retries (Retry-After: {hint}); lower --max-rps"
+                f"{where}: still HTTP 429 Too Many Requests after its retries "
+                f"(Retry-After: {hint or 'none'}); lower --max-rps"
+            )
+        if response.status == 503 and hint is not None:
+            # 503 with Retry-After is "come back later", not an answer to judge; a bare
+            # 503 is a server error (HTTP-NO-5XX).
+            return (
+                f"{where}: still HTTP 503 Service Unavailable after its retries "
+                f"(Retry-After: {hint})"
             )
         return None
 
@@ -174,6 +215,14 @@ class ProbeContext:
         return schema if isinstance(schema, dict) and schema else None
 
 
+def _replaced(body: Any, path: tuple[str, ...], value: Any) -> Any:
+    """A copy of `body` with the value at the (mapping-only) `path` replaced."""
+    if not path or not isinstance(body, dict):
+        return value
+    head, *rest = path
+    return {**body, head: _replaced(body.get(head), tuple(rest), value)}
+
+
 def _samples(contract: Contract, items: Sequence[Item]) -> Samples:
     values: dict[str, list[Any]] = {}
     for flt in contract.pagination.filters:
@@ -230,22 +279,59 @@ class Engine:
 
     def _run(self, probe: Probe) -> None:
         self.done.add(probe.name)
-        was_running = not self.context.exhausted
         started = time.perf_counter()
-        self.ledger.add(probe.run(self.context))
+        found: list[Finding] = []
+        try:
+            for finding in probe.run(self.context):
+                found.append(finding)
+        except Exception as error:
+            self._crashed(probe, error, found)
+        else:
+            self.ledger.add(found)
+            self.ledger.add([Finding.held(SUITE_ERROR)])
         self.seconds += time.perf_counter() - started
         if self.context.exhausted:
-            reason = f"probe {probe.name} did not finish: {self.context.stopped}"
             for rule_id in probe.rules:
-                self.ledger.add([Finding.skipped(rule_id, reason)])
-        if was_running and self.context.gone:
-            # Every rule not yet judged would be skipped and the run would pass: a target
-            # that stops answering mid-run is unreachable (exit 6), said once, here.
-            raise UnreachableTarget(
+                self.ledger.add([Finding.skipped(rule_id, self.not_judged)])
+
+    def _crashed(self, probe: Probe, error: Exception, found: list[Finding]) -> None:
+        """The probe's violations so far stand; its other rules are not judged; the crash
+        itself is a SUITE-ERROR violation naming the probe and where it happened."""
+        self.ledger.add([f for f in found if f.violation is not None])
+        reason = f"not judged: probe {probe.name} crashed (see {SUITE_ERROR})"
+        self.ledger.add([Finding.skipped(rule_id, reason) for rule_id in probe.rules])
+        frames = traceback.extract_tb(error.__traceback__)
+        last = frames[-1] if frames else None
+        where = f"{Path(last.filename).name}:{last.lineno} in {last.name}" if last else "?"
+        message = (
+            f"probe {probe.name} crashed with {type(error).__name__}: "
+            f"{' '.join(str(error).split())[:300]} (at {where}); this is a bug in "
+            "threadconform, please report this with the command and --seed"
+        )
+        violation = Violation(SUITE_ERROR, message, (), "every probe runs to its end", where)
+        self.ledger.add([Finding(SUITE_ERROR, violation)])
+
+    @property
+    def not_judged(self) -> str:
+        """The reason a rule left unjudged by the run's early end gives."""
+        context = self.context
+        if context.ending == "gone":
+            return f"not judged: the target stopped answering ({context.gone})"
+        return f"not judged: {context.stopped}"
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why this run ended before it could judge everything (None: it did not)."""
+        context = self.context
+        if context.ending == "gone":
+            return (
                 f"threadconform: the target stopped answering after {self.requests_sent} "
-                f"requests ({SILENT_LIMIT} in a row unanswered), so the run stops: "
-                f"{self.context.gone}"
+                f"requests ({SILENT_LIMIT} in a row unanswered), so the run stopped: "
+                f"{context.gone}"
             )
+        if context.ending == "deadline":
+            return f"threadconform: {context.stopped}; the rules not yet judged are skipped"
+        return None
 
     @property
     def requests_sent(self) -> int:

@@ -52,6 +52,7 @@ class Response:
     text: str = ""
     error: str | None = None
     elapsed: float = 0.0
+    items_dropped: int = 0  # list items past what the probes examine (engine.ProbeContext)
 
     @property
     def content_type(self) -> str:

@@ -93,10 +93,13 @@ def _header(data: dict[str, Any]) -> str:
         ("Duration", f"{data['duration_seconds']} s"),
         ("Requests sent", str(data["requests"])),
         ("Waivers", data["waivers_file"] or "none"),
+        ("Exit status", str(data["exit_status"])),
     ]
+    if data["reason"]:
+        rows.insert(0, (f"Why {data['verdict']}", data["reason"]))
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     verdict = data["verdict"]
-    css = {"pass": "o-pass", "fail": "o-fail"}.get(verdict, "o-warn")
+    css = {"pass": "o-pass", "fail": "o-fail", "error": "o-fail"}.get(verdict, "o-warn")
     return (
         f'<header>\n<h1>threadconform conformance report: <span class="verdict {css}">'
         f"{escape(verdict.upper())}</span></h1>\n"
@@ -124,6 +127,9 @@ def _targets(data: dict[str, Any]) -> str:
         )
         if t["unreachable"]:
             rows.append(f'<tr><td colspan="11" class="o-fail">{escape(t["unreachable"])}</td></tr>')
+        elif t.get("stopped"):
+            reason = escape(t["stopped"]["reason"])
+            rows.append(f'<tr><td colspan="11" class="o-warn">{reason}</td></tr>')
     return f"<h2>Targets</h2>\n<table>{head}{''.join(rows)}</table>"
 
 

@@ -226,7 +226,7 @@ def _opted_in(pagination: Pagination, page: Page) -> bool:
 
 
 def _terminates_needs(pagination: Pagination, walk: Walk) -> Reason:
-    if walk.stop in ("budget", "error"):
+    if walk.stop in ("budget", "error", "off-origin"):
         return f"the walk stopped early ({walk.stop}: {walk.note})"
     if walk.stop == "page-cap" and not _overran(pagination, walk):
         return f"the walk reached the page cap before the end of the data ({walk.note})"
@@ -245,6 +245,9 @@ def _overran(pagination: Pagination, walk: Walk) -> str:
     number = _int(last.param(pagination.page.param)) if pagination.page else None
     if pages is not None and number is not None and number >= pages:
         return f"it had already reached page {number} of a reported {pages}"
+    empty = [page for page in walk.pages[-3:] if page.ok and not page.items]
+    if pagination.style in _NEXT_STYLES and len(empty) == 3 and last.meta.next:
+        return "its last three pages were empty and each still carried a next page token or link"
     return ""
 
 
@@ -580,7 +583,13 @@ def _echo_pairs(pagination: Pagination, page: Page) -> list[tuple[str, Any, int 
 
 def _has_more_needs(pagination: Pagination, pages: Pages, reference: Walk | None = None) -> Reason:
     if isinstance(pages, Walk) and pages.backward:
-        return "has-more on a `before` walk has no settled meaning"
+        if not (pagination.cursor and pagination.cursor.backward_has_more):
+            return (
+                "the contract does not document has-more on `before` pages "
+                "(x-pagination cursor.backward_has_more)"
+            )
+        if not pages.complete:
+            return _complete(pagination, pages)
     if pagination.style in ("page", "cursor") and not isinstance(pages, Walk):
         return "for this style has-more can only be judged on a walk"
     if reference is not None and not reference.complete:
@@ -625,6 +634,8 @@ def _more_expected(
         return out
     if reference is not None:
         order = {ident: index for index, ident in enumerate(reference.ids)}
+        if isinstance(pages, Walk) and pages.backward:
+            return [_precedes_in(order, page) for page in listed]
         return [_follows_in(order, page) for page in listed]
     complete = isinstance(pages, Walk) and pages.complete
     out = []
@@ -641,6 +652,14 @@ def _follows_in(order: dict[str, int], page: Page) -> bool | None:
         return False
     index = order.get(page.ids[-1])
     return None if index is None else index < len(order) - 1
+
+
+def _precedes_in(order: dict[str, int], page: Page) -> bool | None:
+    """Do items precede this page's first item in the reference order (a `before` page)?"""
+    if not page.items:
+        return False
+    index = order.get(page.ids[0])
+    return None if index is None else index > 0
 
 
 def _more_why(pagination: Pagination, page: Page) -> str:
@@ -781,19 +800,29 @@ def order_asc(pagination: Pagination, walk: Walk) -> list[Violation]:
     return _sorted("ORDER-ASC", pagination, walk, "asc")
 
 
-def _sorted(rule: str, pagination: Pagination, walk: Walk, direction: str) -> list[Violation]:
+def _sorted(
+    rule: str, pagination: Pagination, walk: Walk, direction: str, *, ties_only: bool = False
+) -> list[Violation]:
+    """Adjacent items out of the documented order: the full key (primary key, then each
+    documented tie-breaker), or with `ties_only` only pairs whose primary keys are equal."""
     located = _located(walk)
+    ways = pagination.order.directions(direction) if pagination.order else (direction,)
     bad = [
         (first, second)
         for first, second in pairwise(located)
-        if _inverted(first[0].sort_key, second[0].sort_key, direction)
+        if (not ties_only or _tied(first[0], second[0]))
+        and _inverted_key(first[0].full_key, second[0].full_key, ways)
     ]
-    violations = [_unsorted(rule, pagination, walk, direction, *pair) for pair in bad[:_CAP]]
+    violations = [_unsorted(rule, pagination, walk, ways, *pair) for pair in bad[:_CAP]]
     if len(bad) > _CAP:
         last = violations[-1]
         note = f"{last.message} ({len(bad) - _CAP} more such pairs in this walk)"
         violations[-1] = Violation(last.rule, note, last.evidence, last.expected, last.actual)
     return violations
+
+
+def _tied(a: Item, b: Item) -> bool:
+    return a.sort_key is not None and a.sort_key == b.sort_key
 
 
 def _inverted(a: float | str | None, b: float | str | None, direction: str) -> bool:
@@ -802,11 +831,27 @@ def _inverted(a: float | str | None, b: float | str | None, direction: str) -> b
     return a < b if direction == "desc" else a > b
 
 
+def _inverted_key(
+    a: tuple[float | str | None, ...],
+    b: tuple[float | str | None, ...],
+    ways: tuple[str | None, ...],
+) -> bool:
+    """Does `a` come after `b` under the keys' directions? The primary key compares as a
+    number (a date or a count); tie-breakers compare as numbers or as strings."""
+    for index, (x, y, way) in enumerate(zip(a, b, ways, strict=False)):
+        if x == y:
+            continue
+        if index == 0 or type(x) is not type(y) or x is None or way is None:
+            return index == 0 and way is not None and _inverted(x, y, way)
+        return x < y if way == "desc" else x > y  # type: ignore[operator]
+    return False
+
+
 def _unsorted(
     rule: str,
     pagination: Pagination,
     walk: Walk,
-    direction: str,
+    ways: tuple[str | None, ...],
     first: tuple[Item, int],
     second: tuple[Item, int],
 ) -> Violation:
@@ -817,8 +862,24 @@ def _unsorted(
     else:
         there = _at(pagination, walk.pages[page_b], page_b + 1)
         where = f"across the boundary between {here} and {there}"
-    key = pagination.order.key if pagination.order else "the sort key"
+    keys = pagination.order.keys if pagination.order else ()
+    key = keys[0].path if keys else "the sort key"
     when_a, when_b = _when(a.sort_key), _when(b.sort_key)
+    if _tied(a, b) and len(keys) > 1:
+        documented = ", then ".join(f"{k.path} {w}" for k, w in zip(keys, ways, strict=False))
+        index = next(
+            i for i, (x, y) in enumerate(zip(a.full_key, b.full_key, strict=False)) if x != y
+        )
+        tie = keys[index].path
+        message = (
+            f"Items tied on {key} ({when_a}) are not in the documented tie-break order "
+            f"{where}: {a.id} ({tie} {_show(a.full_key[index])}) comes before {b.id} "
+            f"({tie} {_show(b.full_key[index])}); the documented order is {documented}."
+        )
+        evidence = tuple(dict.fromkeys([walk.pages[page_a].request, walk.pages[page_b].request]))
+        actual = f"{tie} {_show(a.full_key[index])} then {_show(b.full_key[index])}"
+        return Violation(rule, message, evidence, documented, actual)
+    direction = ways[0] or "desc"
     message = (
         f"Items are not sorted by {key} {direction} {where}: {a.id} ({when_a}) comes "
         f"before {b.id} ({when_b})."
@@ -838,14 +899,20 @@ def _when(seconds: float | str | None) -> str:
 
 @invariant("ORDER-STABLE", needs=_complete)
 def order_stable(pagination: Pagination, first: Walk, second: Walk) -> list[Violation]:
-    """(first, second): two complete walks with the same parameters."""
-    return _same_sequence(
+    """(first, second): two complete walks with the same parameters; where the contract
+    documents tie-breakers, ties in the first walk also follow them."""
+    violations = _same_sequence(
         "ORDER-STABLE",
         pagination,
         first.ids,
         second.ids,
         "the second walk with the same parameters",
     )
+    order = pagination.order
+    direction = first.direction or (order.direction if order else None)
+    if order is not None and order.ties and direction in ("asc", "desc"):
+        violations += _sorted("ORDER-STABLE", pagination, first, direction, ties_only=True)
+    return violations[:_CAP]
 
 
 @invariant("ORDER-REVERSE", applies=_has_asc, needs=_complete)
@@ -1045,29 +1112,153 @@ def cursor_after_last(pagination: Pagination, page: Page) -> list[Violation]:
     return _fail("CURSOR-AFTER-LAST", message, [page.request], "2xx, no items, has-more false", got)
 
 
-@invariant("CURSOR-UNKNOWN", applies=_has_cursor)
-def cursor_unknown(pagination: Pagination, page: Page) -> list[Violation]:
-    """(page): a page fetched with a cursor id the target never issued."""
-    allowed = pagination.cursor.unknown if pagination.cursor else "error-or-empty"
-    status = page.status
-    if status is not None and 400 <= status < 500 and allowed != "empty":
+def _answered(pagination: Pagination, page: Page, body: Any = None) -> Reason:
+    return None if page.status is not None else f"no answer: {page.error}"
+
+
+@invariant("CURSOR-UNKNOWN", applies=_has_cursor, needs=_answered)
+def cursor_unknown(pagination: Pagination, page: Page, body: Any = None) -> list[Violation]:
+    """(page, body=None): a page fetched with a well-formed cursor id the target never
+    issued; `body` is the parsed error body when the documented fields are to be checked."""
+    assert pagination.cursor is not None
+    return _cursor_refusal("CURSOR-UNKNOWN", pagination, page, body, "unknown")
+
+
+@invariant("CURSOR-MALFORMED", applies=_has_cursor, needs=_answered)
+def cursor_malformed(pagination: Pagination, page: Page, body: Any = None) -> list[Violation]:
+    """(page, body=None): a page fetched with a cursor of the wrong shape."""
+    return _cursor_refusal("CURSOR-MALFORMED", pagination, page, body, "malformed")
+
+
+_NEXT_STYLES = ("token", "next-link", "link-header")
+_LINK_STYLES = ("next-link", "link-header")
+
+
+def _linked(pagination: Pagination, walk: Walk) -> Reason:
+    if len(walk.pages) < 2 and walk.stop != "off-origin":
+        return "the walk had a single page: no next link was followed"
+    return None
+
+
+@invariant("LINK-SAME-ORIGIN", applies=_styles(*_LINK_STYLES), needs=_linked)
+def link_same_origin(pagination: Pagination, walk: Walk) -> list[Violation]:
+    """(walk): a walk that followed (or refused) at least one next link."""
+    if walk.stop != "off-origin":
         return []
-    if page.ok and not page.items and allowed != "error":
+    message = (
+        f"After {len(walk.pages)} page(s) {walk.note}. A next link must lead to the next "
+        "page of this listing on the same server: build it from the request's own URL."
+    )
+    return _fail("LINK-SAME-ORIGIN", message, _evidence(walk.pages[-1:]), "a link here", walk.note)
+
+
+@invariant("LINK-KEEPS-PARAMS", applies=_styles(*_LINK_STYLES), needs=_linked)
+def link_keeps_params(pagination: Pagination, walk: Walk) -> list[Violation]:
+    """(walk): a walk with filters and a limit that followed at least one next link."""
+    violations = []
+    for number, page in enumerate(walk.pages[1:], 2):
+        sent = dict(page.request.params)
+        dropped = [(k, v) for k, v in walk.params if sent.get(k) != v]
+        if dropped:
+            lost = ", ".join(f"{k}={v} (link has {sent.get(k, 'nothing')})" for k, v in dropped)
+            message = (
+                f"The next link followed for page #{number} dropped or changed what the walk "
+                f"asked for: {lost}. A next link must carry the listing's filters and limit, "
+                "or page 2 onwards lists something else."
+            )
+            violations += _fail(
+                "LINK-KEEPS-PARAMS", message, _evidence(walk.pages[number - 2 : number]),
+                "&".join(f"{k}={v}" for k, v in walk.params), page.request.full_url,
+            )  # fmt: skip
+    return violations[:_CAP]
+
+
+def _backward_needs(pagination: Pagination, backward: Walk, forward: Walk) -> Reason:
+    if not backward.backward:
+        return "the first walk was not made with `before`"
+    if forward.stop not in ("end", "page-cap") or not forward.ids:
+        return f"the forward walk did not reach an item to start from ({forward.note})"
+    if backward.stop == "cycle":
+        return None  # a walk back that loops is a finding
+    return _complete(pagination, backward)
+
+
+@invariant("WALK-BACKWARD", applies=_has_before, needs=_backward_needs)
+def walk_backward(pagination: Pagination, backward: Walk, forward: Walk) -> list[Violation]:
+    """(backward, forward): a complete walk back with `before` from the last item of the
+    `forward` walk (same parameters; complete, or a prefix cut at the page cap), which
+    must yield every earlier item, in order."""
+    want = forward.ids[:-1]
+    got = backward.ids
+    before = pagination.cursor.before if pagination.cursor else "before"
+    if backward.stop == "cycle":
+        message = (
+            f"Walking back with {before} from {forward.ids[-1]} (the last item) never reaches "
+            f"the start: {backward.note}. Each `{before}` page must move further back."
+        )
+        return _fail("WALK-BACKWARD", message, _evidence(backward.pages[-2:]), "an end", "a loop")
+    if tuple(want) == tuple(got):
         return []
-    wants = {
-        "error": "a 4xx error",
-        "empty": "a 2xx with no items",
-        "error-or-empty": "a 4xx error or a 2xx with no items",
-    }[allowed]
+    index = _first_difference(want, got)
+    missing = [i for i in want if i not in set(got)]
+    extra = [i for i in got if i not in set(want)]
+    message = (
+        f"Walking back with {before} from {forward.ids[-1]} (the last item) to the start gave "
+        f"{len(got)} items, the forward walk {len(want)} before it; they first differ at "
+        f"position {index}: expected {_ids(want[index:])}, got {_ids(got[index:])}"
+        + (f"; never reached backward: {_ids(missing)}" if missing else "")
+        + (f"; not in the forward walk: {_ids(extra)}" if extra else "")
+        + f". `{before}=X` must return the items just before X in the requested order, so "
+        "that the previous-page links lead back through the same list."
+    )
+    evidence = _evidence(backward.pages[:2])
+    return _fail("WALK-BACKWARD", message, evidence, _ids(want[index:]), _ids(got[index:]))
+
+
+_WANTS = {
+    "error": "a 4xx error",
+    "empty": "a 2xx with no items",
+    "error-or-empty": "a 4xx error or a 2xx with no items",
+}
+
+
+def _cursor_refusal(
+    rule: str, pagination: Pagination, page: Page, body: Any, case: str
+) -> list[Violation]:
+    assert pagination.cursor is not None
+    documented = (
+        pagination.cursor.on_unknown if case == "unknown" else pagination.cursor.on_malformed
+    )
+    status, accept = page.status, documented.accept
+    wants = _WANTS[accept]
+    if documented.status is not None and accept != "empty":
+        wants = wants.replace("a 4xx error", f"the documented {documented.status} error")
+    names = "an item that does not exist" if case == "unknown" else "a malformed cursor"
+    if status is not None and 400 <= status < 500 and accept != "empty":
+        problems = []
+        if documented.status is not None and status != documented.status:
+            problems.append(f"status {status}, not the documented {documented.status}")
+        for path, wanted in documented.fields:
+            got = paths.get(body, path) if body is not None else paths.MISSING
+            if got != wanted:
+                problems.append(f"{path} = {_show(got)}, not the documented {_show(wanted)}")
+        if not problems:
+            return []
+        message = f"{_at(pagination, page)} names {names}; the error has {'; '.join(problems)}."
+        expected = ", ".join(
+            [f"status {documented.status}"] * (documented.status is not None)
+            + [f"{p} = {_show(v)}" for p, v in documented.fields]
+        )
+        return _fail(rule, message, [page.request], expected, "; ".join(problems))
+    if page.ok and not page.items and accept != "error":
+        return []
     got = (
         f"{len(page.items)} items {_ids(page.ids)}" if page.ok else (page.error or f"HTTP {status}")
     )
     if status is not None and page.ok:
         got = f"HTTP {status} with {got}"
-    message = (
-        f"{_at(pagination, page)} names an item that does not exist; expected {wants}, got {got}."
-    )
-    return _fail("CURSOR-UNKNOWN", message, [page.request], wants, got)
+    message = f"{_at(pagination, page)} names {names}; expected {wants}, got {got}."
+    return _fail(rule, message, [page.request], wants, got)
 
 
 # -- filters -------------------------------------------------------------------------------

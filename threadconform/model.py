@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-Style = Literal["page", "offset", "cursor", "first-n"]
+Style = Literal["page", "offset", "cursor", "first-n", "token", "next-link", "link-header"]
 Severity = Literal["MUST", "SHOULD"]
-Encoding = Literal["date-time", "unix-seconds"]
+Encoding = Literal["date-time", "unix-seconds", "number", "string"]
 Direction = Literal["asc", "desc"]
 Match = Literal["exact", "subset", "superset", "none"]
 OutOfRange = Literal["reject", "reject-or-clamp"]
 UnknownCursor = Literal["error", "empty", "error-or-empty"]
+_FLIP: dict[str, Direction] = {"asc": "desc", "desc": "asc"}
 
 
 @dataclass(frozen=True)
@@ -40,22 +41,110 @@ class Limit(Bounded):
 
 
 @dataclass(frozen=True)
+class CursorError:
+    """What a cursor the target never issued (unknown) or cannot parse (malformed) gets.
+
+    `accept`: `error` (a 4xx), `empty` (a 2xx with no items) or `error-or-empty`. When an
+    error is the answer, `status` (None: any 4xx) and `response` (the key of the documented
+    response holding the envelope) and `fields` (body path -> the documented value, e.g.
+    `error.code: resource_missing`) say which error.
+    """
+
+    accept: UnknownCursor = "error-or-empty"
+    status: int | None = None
+    response: str | None = None
+    fields: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Cursor:
     """Cursor parameters: `after=X` / `before=X` name an item id."""
 
     after: str
     before: str | None = None
-    unknown: UnknownCursor = "error-or-empty"
+    unknown: CursorError | UnknownCursor = CursorError()
+    malformed: CursorError | UnknownCursor | None = None  # None: as `unknown`
+    # True: on a page fetched with `before` alone, has-more says whether more items
+    # precede it (the direction of travel), as Stripe documents; False: not documented.
+    backward_has_more: bool = False
+
+    def __post_init__(self) -> None:
+        # `unknown: error` is shorthand for `unknown: {accept: error}`.
+        for name in ("unknown", "malformed"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, CursorError(accept=value))  # type: ignore[arg-type]
+
+    @property
+    def on_malformed(self) -> CursorError:
+        chosen = self.malformed or self.unknown
+        assert isinstance(chosen, CursorError)  # __post_init__ turned shorthand into one
+        return chosen
+
+    @property
+    def on_unknown(self) -> CursorError:
+        assert isinstance(self.unknown, CursorError)
+        return self.unknown
+
+
+@dataclass(frozen=True)
+class Token:
+    """Style token: an opaque page token in the body (`next`, a body path), sent back as
+    the parameter `param`. An empty string, null or no token at all ends the list
+    (Google AIP-158 `next_page_token`, Slack `response_metadata.next_cursor`)."""
+
+    param: str
+    next: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """Styles next-link and link-header: where the next page's URL is. next-link: `next`,
+    a body path (`links.next`, `@odata\\.nextLink`); link-header: the RFC 8288 `Link`
+    header's relation `rel`. A relative URL is resolved against the page's own URL; the
+    suite follows it only on the target's origin and endpoint, and sends exactly its
+    query (the link must carry the walk's filters and limit itself)."""
+
+    next: str | None = None
+    rel: str = "next"
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One key of the sort: an item path, how it is written, its direction in the default
+    order (None: the order's direction; every key flips when the other direction is asked)."""
+
+    path: str
+    encoding: Encoding = "string"
+    direction: Direction | None = None
 
 
 @dataclass(frozen=True)
 class Order:
-    key: str  # dotted path inside an item
+    key: str  # dotted path inside an item: the primary sort key
     encoding: Encoding
     direction: Direction | None  # the default direction; None: not documented at all
     documented: bool  # True: the order is a MUST; False: a SHOULD convention
     param: str | None = None  # the parameter that selects the direction, if any
     values: dict[str, str] = field(default_factory=dict)  # {"asc": "asc", "desc": "desc"}
+    ties: tuple[SortKey, ...] = ()  # documented tie-breakers, in order (e.g. id desc)
+
+    @property
+    def keys(self) -> tuple[SortKey, ...]:
+        """Every documented key, the primary one first."""
+        return (SortKey(self.key, self.encoding, self.direction), *self.ties)
+
+    def directions(self, direction: str | None) -> tuple[Direction | None, ...]:
+        """Each key's direction in a walk made in `direction` (None: the default one)."""
+        walk = direction or self.direction
+        if walk not in ("asc", "desc"):
+            return tuple(None for _ in self.keys)
+        flip = self.direction is not None and walk != self.direction
+        out: list[Direction] = []
+        for key in self.keys:
+            own: Direction = key.direction or self.direction or walk  # type: ignore[assignment]
+            out.append(_FLIP[own] if flip else own)
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -143,6 +232,8 @@ class Pagination:
     page: Bounded | None = None  # style "page"
     offset: Bounded | None = None  # style "offset"
     cursor: Cursor | None = None  # style "cursor"
+    token: Token | None = None  # style "token"
+    link: Link | None = None  # styles "next-link" and "link-header"
     order: Order | None = None
     filters: tuple[Filter, ...] = ()
     volatile: tuple[str, ...] = ()  # body paths excluded from determinism checks
@@ -173,3 +264,6 @@ class Contract:
     document: dict[str, Any]  # the whole OpenAPI document, references unresolved
     response_schema: dict[str, Any]  # the 200 JSON schema, references resolved
     parameters: dict[str, dict[str, Any]]  # query parameter name -> its schema, resolved
+    # True: not part of the default run (`--contract all`); run it by name. The document
+    # says so with `x-threadconform: {opt_in: true}` at its root.
+    opt_in: bool = False

@@ -62,7 +62,7 @@ class Outcome:
         return None if self.schemathesis_exit is None else self.schemathesis_exit != 0
 
 
-def variants(contracts: Iterable[str] = reference.CONTRACTS) -> list[Variant]:
+def variants(contracts: Iterable[str] = reference.SERVED) -> list[Variant]:
     found = []
     for contract in contracts:
         found.append(Variant(contract, None, True))

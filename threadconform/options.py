@@ -65,7 +65,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("--strict", "fail the run on SHOULD warnings too", bool, False, pytest_owned=True),
     Option("--max-requests", "request budget per contract (default: the profile's)", int),
     Option("--max-rps", "at most this many requests per second to the target", float),
-    Option("--timeout", "seconds to wait for one response", float, 10.0),
+    Option("--timeout", "seconds one exchange may take: connect, headers and body", float, 10.0),
+    Option(
+        "--max-time",
+        "seconds the run may send requests (default: quick 180, default 600, thorough 3600); "
+        "then it judges what it has and reports the rest as not judged",
+        float,
+    ),
     Option("--insecure", "do not verify TLS certificates", bool, False),
     Option("--report-dir", "where the run writes its reports", default="reports"),
     Option("--threads", "threads in the embedded reference server's main tenant", int, 237),
@@ -149,7 +155,7 @@ def _check(values: dict[str, Any]) -> None:
             f"--profile: unknown profile {values['tc_profile']!r}; "
             f"choose one of {', '.join(PROFILES)}"
         )
-    for dest in ("tc_max_requests", "tc_max_rps", "tc_timeout", "tc_threads"):
+    for dest in ("tc_max_requests", "tc_max_rps", "tc_timeout", "tc_max_time", "tc_threads"):
         value = values[dest]
         if value is not None and value <= 0:
             raise OptionError(f"{BY_DEST[dest].flag}: must be greater than 0, got {value}")

@@ -7,6 +7,7 @@ from a JSON null, so a check can tell "absent" from "null".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, Final
 
@@ -35,7 +36,14 @@ MISSING: Final = _Missing()
 
 
 def split(path: str) -> tuple[str, ...]:
-    return tuple(part for part in path.split(".") if part)
+    """`a.b` -> ("a", "b"); `\\.` is a dot inside a key (`@odata\\.nextLink`); `$` is
+    the value itself (a body that is a bare list)."""
+    if path == "$":
+        return ()
+    if "\\" not in path:
+        return tuple(part for part in path.split(".") if part)
+    parts = re.split(r"(?<!\\)\.", path)
+    return tuple(part.replace("\\.", ".") for part in parts if part)
 
 
 def get(value: Any, path: str, default: Any = MISSING) -> Any:

@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from threadconform import preflight, reports, rules
+from threadconform import escape, reports, rules
 from threadconform.options import OPTIONS, OptionError, resolve
 from threadconform.runner import SetupError, Suite, UnreachableTarget, Verdict, applicable
 
@@ -199,26 +199,26 @@ class RuleCase:
         try:
             verdict = self.suite.verdict(self.target, self.rule)
         except UnreachableTarget as error:
-            self._unreachable(str(error), getattr(error, "exit_status", EXIT_UNREACHABLE))
+            self._unreachable(str(error))
         self._record(verdict)
+        # What reaches the terminal may quote the target: control characters are shown,
+        # never obeyed.
         if verdict.outcome in ("n/a", "skip"):
-            pytest.skip(verdict.reason)
+            pytest.skip(escape.terminal(verdict.reason))
         if verdict.outcome == "waived":
-            pytest.xfail(_waived(verdict))
+            pytest.xfail(escape.terminal(_waived(verdict)))
         if verdict.outcome == "fail":
-            pytest.fail(verdict.report + _fail_note(verdict), pytrace=False)
+            pytest.fail(escape.terminal(verdict.report + _fail_note(verdict)), pytrace=False)
         if verdict.outcome == "warn":
-            warnings.warn(ShouldWarning(verdict.report + _fail_note(verdict)), stacklevel=1)
+            text = escape.terminal(verdict.report + _fail_note(verdict))
+            warnings.warn(ShouldWarning(text), stacklevel=1)
 
-    def _unreachable(self, message: str, status: int = EXIT_UNREACHABLE) -> NoReturn:
+    def _unreachable(self, message: str) -> NoReturn:
+        """Not one rule of this target can be judged: each of its items is skipped with
+        the one line, and the run ends with exit status 6 once the reports say error
+        (pytest_sessionfinish), the same with or without xdist."""
         __tracebackhide__ = True
-        session = self.session
-        if session is None or not hasattr(session.config, "workerinput"):
-            pytest.exit(message, returncode=status)
-        # An xdist worker cannot end the run (pytest.exit there is an INTERNALERROR): it
-        # asks every worker to stop, and the controller turns the report into exit 6.
-        session.shouldstop = message
-        raise pytest.fail.Exception(message, pytrace=False) from None  # not chained
+        pytest.skip(escape.terminal(f"not judged: {message}"))
 
     def _record(self, verdict: Verdict) -> None:
         deployment = self.suite.deployment(self.target)
@@ -392,9 +392,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not found:
         return
     run.summary = reports.document(suite, found)
-    if run.summary["verdict"] == "error":  # a worker could not exit 6 (7, 8) itself
-        stopped = [t["unreachable"] for t in run.summary["contracts"]]
-        session.exitstatus = preflight.run_exit_status(stopped) or EXIT_UNREACHABLE
+    if run.summary["verdict"] in ("error", "incomplete"):
+        # Skipped items alone would let pytest exit 0: the exit status is the verdict's.
+        session.exitstatus = run.summary["exit_status"]
     junit = _add_junit_properties(config, run.summary)
     run.written = reports.write(run.summary, suite.report_dir) + junit
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from threadconform import __version__, rules, security_report, waivers
+from threadconform import __version__, escape, rules, security_report, waivers
 from threadconform.engine import Engine
 from threadconform.model import Contract
 from threadconform.targets import Deployment
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from threadconform.runner import Suite, Verdict
 
 SCHEMA_VERSION = 2
+# The exit status each verdict gives (pytest's own 2, 3, 5: interrupted, internal error,
+# no tests; 4: a usage error before any request; 7 and 8 are reserved for the preflight).
+EXIT_STATUS = {"pass": 0, "fail": 1, "error": 6, "incomplete": 9}
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "summary.schema.json"
 OUTCOMES = ("fail", "warn", "waived", "skip", "pass", "n/a")
 _SHOWN = ("fail", "warn", "waived")  # outcomes whose evidence the reports show
@@ -53,7 +56,8 @@ def _entry(suite: Suite, deployment: Deployment, engine: Engine) -> dict[str, An
         **_identity(deployment, contract),
         "target": public_url(engine.target.base_url),
         "embedded": engine.target.embedded,
-        "unreachable": None,
+        "unreachable": _gone(suite, deployment),
+        "stopped": _stopped(suite, deployment),
         "requests": engine.requests_sent,
         "seconds": round(engine.seconds, 2),
         "counts": counts(rule_entries),
@@ -68,11 +72,23 @@ def _unreachable(suite: Suite, deployment: Deployment) -> dict[str, Any]:
         "target": public_url(deployment.base_url or ""),
         "embedded": deployment.base_url is None,
         "unreachable": suite.unreachable[deployment.name],
+        "stopped": _stopped(suite, deployment),
         "requests": 0,
         "seconds": 0.0,
         "counts": counts([]),
         "rules": [],
     }
+
+
+def _stopped(suite: Suite, deployment: Deployment) -> dict[str, str] | None:
+    """Why the run could not judge this target in full, and the verdict that gives."""
+    stopped = suite.stopped(deployment.name)
+    return None if stopped is None else {"verdict": stopped[0], "reason": stopped[1]}
+
+
+def _gone(suite: Suite, deployment: Deployment) -> str | None:
+    stopped = suite.stopped(deployment.name)
+    return stopped[1] if stopped is not None and stopped[0] == "error" else None
 
 
 def _identity(deployment: Deployment, contract: Contract) -> dict[str, Any]:
@@ -135,12 +151,22 @@ def merge(found: list[dict[str, Any]], order: list[str]) -> list[dict[str, Any]]
     for entry in found:
         first = merged.setdefault(entry["name"], {**entry, "rules": [], "requests": 0})
         first["unreachable"] = first["unreachable"] or entry["unreachable"]
+        first["stopped"] = _worse(first.get("stopped"), entry.get("stopped"))
         first["requests"] += entry["requests"]
         first["seconds"] = round(max(first["seconds"], entry["seconds"]), 2)
         first["rules"] = _united(first["rules"], entry["rules"])
         first["counts"] = counts(first["rules"])
     rank = {name: index for index, name in enumerate(order)}
     return sorted(merged.values(), key=lambda entry: rank.get(entry["name"], len(rank)))
+
+
+def _worse(ours: dict[str, str] | None, theirs: dict[str, str] | None) -> dict[str, str] | None:
+    if ours is None or (theirs is not None and _RANK[theirs["verdict"]] > _RANK[ours["verdict"]]):
+        return theirs
+    return ours
+
+
+_RANK = {"pass": 0, "fail": 1, "incomplete": 2, "error": 3}
 
 
 def _united(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -166,16 +192,32 @@ def counts(rule_entries: list[dict[str, Any]]) -> dict[str, int]:
     return {outcome: outcomes.count(outcome) for outcome in OUTCOMES}
 
 
+def _exit_status(verdict: str, targets: list[dict[str, Any]]) -> int:
+    """The verdict's status; an error stopped at the preflight has its own (7, 8)."""
+    from threadconform import preflight
+
+    if verdict == "error":
+        stopped = [t["unreachable"] for t in targets if t["unreachable"]]
+        return preflight.run_exit_status(stopped) or EXIT_STATUS[verdict]
+    return EXIT_STATUS[verdict]
+
+
 def document(suite: Suite, targets: list[dict[str, Any]]) -> dict[str, Any]:
     """The run's summary: its header, then every target's entry (from any process)."""
     totals = {o: sum(t["counts"][o] for t in targets) for o in OUTCOMES}
-    verdict = "fail" if totals["fail"] else "pass"
-    if any(t["unreachable"] for t in targets):
-        verdict = "error"
+    verdict, reason = ("fail" if totals["fail"] else "pass"), None
+    for target in targets:
+        stopped = target["stopped"] or (
+            {"verdict": "error", "reason": target["unreachable"]} if target["unreachable"] else None
+        )
+        if stopped is not None and _RANK[stopped["verdict"]] > _RANK[verdict]:
+            verdict, reason = stopped["verdict"], f"{target['label']}: {stopped['reason']}"
     return {
         "schema_version": SCHEMA_VERSION,
         "suite_version": __version__,
         "verdict": verdict,
+        "reason": reason,
+        "exit_status": _exit_status(verdict, targets),
         "profile": suite.profile.name,
         "seed": suite.values["tc_seed"],
         "strict": suite.strict,
@@ -199,14 +241,19 @@ def table(data: dict[str, Any]) -> list[str]:
     """The terminal's closing table: targets × failed / warned / waived / skipped.
 
     An unreachable target gets one line of its own and no row: it has no counts."""
-    reached = [t for t in data["contracts"] if not t["unreachable"]]
+    reached = [t for t in data["contracts"] if t["rules"]]
     lines = [
-        f"{t['label']}: {t['unreachable'].removeprefix('threadconform: ')}"
+        f"{t['label']}: {_why(t).removeprefix('threadconform: ')}"
         for t in data["contracts"]
-        if t["unreachable"]
+        if _why(t)
     ]
+    if data["verdict"] in ("error", "incomplete"):
+        lines.append(
+            f"threadconform: verdict {data['verdict'].upper()} (exit status "
+            f"{data['exit_status']}): rules not judged are skipped with the reason"
+        )
     if not reached:
-        return lines
+        return [escape.terminal(line) for line in lines]
     width = max([8, *(len(t["label"]) for t in reached)])
     lines.append(
         f"{'target':<{width}} {'failed':>6} {'warned':>6} {'waived':>6} {'skipped':>7} "
@@ -219,15 +266,28 @@ def table(data: dict[str, Any]) -> list[str]:
             f"{c['skip']:>7} {c['pass']:>6} {target['requests']:>8} {target['seconds']:>7.1f}"
         )
     lines.append(TABLE_LEGEND)
-    return lines
+    return [escape.terminal(line) for line in lines]
+
+
+def _why(target: dict[str, Any]) -> str:
+    """The one line saying why a target was not judged in full ("" when it was)."""
+    stopped = target.get("stopped")
+    return target["unreachable"] or (stopped["reason"] if stopped else "")
 
 
 def markdown(data: dict[str, Any]) -> str:
+    """summary.md, often posted as a pull request comment: every value from the run is
+    escaped (see threadconform.escape), so a target cannot inject markup or mentions."""
+    md = escape.markdown
     lines = [
-        f"# threadconform {data['suite_version']}: {data['verdict'].upper()}",
+        f"# threadconform {md(data['suite_version'])}: {data['verdict'].upper()}",
         "",
-        f"profile `{data['profile']}`, seed {data['seed']}, {data['duration_seconds']} s, "
-        f"{data['requests']} requests",
+        f"profile `{md(data['profile'])}`, seed {data['seed']}, {data['duration_seconds']} s, "
+        f"{data['requests']} requests, exit status {data['exit_status']}",
+    ]
+    if data["reason"]:
+        lines += ["", f"**{data['verdict']}**: {md(data['reason'])}"]
+    lines += [
         "",
         "| target | contract | spec version | URL | failed | warned | waived | skipped "
         "| passed | requests |",
@@ -236,40 +296,49 @@ def markdown(data: dict[str, Any]) -> str:
     for t in data["contracts"]:
         c = t["counts"]
         lines.append(
-            f"| {t['name']} | {t['contract']} | {t['spec_version']} | {t['target']} | "
-            f"{c['fail']} | {c['warn']} | {c['waived']} | {c['skip']} | {c['pass']} | "
-            f"{t['requests']} |"
+            f"| {md(t['name'])} | {md(t['contract'])} | {md(t['spec_version'])} | "
+            f"{md(t['target'])} | {c['fail']} | {c['warn']} | {c['waived']} | {c['skip']} | "
+            f"{c['pass']} | {t['requests']} |"
         )
     lines += ["", TABLE_LEGEND]
     for t in data["contracts"]:
-        if t["unreachable"]:
-            lines += ["", f"## {t['label']}: unreachable", "", t["unreachable"]]
+        if t["unreachable"] and not t["rules"]:
+            lines += ["", f"## {md(t['label'])}: unreachable", "", md(t["unreachable"])]
+        elif t.get("stopped"):
+            heading = f"{t['label']}: stopped early ({t['stopped']['verdict']})"
+            lines += ["", f"## {md(heading)}", "", md(t["stopped"]["reason"])]
         lines += _markdown_rules(t)
     lines += security_report.markdown(data)
     return "\n".join(lines) + "\n"
 
 
 def _markdown_rules(target: dict[str, Any]) -> list[str]:
+    md = escape.markdown
     lines: list[str] = []
     for rule in target["rules"]:
         if rule["outcome"] not in _SHOWN:
             continue
         heading = f"{target['label']} · {rule['id']} ({rule['severity']}, {rule['outcome']})"
-        lines += ["", f"## {heading}", "", rule["statement"]]
+        lines += ["", f"## {md(heading)}", "", md(rule["statement"])]
         if rule["waiver"]:
             waiver = rule["waiver"]
             state = "expired" if waiver["expired"] else "waived until"
-            lines += ["", f"*{state} {waiver['expires']}: {waiver['reason']}*"]
+            lines += ["", f"*{state} {md(waiver['expires'])}: {md(waiver['reason'])}*"]
         for violation in rule["violations"]:
-            lines += ["", f"- {violation['message']}"]
-            lines += [f"  - `{curl}`" for curl in violation["curl"][:2]]
+            lines += ["", f"- {md(violation['message'])}"]
+            lines += [f"  - {escape.code_span(curl)}" for curl in violation["curl"][:2]]
+        if not rule["violations"]:
+            lines += ["", f"- {md(rule['reason'])}"]
     return lines
 
 
 def junit_properties(data: dict[str, Any]) -> list[tuple[str, str]]:
     """The run's header as JUnit <testsuite> properties (one set per target)."""
-    keys = ("suite_version", "verdict", "profile", "seed", "strict", "duration_seconds")
-    found = [(f"threadconform.{key}", str(data[key])) for key in (*keys, "requests")]
+    keys = ("suite_version", "verdict", "exit_status", "profile", "seed", "strict")
+    found = [(f"threadconform.{key}", str(data[key])) for key in (*keys, "duration_seconds")]
+    found.append(("threadconform.requests", str(data["requests"])))
+    if data["reason"]:
+        found.append(("threadconform.reason", escape.terminal(data["reason"])))
     for target in data["contracts"]:
         prefix = f"threadconform.target.{target['name']}"
         for key in ("contract", "target", "spec_version", "requests", "seconds"):

@@ -316,10 +316,43 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         "CURSOR-UNKNOWN",
-        "An unknown cursor id gets the documented error or an empty page, never a 5xx.",
+        "A well-formed cursor id the target never issued (random, deleted-looking, another "
+        "tenant's) gets the documented error (status, envelope, type/code) or an empty page, "
+        "never items or a 5xx.",
         "MUST",
         "cursor",
         "CONTRACTS.md § aitronos (unknown or malformed cursor)",
+    ),
+    Rule(
+        "CURSOR-MALFORMED",
+        "A cursor of the wrong shape gets the documented error (status, envelope, type/code) "
+        "or an empty page, never items or a 5xx.",
+        "MUST",
+        "cursor",
+        "CONTRACTS.md § aitronos (unknown or malformed cursor)",
+    ),
+    Rule(
+        "LINK-SAME-ORIGIN",
+        "A next link stays on the target's origin and endpoint (relative or absolute); the "
+        "suite never follows one elsewhere.",
+        "MUST",
+        "walk",
+        _EVERY,
+    ),
+    Rule(
+        "LINK-KEEPS-PARAMS",
+        "Every next link (or token page) carries the walk's filters and limit unchanged.",
+        "MUST",
+        "walk",
+        _EVERY,
+    ),
+    Rule(
+        "WALK-BACKWARD",
+        "Walking back with `before` from the last item to the start yields the forward "
+        "walk's items in the same order.",
+        "MUST",
+        "cursor",
+        "CONTRACTS.md § aitronos (Cursor meaning: `before=X` precedes X)",
     ),
     # Filters
     Rule(
@@ -445,13 +478,22 @@ CATALOGUE: tuple[Rule, ...] = (
         "security",
         "OWASP ASVS 4.0 § 7.4.1 (a generic message on error); CWE-209",
     ),
+    # The suite itself: a probe that crashes must fail the run, never hide its rules.
+    Rule(
+        "SUITE-ERROR",
+        "Every probe of the suite ran to its end; an internal error is reported here.",
+        "MUST",
+        "suite",
+        "threadconform itself (a failure here is a bug in the suite: please report it)",
+    ),
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}
 
 # Judged from what every other probe received (the run's error bodies), so a run asks for
 # them after every other rule of the same target, whatever order its test files came in.
-RUN_LAST: frozenset[str] = frozenset({"SEC-ERROR-INTERNALS"})
+# SUITE-ERROR too: it reports on every probe the run started.
+RUN_LAST: frozenset[str] = frozenset({"SEC-ERROR-INTERNALS", "SUITE-ERROR"})
 
 
 def setting(contract: Contract, rule_id: str) -> RuleSetting:

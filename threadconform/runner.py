@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from threadconform import preflight, rules, spec, targets, waivers
-from threadconform.client import Client
+from threadconform.client import BudgetExhausted, Client
 from threadconform.engine import Engine, ProbeContext, Target, UnreachableTarget
 from threadconform.exchange import REDACTED
 from threadconform.model import Contract
@@ -27,6 +27,10 @@ from threadconform.waivers import Waiver
 
 # Everything that makes a run unusable before it starts: exit status 4, one line.
 SetupError = (spec.SpecError, targets.TargetsError, waivers.WaiverError)
+
+# --max-time when none is given: the run stops sending then, judges what it has, and
+# writes its reports (verdict incomplete, exit status 9).
+DEFAULT_MAX_TIME: dict[str, float] = {"quick": 180.0, "default": 600.0, "thorough": 3600.0}
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Suite:
     verdicts: dict[tuple[str, str], Verdict] = field(default_factory=dict)
     unreachable: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
+    clock_started: float = field(default_factory=time.monotonic)
     _contracts: list[Contract] | None = None
     _deployments: tuple[Deployment, ...] | None = None
     _waivers: tuple[Waiver, ...] | None = None
@@ -80,6 +85,17 @@ class Suite:
     @property
     def profile(self) -> Profile:
         return PROFILES[self.values["tc_profile"]]
+
+    @property
+    def max_time(self) -> float:
+        """Seconds the run may send requests for (--max-time, else the profile's)."""
+        given = self.values.get("tc_max_time")
+        return float(given) if given else DEFAULT_MAX_TIME.get(self.profile.name, 600.0)
+
+    @property
+    def deadline(self) -> float:
+        """The time.monotonic() instant after which no request is sent."""
+        return self.clock_started + self.max_time
 
     def prepare(self) -> None:
         """Load specs, targets and waivers now: any of them broken is a usage error
@@ -161,7 +177,7 @@ class Suite:
     def _embedded(self, contract: Contract) -> Target:
         from threadconform import reference
 
-        if contract.name not in reference.CONTRACTS:
+        if contract.name not in reference.SERVED:
             raise UnreachableTarget(
                 f"threadconform: {contract.path} has no embedded reference server; "
                 "pass --base-url (or THREADCONFORM_BASE_URL) to test it against your server"
@@ -185,12 +201,18 @@ class Suite:
             max_requests=budget,
             verify=not self.values["tc_insecure"],
             headers=self.values["tc_header"],
+            deadline=self.deadline,
+            # A tenth of the run may go on waiting for 429s and 503s to pass.
+            retry_budget=self.max_time / 10,
         )
         if self.announce is not None:
             where = " (embedded reference server)" if target.embedded else ""
             self.announce(f"threadconform: {deployment.label} against {target.base_url}{where}")
         try:  # a wrong URL or credential is named now, before any rule is judged
             preflight.check(client, target.base_url, self.redact)
+        except BudgetExhausted as spent:  # --max-time already over before this target
+            client.close()
+            raise UnreachableTarget(f"threadconform: not started: {spent}") from None
         except UnreachableTarget:
             client.close()
             raise
@@ -212,6 +234,17 @@ class Suite:
             if secret and len(secret) >= 4:  # a shorter "secret" would shred the text
                 text = text.replace(secret, REDACTED)
         return text
+
+    def stopped(self, name: str) -> tuple[str, str] | None:
+        """(verdict, reason) when the target called `name` could not be judged in full:
+        ("error", why) unreachable or gone silent, ("incomplete", why) the run deadline."""
+        if name in self.unreachable:
+            return "error", self.unreachable[name]
+        engine = self.engines.get(name)
+        reason = engine.stop_reason if engine is not None else None
+        if engine is None or reason is None:
+            return None
+        return ("error" if engine.context.ending == "gone" else "incomplete"), self.redact(reason)
 
     def _secrets(self) -> list[str]:
         given = [self.values["tc_token"], self.values["tc_second_token"]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from threadconform import escape as escape_text
 from threadconform import rules
 
 AREA = "security"
@@ -52,7 +53,7 @@ def markdown(data: dict[str, Any]) -> list[str]:
     lines.append("| --- | --- | --- | --- |")
     for target in entries:
         for rule in target["rules"]:
-            text = finding(rule).replace("|", "\\|").replace("\n", " ")
+            text = escape_text.markdown(finding(rule))  # the target's words: inert markup
             lines.append(f"| {target['label']} | {rule['id']} | {rule['outcome']} | {text} |")
     return lines
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
 import yaml
@@ -26,7 +26,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from referencing.exceptions import Unresolvable
 
-from threadconform import model
+from threadconform import model, paths
 from threadconform.rules import BY_ID
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "specs"
@@ -42,7 +42,46 @@ _NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "depende
 
 
 class SpecError(ValueError):
-    """A spec file that cannot be used. The message is one line and names file and field."""
+    """A spec file that cannot be used. The message is one line and names file and field.
+
+    `fix`, when set, is the one change to the document that the message's advice
+    describes ("Rename it to 'style'", "Set it to 20"): applying it is following the
+    advice (a self-test does exactly that for every such message).
+    """
+
+    def __init__(self, message: str, fix: Fix | None = None) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+@dataclass(frozen=True)
+class Fix:
+    """Set the value at `path` (a key path into the document), rename its key, or delete it."""
+
+    path: tuple[str | int, ...]
+    action: Literal["set", "rename", "delete"]
+    value: Any = None  # the new value ("set") or the new key ("rename")
+
+    def apply(self, document: Any) -> None:
+        """Change `document` in place as the advice says."""
+        parent = _follow(document, list(self.path[:-1]))
+        last = self.path[-1]
+        if self.action == "set":
+            parent[last] = self.value
+        elif self.action == "rename":
+            parent[self.value] = parent.pop(last)
+        else:
+            del parent[last]
+
+    def within(self, prefix: tuple[str | int, ...]) -> Fix:
+        return Fix((*prefix, *self.path), self.action, self.value)
+
+    def advice(self) -> str:
+        if self.action == "set":
+            return f"Set it to {_short(self.value)}"
+        if self.action == "rename":
+            return f"Rename it to {self.value!r}"
+        return "Remove it"
 
 
 # --- public API -----------------------------------------------------------------------
@@ -55,9 +94,7 @@ def load(path: Path | str) -> model.Contract:
     _check_openapi(file, document)
     endpoint, operation = _operation(file, document)
     block = operation[EXTENSION]
-    _check_block(file, block)
-    view = _View.of(file, document, endpoint, operation)
-    _check_references(file, block, view)
+    view = _anchored(file, document, endpoint, operation, block)
     return model.Contract(
         name=file.stem,
         path=file,
@@ -70,15 +107,55 @@ def load(path: Path | str) -> model.Contract:
         document=document,
         response_schema=view.body,
         parameters={name: param.get("schema", {}) for name, param in view.params.items()},
+        opt_in=_opt_in(file, document),
     )
 
 
-def load_all(directory: Path = SPEC_DIR) -> list[model.Contract]:
-    """Every spec in `directory`, sorted by name."""
+def _anchored(
+    file: Path, document: dict[str, Any], endpoint: str, operation: dict[str, Any], block: Any
+) -> _View:
+    """Check the block; a fix a check proposes is anchored at the block in the document."""
+    try:
+        _check_block(file, block)
+        view = _View.of(file, document, endpoint, operation)
+        _check_references(file, block, view)
+    except SpecError as error:
+        if error.fix is not None and error.fix.path[:1] != ("paths",):
+            anchor = ("paths", endpoint, "get", EXTENSION)
+            raise SpecError(str(error), error.fix.within(anchor)) from None
+        raise
+    return view
+
+
+def load_all(directory: Path = SPEC_DIR, *, opt_in: bool = False) -> list[model.Contract]:
+    """Every spec in `directory` that the default run includes (with `opt_in`, every spec
+    at all), sorted by name. A spec opts out with `x-threadconform: {opt_in: true}`."""
     files = _spec_files(directory)
     if not files:
         raise SpecError(f"{_show(directory)}: no *.yaml spec files. Add one ({GUIDE}).")
-    return [load(file) for file in files]
+    loaded = [load(file) for file in files]
+    return [contract for contract in loaded if opt_in or not contract.opt_in]
+
+
+def default_names(directory: Path = SPEC_DIR) -> list[str]:
+    """The contracts `--contract all` runs: every spec not marked opt-in."""
+    return [contract.name for contract in load_all(directory)]
+
+
+def _opt_in(file: Path, document: dict[str, Any]) -> bool:
+    settings = document.get("x-threadconform") or {}
+    if not isinstance(settings, dict) or set(settings) - {"opt_in"}:
+        what = f"{_short(settings)} is not {{opt_in: true|false}}"
+        _fail(file, "x-threadconform", what, "Write `x-threadconform: {opt_in: true}`, or drop it.")
+    value = settings.get("opt_in", False)
+    if not isinstance(value, bool):
+        _fail(
+            file,
+            "x-threadconform.opt_in",
+            f"{_short(value)} is not a boolean",
+            "Use true or false.",
+        )
+    return value
 
 
 def names(directory: Path = SPEC_DIR) -> list[str]:
@@ -118,11 +195,11 @@ def resolve(contract: model.Contract, node: Any) -> Any:
 # --- messages -------------------------------------------------------------------------
 
 
-def _fail(file: Path, where: str, what: str, fix: str) -> NoReturn:
+def _fail(file: Path, where: str, what: str, fix: str, change: Fix | None = None) -> NoReturn:
     what = " ".join(str(what).split()).rstrip(".")
     if len(what) > 300:
         what = what[:297] + "..."
-    raise SpecError(f"{_show(file)}: {where}: {what}. {fix}")
+    raise SpecError(f"{_show(file)}: {where}: {what}. {fix}", change)
 
 
 def _show(file: Path) -> str:
@@ -168,6 +245,7 @@ class _Loader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
+            key = str(key) if type(key) is int else key
             if isinstance(key, Hashable) and key in seen:
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping",
@@ -176,16 +254,21 @@ class _Loader(yaml.SafeLoader):
                     key_node.start_mark,
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep)
+        mapping = super().construct_mapping(node, deep)
+        # JSON keys are strings: an unquoted `200:` means the response "200".
+        return {str(k) if type(k) is int else k: v for k, v in mapping.items()}
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if not tag.endswith((":bool", ":timestamp"))]
+    first: [(tag, rx) for tag, rx in resolvers if not tag.endswith(":bool")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+_YAML = "tag:yaml.org,2002:"
+_JSON_TAGS = frozenset(_YAML + kind for kind in ("str", "int", "float", "bool", "null"))
+_NOT_FINITE = re.compile(r"^[-+]?\.(?:inf|nan)$", re.IGNORECASE)
 
 
 def _read(file: Path) -> dict[str, Any]:
@@ -193,8 +276,10 @@ def _read(file: Path) -> dict[str, Any]:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         _fail(file, "file", f"cannot be read ({error.strerror})", "Check the path.")
+    except UnicodeDecodeError as error:
+        _fail(file, "file", f"is not UTF-8 ({error.reason})", "Save it as UTF-8.")
     try:
-        document = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: safe
+        document = _parse(file, text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -207,6 +292,62 @@ def _read(file: Path) -> dict[str, Any]:
         what = f"is {type(document).__name__}, not a mapping"
         _fail(file, "document root", what, "A spec is an OpenAPI 3.1 document (a YAML mapping).")
     return document
+
+
+def read_document(path: Path | str) -> dict[str, Any]:
+    """The YAML document of a spec file as JSON data, or a one-line `SpecError`.
+
+    Use this, not `yaml.safe_load`, to read a spec: YAML 1.1 turns `2024-06-01` into a
+    date and `off` into false, which no JSON tool (openapi-spec-validator, Schemathesis)
+    accepts.
+    """
+    return _read(Path(path))
+
+
+def _parse(file: Path, text: str) -> Any:
+    """Compose the YAML, refuse what JSON cannot hold (naming the field), then construct."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_json(file, node, ())
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_json(file: Path, node: yaml.Node, path: tuple[Any, ...]) -> None:
+    """Every value is JSON: a mapping with string keys, a list, a string, a finite number,
+    a boolean or null. Unquoted dates, `!!binary`, `!!set`, `.inf` are not."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.tag == _YAML + "merge":
+                continue
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+            if key_node.tag not in (_YAML + "str", _YAML + "int"):
+                # A YAML integer key (`200:`) is read as its string, as JSON tools do.
+                _not_json(file, (*path, key), key_node, "as a key")
+            _check_json(file, value_node, (*path, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _check_json(file, item, (*path, index))
+    elif node.tag not in _JSON_TAGS or (
+        node.tag == _YAML + "float" and _NOT_FINITE.match(node.value)
+    ):
+        _not_json(file, path, node, "")
+
+
+def _not_json(file: Path, path: tuple[Any, ...], node: yaml.Node, role: str) -> NoReturn:
+    kind = node.tag.removeprefix(_YAML)
+    value = node.value if isinstance(node, yaml.ScalarNode) else "..."
+    line = f"line {node.start_mark.line + 1}"
+    what = f"the unquoted {value!r} {role} is a YAML {kind} ({line}), not a JSON value"
+    if isinstance(node, yaml.ScalarNode):
+        fix = Fix(path, "rename", str(value)) if role else Fix(path, "set", str(value))
+        advice = f'Quote it: "{value}" (JSON tools such as openapi-spec-validator reject it).'
+        _fail(file, _where(path), what, advice, fix)
+    _fail(file, _where(path), what, "Write it as plain JSON data (a mapping, list or string).")
 
 
 # --- OpenAPI validity -----------------------------------------------------------------
@@ -409,7 +550,7 @@ def _check_block(file: Path, block: Any) -> None:
     error = best_match(Draft202012Validator(schema).iter_errors(block))
     if error is None:
         return
-    path = [EXTENSION, *error.absolute_path]
+    path: list[Any] = list(error.absolute_path)
     if error.validator == "required":
         missing = [name for name in error.validator_value if name not in error.instance]
         path.append(missing[0] if missing else "?")
@@ -417,7 +558,8 @@ def _check_block(file: Path, block: Any) -> None:
         path.append(_unexpected(error)[0])  # point at the stray key itself
     elif "propertyNames" in error.schema_path:
         path.append(error.instance)  # the offending key itself
-    _fail(file, _where(path), _schema_message(error), _schema_hint(error))
+    hint, change = _schema_hint(error, tuple(path))
+    _fail(file, _where([EXTENSION, *path]), _schema_message(error), hint, change)
 
 
 def _unexpected(error: ValidationError) -> list[str]:
@@ -426,6 +568,8 @@ def _unexpected(error: ValidationError) -> list[str]:
 
 
 def _schema_message(error: ValidationError) -> str:
+    if list(error.absolute_path)[-2:] in (["order", "key"], ["order", "encoding"]):
+        return "is set together with `order.keys`, which replaces it"
     if error.validator == "additionalProperties":
         return "is not a key of this block"
     if error.validator == "type" and error.validator_value == "null":
@@ -437,20 +581,36 @@ def _schema_message(error: ValidationError) -> str:
     return error.message
 
 
-def _schema_hint(error: ValidationError) -> str:
+def _schema_hint(error: ValidationError, path: tuple[Any, ...]) -> tuple[str, Fix | None]:
+    """What to do, and the change that does it when there is exactly one."""
+    guide = f"({GUIDE}; schema: threadconform/schemas/x-pagination.schema.json)"
     if error.validator == "required":
-        return f"Add it ({GUIDE})."
+        return f"Add it {guide}.", None
     if error.validator == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
-        hint = _suggest(_unexpected(error)[0], allowed)
-        return f"{hint}Remove or rename it; allowed keys: {', '.join(allowed)} ({GUIDE})."
+        close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
+        listed = f"allowed keys: {', '.join(allowed)} ({GUIDE})"
+        if close:
+            return f"Rename it to {close[0]!r} ({listed}).", Fix(path, "rename", close[0])
+        return f"Remove it, or use one of the {listed}.", Fix(path, "delete")
     if error.validator == "enum":
-        return "Use one of the listed values."
+        choices = [str(v) for v in error.validator_value if v is not None]
+        close = difflib.get_close_matches(str(error.instance), choices, n=1, cutoff=0.4)
+        if close:
+            return f"Set it to {close[0]!r}, the closest allowed value.", Fix(path, "set", close[0])
+        return f"Use one of the listed values {guide}.", None
+    if path[-2:] in (("order", "key"), ("order", "encoding")):
+        return "Remove it: the first entry of `order.keys` is the primary key.", Fix(path, "delete")
     if error.validator == "type" and error.validator_value == "null":
-        return "Remove it, or change `style` (page takes page, offset offset, cursor cursor)."
+        fix = "Remove it (each style takes only its own block: page, offset, cursor, token), "
+        fix += "or change `style`."
+        return fix, Fix(path, "delete")
     if error.validator == "pattern" and "propertyNames" in error.schema_path:
-        return "Rule ids are upper-case ids from threadconform/rules.py (CATALOGUE)."
-    return f"Fix the block ({GUIDE}; schema: threadconform/schemas/x-pagination.schema.json)."
+        upper = str(path[-1]).upper()
+        if upper in BY_ID:
+            return f"Rename it to {upper!r} (rule ids are upper case).", Fix(path, "rename", upper)
+        return "Rule ids are upper-case ids from threadconform/rules.py (CATALOGUE).", None
+    return f"Fix the block {guide}.", None
 
 
 # --- x-pagination: references ---------------------------------------------------------
@@ -472,8 +632,9 @@ def _check_references(file: Path, block: dict[str, Any], view: _View) -> None:
     _check_rules(file, block)
 
 
-def _block_fail(file: Path, where: str, what: str, fix: str) -> NoReturn:
-    _fail(file, f"{EXTENSION}.{where}", what, fix)
+def _block_fail(file: Path, where: str, what: str, fix: str, change: Fix | None = None) -> NoReturn:
+    """Fail on a block field; `change` is relative to the block (`load` anchors it)."""
+    _fail(file, f"{EXTENSION}.{where}", what, fix, change)
 
 
 def _param_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -485,6 +646,8 @@ def _param_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
     for key in ("after", "before"):
         if (block.get("cursor") or {}).get(key):
             yield f"cursor.{key}", block["cursor"][key]
+    if block.get("token"):
+        yield "token.param", block["token"]["param"]
     if (block.get("order") or {}).get("param"):
         yield "order.param", block["order"]["param"]
     for index, item in enumerate(block.get("filters") or []):
@@ -505,6 +668,10 @@ def _body_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield f"response.{key}", response[key]
     if response.get("object"):
         yield "response.object.path", response["object"]["path"]
+    if block.get("token"):
+        yield "token.next", block["token"]["next"]
+    if (block.get("link") or {}).get("next"):
+        yield "link.next", block["link"]["next"]
     for index, item in enumerate(block.get("filters") or []):
         if item.get("echo"):
             yield f"filters[{index}].echo", item["echo"]
@@ -518,8 +685,11 @@ def _item_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
     yield "response.id", response["id"]
     if response.get("item_object"):
         yield "response.item_object.path", response["item_object"]["path"]
-    if block.get("order"):
-        yield "order.key", block["order"]["key"]
+    order = block.get("order") or {}
+    if order.get("key"):
+        yield "order.key", order["key"]
+    for index, key in enumerate(order.get("keys") or []):
+        yield f"order.keys[{index}].path", key["path"]
     for index, item in enumerate(block.get("filters") or []):
         if item.get("field"):
             yield f"filters[{index}].field", item["field"]
@@ -533,18 +703,29 @@ def _item_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
                 yield f"items.agree[{index}].{key}", agree[key]
 
 
+def _path_of(where: str) -> tuple[str | int, ...]:
+    """`filters[0].param` -> ("filters", 0, "param"): a block location as a key path."""
+    parts: list[str | int] = []
+    for token in re.findall(r"[^.\[\]]+|\[\d+\]", where):
+        parts.append(int(token[1:-1]) if token.startswith("[") else token)
+    return tuple(parts)
+
+
 def _need_param(file: Path, where: str, name: str, params: dict[str, Any]) -> None:
     if name in params:
         return
     what = f"{name!r} is not a query parameter of the operation"
     what += f" (its query parameters: {', '.join(params) or 'none'})"
-    fix = f"{_suggest(name, list(params))}Name a declared parameter, or declare it."
-    _block_fail(file, where, what, fix)
+    close = difflib.get_close_matches(name, list(params), n=1)
+    if close:
+        fix = f"Set it to {close[0]!r}, the closest declared parameter, or declare {name!r}."
+        _block_fail(file, where, what, fix, Fix(_path_of(where), "set", close[0]))
+    _block_fail(file, where, what, "Name a declared parameter, or declare it.")
 
 
 def _need_field(file: Path, where: str, path: str, schema: dict[str, Any], owner: str) -> None:
     """`path` (dotted) leads to a declared property of `schema` (the body or an item)."""
-    parts = path.split(".")
+    parts = list(paths.split(path))
     node: dict[str, Any] | None = schema
     for depth, part in enumerate(parts):
         parent, node = node, _property(node, part)
@@ -552,8 +733,12 @@ def _need_field(file: Path, where: str, path: str, schema: dict[str, Any], owner
             known = sorted(_properties(parent))
             what = f"{'.'.join(parts[: depth + 1])!r} is not a property of {owner}"
             what += f" (known there: {', '.join(known) or 'none'})"
-            fix = f"{_suggest(part, known)}Name a field {owner} declares, or declare it."
-            _block_fail(file, where, what, fix)
+            close = difflib.get_close_matches(part, known, n=1)
+            if close:
+                fixed = ".".join([*parts[:depth], close[0], *parts[depth + 1 :]])
+                fix = f"Set it to {fixed!r} (the closest declared field), or declare {part!r}."
+                _block_fail(file, where, what, fix, Fix(_path_of(where), "set", fixed))
+            _block_fail(file, where, what, f"Name a field {owner} declares, or declare it.")
 
 
 def _properties(schema: Any) -> dict[str, Any]:
@@ -589,7 +774,7 @@ def _array_items(schema: Any) -> dict[str, Any] | None:
 
 def _item_schema(file: Path, block: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     node: Any = body
-    for part in block["response"]["items"].split("."):
+    for part in paths.split(block["response"]["items"]):
         node = _property(node, part)
     items = _array_items(node)
     if items is None:
@@ -610,22 +795,48 @@ def _check_bounds(file: Path, block: dict[str, Any], params: dict[str, dict[str,
             if bounded.get(attr) is not None and schema.get(attr) != bounded[attr]:
                 what = f"{bounded[attr]!r}, but the schema of parameter {bounded['param']!r}"
                 what += f" says {schema.get(attr)!r}"
-                fix = "Make the block and the parameter schema agree."
-                _block_fail(file, f"{key}.{attr}", what, fix)
+                _disagree(file, f"{key}.{attr}", what, schema.get(attr), bounded["param"])
+
+
+def _disagree(file: Path, where: str, what: str, theirs: Any, param: str) -> NoReturn:
+    """The block and the parameter schema disagree: adopt the schema's value (or drop it)."""
+    if theirs is None:
+        fix = f"Remove it (the parameter schema of {param!r} has none), or add it there."
+        _block_fail(file, where, what, fix, Fix(_path_of(where), "delete"))
+    fix = f"Set it to {theirs!r} as the parameter schema of {param!r} says, or change that."
+    _block_fail(file, where, what, fix, Fix(_path_of(where), "set", theirs))
+
+
+def _json_type(schema: dict[str, Any]) -> Any:
+    """A schema's type with `null` taken out: `[boolean, "null"]` is a nullable boolean."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        rest = [k for k in kind if k != "null"]
+        kind = rest[0] if len(rest) == 1 else kind
+    if kind == "array" and isinstance(schema.get("items"), dict):
+        return _json_type(schema["items"])  # a repeatable parameter: the suite sends one value
+    return kind
 
 
 def _check_filters(file: Path, block: dict[str, Any], params: dict[str, dict[str, Any]]) -> None:
-    """A filter's type and default are the parameter schema's."""
+    """A filter's type and default are the parameter schema's (a nullable parameter's type
+    is its non-null type: the block only ever sends values)."""
     for index, item in enumerate(block.get("filters") or []):
         schema = params[item["param"]].get("schema", {})
         kind = item.get("type", "string")
-        if schema.get("type", kind) != kind:
+        theirs = _json_type(schema)
+        if theirs is not None and theirs != kind:
+            where = f"filters[{index}].type"
             what = f"is {kind!r}, but parameter {item['param']!r} has type {schema.get('type')!r}"
-            _block_fail(file, f"filters[{index}].type", what, "Make them agree.")
+            if theirs in ("string", "boolean"):
+                fix = f"Set it to {theirs!r} (the parameter's type), or change the parameter."
+                _block_fail(file, where, what, fix, Fix(_path_of(where), "set", theirs))
+            fix = "Filters are strings or booleans: declare the parameter as one of them."
+            _block_fail(file, where, what, fix)
         if item.get("default") is not None and schema.get("default") != item["default"]:
             what = f"{item['default']!r}, but the parameter schema default is"
             what += f" {schema.get('default')!r}"
-            _block_fail(file, f"filters[{index}].default", what, "Make them agree.")
+            _disagree(file, f"filters[{index}].default", what, schema.get("default"), item["param"])
 
 
 def _check_order_values(
@@ -637,24 +848,52 @@ def _check_order_values(
     allowed = params[order["param"]].get("schema", {}).get("enum")
     for direction, value in order["values"].items():
         if allowed is not None and value not in allowed:
+            where = f"order.values.{direction}"
             what = f"{value!r} is not in the parameter's enum {allowed!r}"
-            _block_fail(file, f"order.values.{direction}", what, "Use a value it allows.")
+            close = difflib.get_close_matches(
+                str(value), [str(v) for v in allowed], n=1, cutoff=0.4
+            )
+            if close:
+                fix = f"Set it to {close[0]!r}, the closest value the parameter allows."
+                _block_fail(file, where, what, fix, Fix(_path_of(where), "set", close[0]))
+            _block_fail(file, where, what, "Use a value the parameter's enum allows.")
 
 
 def _check_errors(file: Path, block: dict[str, Any], responses: Mapping[str, Any]) -> None:
-    for kind, error in (block.get("errors") or {}).items():
+    documented = dict((block.get("errors") or {}).items())
+    for case in ("unknown", "malformed"):
+        value = (block.get("cursor") or {}).get(case)
+        if isinstance(value, dict):
+            documented[f"cursor.{case}"] = value
+    for kind, error in documented.items():
         if error and error.get("response") and error["response"] not in responses:
+            where = f"{kind}.response" if kind.startswith("cursor.") else f"errors.{kind}.response"
             what = f"{error['response']!r} is not a response of the operation"
             what += f" (its responses: {', '.join(responses)})"
-            fix = "Declare that response, or name a declared one."
-            _block_fail(file, f"errors.{kind}.response", what, fix)
+            status = str(error.get("status"))
+            if status in responses:
+                fix = f"Set it to {status!r}, the declared response of its status."
+                _block_fail(file, where, what, fix, Fix(_path_of(where), "set", status))
+            fix = "Remove it (no envelope is checked), or declare that response."
+            _block_fail(file, where, what, fix, Fix(_path_of(where), "delete"))
 
 
 def _check_rules(file: Path, block: dict[str, Any]) -> None:
     for rule_id in block.get("rules") or {}:
         if rule_id not in BY_ID:
-            fix = f"{_suggest(rule_id, list(BY_ID))}Use an id from threadconform/rules.py."
-            _block_fail(file, f"rules.{rule_id}", "is not a rule id", fix)
+            where = f"rules.{rule_id}"
+            close = difflib.get_close_matches(rule_id, list(BY_ID), n=1)
+            if close:
+                fix = f"Rename it to {close[0]!r}, the closest rule id (threadconform/rules.py)."
+                _block_fail(
+                    file,
+                    where,
+                    "is not a rule id",
+                    fix,
+                    Fix(("rules", rule_id), "rename", close[0]),
+                )
+            fix = "Remove it, or use an id from threadconform/rules.py (`threadconform rules`)."
+            _block_fail(file, where, "is not a rule id", fix, Fix(("rules", rule_id), "delete"))
 
 
 # --- building the model ---------------------------------------------------------------
@@ -698,15 +937,48 @@ def _pagination(block: dict[str, Any]) -> model.Pagination:
         response=model.ResponseFields(**response),
         page=model.Bounded(**block["page"]) if block.get("page") else None,
         offset=model.Bounded(**block["offset"]) if block.get("offset") else None,
-        cursor=model.Cursor(**block["cursor"]) if block.get("cursor") else None,
-        order=model.Order(**{**order, "values": dict(order.get("values") or {})})
-        if order
-        else None,
+        cursor=_cursor(block["cursor"]) if block.get("cursor") else None,
+        token=model.Token(**block["token"]) if block.get("token") else None,
+        link=model.Link(**block["link"]) if block.get("link") else None,
+        order=_order(order) if order else None,
         filters=tuple(model.Filter(**item) for item in block.get("filters") or []),
         volatile=tuple(block.get("volatile") or []),
         items=_item_rules(block.get("items") or {}),
         errors=_errors(block.get("errors") or {}),
         rules={rule_id: _rule(value) for rule_id, value in (block.get("rules") or {}).items()},
+    )
+
+
+def _order(order: dict[str, Any]) -> model.Order:
+    """`keys: [{path, encoding, direction}, ...]`, or the `key`/`encoding` shorthand."""
+    keys = [model.SortKey(**key) for key in order.get("keys") or []]
+    first = keys[0] if keys else model.SortKey(order["key"], order["encoding"])
+    return model.Order(
+        key=first.path,
+        encoding=first.encoding,
+        direction=order["direction"],
+        documented=order["documented"],
+        param=order.get("param"),
+        values=dict(order.get("values") or {}),
+        ties=tuple(keys[1:]),
+    )
+
+
+def _cursor(cursor: dict[str, Any]) -> model.Cursor:
+    def error(value: Any) -> model.CursorError | None:
+        if value is None or isinstance(value, str):
+            return model.CursorError(accept=value) if value else None
+        fields = tuple((path, wanted) for path, wanted in (value.get("fields") or {}).items())
+        return model.CursorError(
+            value["accept"], value.get("status"), value.get("response"), fields
+        )
+
+    return model.Cursor(
+        after=cursor["after"],
+        before=cursor.get("before"),
+        unknown=error(cursor.get("unknown")) or model.CursorError(),
+        malformed=error(cursor.get("malformed")),
+        backward_has_more=bool(cursor.get("backward_has_more")),
     )
 
 

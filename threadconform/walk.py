@@ -12,12 +12,15 @@ filters and item rules name), so a walk over 100,000 threads stays small.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from threadconform import paths
 from threadconform.client import BudgetExhausted, Params, encode_params
@@ -40,7 +43,7 @@ __all__ = [
     "walk_backward",
 ]
 
-Stop = Literal["end", "budget", "cycle", "error", "page-cap"]
+Stop = Literal["end", "budget", "cycle", "error", "page-cap", "off-origin"]
 StrParams = tuple[tuple[str, str], ...]
 
 
@@ -68,6 +71,12 @@ class Item:
     id: str
     sort_key: float | str | None  # POSIX seconds; the raw string if it would not parse
     fields: tuple[tuple[str, Any], ...] = ()  # (item path, value) for present paths only
+    ties: tuple[float | str | None, ...] = ()  # the documented tie-breakers' values, in order
+
+    @property
+    def full_key(self) -> tuple[float | str | None, ...]:
+        """The whole documented sort key: the primary key, then each tie-breaker."""
+        return (self.sort_key, *self.ties)
 
     def get(self, path: str, default: Any = paths.MISSING) -> Any:
         for name, value in self.fields:
@@ -90,6 +99,7 @@ class Meta:
     last_id: Any = None
     object: Any = None
     echoes: tuple[tuple[str, Any], ...] = ()  # (body path, value) of filter echoes
+    next: Any = None  # token: the next page token; next-link / link-header: the next URL
 
     def echo(self, path: str) -> Any:
         return dict(self.echoes).get(path)
@@ -191,7 +201,24 @@ def extract_page(pagination: Pagination, request: Request, response: Response) -
     if item_error and not error:
         error = f"{request.method} {request.full_url}: {item_error}"
     meta = _meta(pagination, body)
+    link = pagination.link
+    if pagination.style == "link-header" and link is not None:
+        meta = dataclasses.replace(meta, next=header_link(response.headers, link.rel))
     return Page(request, response.status, error, items, meta, _digest(pagination, response))
+
+
+_LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]+)*)")
+_REL = re.compile(r"""\brel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))""", re.IGNORECASE)
+
+
+def header_link(headers: Mapping[str, str], rel: str) -> str | None:
+    """The target of relation `rel` in an RFC 8288 `Link` header, or None."""
+    value = next((v for k, v in headers.items() if k.lower() == "link"), None)
+    for target, attributes in _LINK.findall(value or ""):
+        match = _REL.search(attributes)
+        if match and rel in (match.group(1) or match.group(2) or "").lower().split():
+            return target
+    return None
 
 
 def _items(pagination: Pagination, raw_items: list[Any]) -> tuple[tuple[Item, ...], str | None]:
@@ -213,7 +240,7 @@ def _items(pagination: Pagination, raw_items: list[Any]) -> tuple[tuple[Item, ..
             if (value := paths.get(raw, path)) is not paths.MISSING
         ]
         fields = shared.setdefault(tuple(map(id, pairs)), tuple(pairs))
-        items.append(Item(str(ident), _sort_key(pagination, raw), fields))
+        items.append(Item(str(ident), _sort_key(pagination, raw), fields, _ties(pagination, raw)))
     return tuple(items), error
 
 
@@ -239,18 +266,38 @@ def _meta(pagination: Pagination, body: Any) -> Meta:
         last_id=at(fields.last_id),
         object=at(fields.object.path) if fields.object else None,
         echoes=tuple((f.echo, at(f.echo)) for f in pagination.filters if f.echo),
+        next=_next_at(pagination, at),
     )
+
+
+def _next_at(pagination: Pagination, at: Callable[[str | None], Any]) -> Any:
+    if pagination.token is not None:
+        return at(pagination.token.next)
+    if pagination.style == "next-link" and pagination.link is not None:
+        return at(pagination.link.next)
+    return None
 
 
 def _sort_key(pagination: Pagination, raw: Any) -> float | str | None:
     if pagination.order is None:
         return None
-    value = paths.get(raw, pagination.order.key, None)
+    return _key_value(raw, pagination.order.key, pagination.order.encoding)
+
+
+def _ties(pagination: Pagination, raw: Any) -> tuple[float | str | None, ...]:
+    if pagination.order is None or not pagination.order.ties:
+        return ()
+    return tuple(_key_value(raw, key.path, key.encoding) for key in pagination.order.ties)
+
+
+def _key_value(raw: Any, path: str, encoding: str) -> float | str | None:
+    """A sort key value: numbers and dates as floats, strings as they are, else None."""
+    value = paths.get(raw, path, None)
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
         return float(value)
-    if isinstance(value, str) and pagination.order.encoding == "date-time":
+    if isinstance(value, str) and encoding == "date-time":
         return _posix(value)
     return str(value)
 
@@ -299,18 +346,31 @@ def position(pagination: Pagination, page: Page) -> str:
         pagination.offset.param if pagination.offset else None,
         pagination.cursor.after if pagination.cursor else None,
         pagination.cursor.before if pagination.cursor else None,
+        pagination.token.param if pagination.token else None,
     ]
     for name in names:
         if name and (value := page.param(name)) is not None:
             return f"{name}={value}"
+    if pagination.link is not None and page.request.params:
+        return page.request.full_url.rsplit("/", 1)[-1]  # the followed link's query
     return "the first page"
 
 
 # -- walking -------------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class _Halt:
+    """A step's refusal to go on that is not the end of the list (a link elsewhere)."""
+
+    stop: Stop
+    note: str
+
+
 # A step looks at the previous page (None before the first) and returns either the next
-# request as (cycle key, params), or a string: the reason the walk has reached its end.
-Step = Callable[[Page | None], tuple[tuple[str, str], StrParams] | str]
+# request as (cycle key, params), a string (the reason the walk has reached its end), or a
+# _Halt (why it must not go on).
+Step = Callable[[Page | None], tuple[tuple[str, str], StrParams] | str | _Halt]
 
 
 def walk(
@@ -328,6 +388,9 @@ def walk(
         "offset": _offset_steps,
         "cursor": _after_steps,
         "first-n": _single_step,
+        "token": _token_steps,
+        "next-link": _link_steps,
+        "link-header": _link_steps,
     }
     step = steps[pagination.style](pagination, base)
     return _run(client, pagination, base, step, max_pages, _direction(pagination, base))
@@ -390,6 +453,8 @@ def _run(
         nxt = step(previous)
         if isinstance(nxt, str):
             return done("end", f"ended after {len(pages)} page(s): {nxt}")
+        if isinstance(nxt, _Halt):
+            return done(nxt.stop, nxt.note)
         key, request_params = nxt
         if key in requested:
             return done("cycle", f"{_label(key)} was already requested for page #{requested[key]}")
@@ -465,6 +530,65 @@ def _after_steps(pagination: Pagination, base: StrParams) -> Step:
         return (after, cursor), _with(base, after, cursor)
 
     return step
+
+
+def _token_steps(pagination: Pagination, base: StrParams) -> Step:
+    """Send back the token the previous page carried; an empty, null or absent one ends.
+    An empty page with a token does not end the walk (AIP-158 and Slack allow short and
+    even empty pages): a server that never stops issuing tokens is stopped by the page
+    cap, and WALK-TERMINATES reports it."""
+    name = pagination.token.param if pagination.token else "page_token"
+
+    def step(previous: Page | None) -> tuple[tuple[str, str], StrParams] | str:
+        if previous is None:
+            return (name, dict(base).get(name, "")), base
+        token = previous.meta.next
+        if token is None or token == "":
+            return "the next page token was empty"
+        if not isinstance(token, str):
+            return f"the next page token was {_kind(token)}, not a string"
+        return (name, token), _with(base, name, token)
+
+    return step
+
+
+def _link_steps(pagination: Pagination, base: StrParams) -> Step:
+    """Follow the next link (body or Link header) as it is: its query is sent exactly, so a
+    link that drops a filter or the limit shows. A link to another origin or endpoint is
+    never followed: the walk halts ("off-origin") and says where it pointed."""
+
+    def step(previous: Page | None) -> tuple[tuple[str, str], StrParams] | str | _Halt:
+        if previous is None:
+            return ("link", ""), base
+        link = previous.meta.next
+        if link is None or link == "":
+            return "there was no next link"
+        if not isinstance(link, str):
+            return _Halt("error", f"the next link was {_kind(link)}, not a URL")
+        return follow(previous.request, link)
+
+    return step
+
+
+def follow(request: Request, link: str) -> tuple[tuple[str, str], StrParams] | _Halt:
+    """The request a next link asks for, if it stays on the target's origin and endpoint."""
+    target = urlsplit(urljoin(request.full_url, link))
+    here = urlsplit(request.url)
+    if (target.scheme, target.netloc) != (here.scheme, here.netloc):
+        where = f"{target.scheme}://{target.netloc}" if target.netloc else repr(link)
+        note = (
+            f"the next link {link!r} leads to {where}, not the target's origin "
+            f"{here.scheme}://{here.netloc}: not followed (the suite only talks to the target)"
+        )
+        return _Halt("off-origin", note)
+    if target.path.rstrip("/") != here.path.rstrip("/"):
+        note = (
+            f"the next link {link!r} leads to the path {target.path}, not the endpoint "
+            f"{here.path}: not followed"
+        )
+        return _Halt("off-origin", note)
+    params = tuple(parse_qsl(target.query, keep_blank_values=True))
+    return ("link", target.geturl()), params
 
 
 def _single_step(pagination: Pagination, base: StrParams) -> Step:

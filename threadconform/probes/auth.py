@@ -60,6 +60,9 @@ def auth(ctx: ProbeContext) -> Iterator[Finding]:
         response = ctx.get({})
         if response is not None and response.ok:
             yield Finding.held("AUTH-VALID-ACCEPTED")
+        elif response is not None and (response.status is None or response.status < 300):
+            # No answer, or a 2xx whose body is unusable (HTTP-JSON says why): not a refusal.
+            yield Finding.skipped("AUTH-VALID-ACCEPTED", f"no usable answer: {response.error}")
         elif response is not None:
             message = f"the configured credential was refused with {response.status}"
             yield _violation("AUTH-VALID-ACCEPTED", response, message, "a 2xx")

@@ -1,4 +1,4 @@
-"""Cursors: `after=X` and `before=X` against the reference walk, the last id, unknown ids."""
+"""Cursors: `after=X` and `before=X` against the reference walk, the last id."""
 
 from __future__ import annotations
 
@@ -15,9 +15,7 @@ CURSOR_RULES = (
     "CURSOR-BEFORE",
     "CURSOR-BEFORE-PREVIOUS-PAGE",
     "CURSOR-AFTER-LAST",
-    "CURSOR-UNKNOWN",
-)
-UNKNOWN_ID = "threadconform-no-such-thread"
+)  # CURSOR-UNKNOWN / -MALFORMED: probes/cursor_errors.py
 
 
 def positions(reference: Walk, limit: int) -> list[str]:
@@ -65,6 +63,3 @@ def cursors(ctx: ProbeContext) -> Iterator[Finding]:
             last = page(ctx, (*base, (cursor.after, reference.ids[-1])))
             if last is not None:
                 yield from judge(ctx.contract, "CURSOR-AFTER-LAST", last)
-        unknown = page(ctx, (*base, (cursor.after, UNKNOWN_ID)))
-        if unknown is not None:
-            yield from judge(ctx.contract, "CURSOR-UNKNOWN", unknown)

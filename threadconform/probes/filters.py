@@ -25,6 +25,10 @@ def _value(ctx: ProbeContext, flt: Filter) -> str:
     if flt.type == "boolean":
         return "true"
     values = ctx.samples().values.get(flt.param, [])
+    schema = ctx.contract.parameters.get(flt.param, {})
+    enum = (schema.get("items") if schema.get("type") == "array" else schema) or {}
+    if not values and enum.get("enum"):  # a documented value beats an invented one
+        values = list(enum["enum"])
     return encode(values[0]) if values else UNSEEN_VALUE
 
 

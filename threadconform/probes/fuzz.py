@@ -109,6 +109,8 @@ def _violation(rule: str, response: Response, message: str, expected: str) -> Fi
     # The client's error line first: it names what the body cannot show (a redirect and
     # its Location, a body too large or cut short, a non-JSON content type).
     actual = f"status {response.status}: {(response.error or response.text or '')[:300]}"
+    if response.items_dropped:  # the engine examines a bounded number of items per page
+        actual += f" (and {response.items_dropped:,} more items, not examined)"
     return Finding(rule, Violation(rule, message, (response.request,), expected, actual))
 
 
@@ -212,8 +214,8 @@ def run_cases(
         if ctx.exhausted:
             return
         response = ctx.get(query_pairs(case.query))
-        if response is None:
-            return
+        if response is None or response.status is None:
+            return  # no answer at all is not a 5xx; the engine counts it towards silence
         found.extend(evaluate(case, response))
 
     fuzz()
@@ -235,6 +237,8 @@ def _ground(ctx: ProbeContext, case: Any, random: Any) -> Any:
                 query[name] = random.choice(samples.ids)
             else:
                 del query[name]
+    if pagination.token is not None:
+        query.pop(pagination.token.param, None)  # any string is valid by schema, not a token
     for flt in pagination.filters:
         if flt.tenant and flt.param in query:
             values = samples.values.get(flt.param, [])
@@ -378,10 +382,12 @@ def error_contract_findings(
     if response.status is None or not 400 <= response.status < 500:
         return
     tenant_params = {f.param for f in ctx.contract.pagination.filters if f.tenant}
-    if errors.forbidden and response.status == errors.forbidden.status and params & tenant_params:
-        yield from envelope_findings(
-            ctx, response, errors.forbidden.response, "PARAM-ERROR-ENVELOPE"
-        )
+    # A tenant filter naming a resource of no tenant of ours may be refused first (403),
+    # whichever parameter the case broke.
+    sent = {name for name, _ in response.request.params}
+    forbidden = errors.forbidden
+    if forbidden and response.status == forbidden.status and (params | sent) & tenant_params:
+        yield from envelope_findings(ctx, response, forbidden.response, "PARAM-ERROR-ENVELOPE")
         return
     expected = errors.validation
     if expected is None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from threadconform.probes import Probe
 from threadconform.probes.auth import auth, tenants
+from threadconform.probes.backward import backward
+from threadconform.probes.cursor_errors import cursor_errors
 from threadconform.probes.cursors import cursors
 from threadconform.probes.edges import defaults, directions, past_end, totals
 from threadconform.probes.filters import filters
 from threadconform.probes.fuzz import fuzz_negative, fuzz_positive
+from threadconform.probes.links import links
 from threadconform.probes.params import param_bounds
 from threadconform.probes.security import (
     beyond_int64,
@@ -25,6 +28,9 @@ PROBES: tuple[Probe, ...] = (
     totals,
     directions,
     cursors,
+    cursor_errors,
+    backward,
+    links,
     filters,
     tenants,
     param_bounds,

@@ -10,7 +10,7 @@ They are a second, independent reading of the seed documents (they never read th
 `start(..., fault="name")` serves one named defect instead (see `faults(contract)`).
 """
 
-from threadconform.reference.app import CONTRACTS
+from threadconform.reference.app import CONTRACTS, OPT_IN, SERVED
 from threadconform.reference.auth import Credentials, credentials, header
 from threadconform.reference.faults import FAULTS, Fault, faults
 from threadconform.reference.server import RunningServer, start, start_subprocess
@@ -18,6 +18,8 @@ from threadconform.reference.server import RunningServer, start, start_subproces
 __all__ = [
     "CONTRACTS",
     "FAULTS",
+    "OPT_IN",
+    "SERVED",
     "Credentials",
     "Fault",
     "RunningServer",

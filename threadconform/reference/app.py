@@ -13,7 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from threadconform.reference.contracts import aitronos, chat, freddy, kortix, worker
+from threadconform.reference.contracts import (
+    aitronos,
+    chat,
+    freddy,
+    github,
+    gmail,
+    kortix,
+    stripe,
+    worker,
+)
 from threadconform.reference.contracts.common import Context
 from threadconform.reference.errors import ErrorReply
 from threadconform.reference.hooks import CONFORMING, FaultCrash, Hooks
@@ -25,8 +34,15 @@ MODULES: dict[str, ModuleType] = {
     "aitronos": aitronos,
     "freddy": freddy,
     "worker": worker,
+    "stripe": stripe,
+    "gmail": gmail,
+    "github": github,
 }
-CONTRACTS: tuple[str, ...] = tuple(MODULES)
+# The five seeds: the default run, the matrix's "every contract" and the shape tests.
+CONTRACTS: tuple[str, ...] = ("kortix", "chat", "aitronos", "freddy", "worker")
+# Opt-in contracts (`--contract stripe`): served and matrix-tested, never run by default.
+OPT_IN: tuple[str, ...] = tuple(name for name in MODULES if name not in CONTRACTS)
+SERVED: tuple[str, ...] = (*CONTRACTS, *OPT_IN)
 COMPRESSIONS: tuple[str, ...] = ("gzip",)
 PATHS: dict[str, str] = {name: module.PATH for name, module in MODULES.items()}
 

@@ -42,12 +42,18 @@ SCHEMES: Mapping[str, Scheme] = {
     "kortix": Scheme("Authorization", "Bearer "),
     "aitronos": Scheme("X-API-Key", ""),
     "freddy": Scheme("Authorization", "Bearer "),
+    "stripe": Scheme("Authorization", "Bearer "),
+    "gmail": Scheme("Authorization", "Bearer "),
+    "github": Scheme("Authorization", "Bearer "),
 }
 
 _TOKENS: Mapping[str, tuple[str, str]] = {
     "kortix": (KORTIX_PRIMARY, KORTIX_SECONDARY),
     "aitronos": ("aitr_demo_alice_4f7c2a9e51d3", "aitr_demo_bruno_8d1b3e60c7a2"),
     "freddy": ("fk_demo_alice_0b5e9d72f4a1", "fk_demo_bruno_6c3a1f8e2d90"),
+    "stripe": ("sk_test_demo_alice_51c0ffee", "sk_test_demo_bruno_72decade"),
+    "gmail": ("ya29.demo_alice_3f1a", "ya29.demo_bruno_9c2e"),
+    "github": ("ghp_demo_alice_5d0c7e", "ghp_demo_bruno_a81f42"),
 }
 
 

@@ -1270,8 +1270,10 @@ FAULTS: tuple[Fault, ...] = (
 
 
 def faults(contract: str) -> dict[str, Fault]:
-    """The faults a contract's server accepts, by name."""
-    return {f.name: f for f in FAULTS if contract in f.contracts}
+    """The faults a contract's server accepts, by name (opt-in contracts' included)."""
+    from threadconform.reference.faults_opt_in import OPT_IN_FAULTS  # it builds on this module
+
+    return {f.name: f for f in (*FAULTS, *OPT_IN_FAULTS) if contract in f.contracts}
 
 
 def credentials_for(contract: str, fault: str | None) -> Credentials:

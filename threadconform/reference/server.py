@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import uvicorn
 from starlette.applications import Starlette
 
-from threadconform.reference.app import CONTRACTS, build_app
+from threadconform.reference.app import SERVED, build_app
 from threadconform.reference.auth import Credentials
 from threadconform.reference.faults import credentials_for, hooks_for
 from threadconform.reference.store import Store, open_store
@@ -57,8 +57,8 @@ class RunningServer:
 
 
 def check_contract(contract: str) -> None:
-    if contract not in CONTRACTS:
-        raise ValueError(f"unknown contract {contract!r}; valid contracts: {', '.join(CONTRACTS)}")
+    if contract not in SERVED:
+        raise ValueError(f"unknown contract {contract!r}; valid contracts: {', '.join(SERVED)}")
 
 
 def prepare(

@@ -131,13 +131,16 @@ class Order:
     # Only faults set this: ties are broken on a slice of the id starting here, which
     # differs per request, instead of on the whole id.
     tie_slice: int | None = None
+    # Only faults set this: ties are broken by id in the opposite direction of the key.
+    ties_flipped: bool = False
 
     def sql(self, *, reverse: bool = False) -> str:
         way = "DESC" if self.descending != reverse else "ASC"
+        tie_way = {"DESC": "ASC", "ASC": "DESC"}[way] if self.ties_flipped else way
         terms = [f"t.{self.key} {way}"]
         if self.tie_slice is not None:
             terms.append(f"substr(t.id, {int(self.tie_slice)}, 6) {way}")
-        terms.append(f"t.id {way}")
+        terms.append(f"t.id {tie_way}")
         return ", ".join(terms)
 
 
@@ -149,8 +152,13 @@ class Bound:
     op: Op
     ties: bool = True  # False compares created_at alone (a fault: it drops tied threads)
     source: str = ""  # the parameter the bound comes from (after/before), for faults
+    ties_flipped: bool = False  # pairs with Order.ties_flipped: ids compare the other way
 
     def sql(self) -> tuple[str, tuple[object, ...]]:
+        if self.ties and self.ties_flipped:
+            strict, tie = self.op[0], _FLIP[self.op]
+            sql = f"(t.created_at {strict} ? OR (t.created_at = ? AND t.id {tie} ?))"
+            return sql, (self.key[0], self.key[0], self.key[1])
         if self.ties:
             return f"(t.created_at, t.id) {self.op} (?, ?)", self.key
         return f"t.created_at {self.op} ?", (self.key[0],)

@@ -1,0 +1,63 @@
+"""Backward walks: from the last item back to the start with `before`.
+
+The union and the order must be the forward walk's (WALK-BACKWARD), and where the
+contract documents has-more on `before` pages (`cursor.backward_has_more`) it is judged
+in that direction of travel (META-HAS-MORE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from threadconform.engine import ProbeContext
+from threadconform.ledger import Finding
+from threadconform.probes import judge, probe
+from threadconform.walk import walk_backward
+
+# A small odd limit puts page boundaries inside runs of tied keys.
+BACKWARD_LIMIT = 7
+
+
+def _directions(ctx: ProbeContext) -> list[tuple[tuple[tuple[str, str], ...], str | None]]:
+    order = ctx.contract.pagination.order
+    if order is None or not order.param:
+        return [((), None)]
+    return [(((order.param, order.values[d]),), d) for d in sorted(order.values)]
+
+
+@probe("backward", "WALK-BACKWARD", "META-HAS-MORE")
+def backward(ctx: ProbeContext) -> Iterator[Finding]:
+    pagination = ctx.contract.pagination
+    cursor = pagination.cursor
+    if cursor is None or cursor.before is None:
+        yield Finding.skipped("WALK-BACKWARD", "the contract has no `before` cursor")
+        return
+    for order_params, direction in _directions(ctx):
+        # The forward walk may be a prefix (a large target, cut at the page cap): walking
+        # back from its last item must still give exactly the items before it.
+        forward = ctx.reference(order_params, direction)
+        if forward.stop not in ("end", "page-cap") or not forward.ids:
+            reason = f"needs a forward walk with items ({forward.stop}: {forward.note})"
+            yield Finding.skipped("WALK-BACKWARD", reason)
+            continue
+        if ctx.exhausted:
+            return
+        limit = _limit(ctx, len(forward.ids))
+        back = walk_backward(
+            ctx.client_for(ctx.client.credential),
+            pagination,
+            (*order_params, (pagination.limit.param, str(limit))),
+            start=forward.ids[-1],
+            max_pages=ctx.profile.pages_for(limit) + 1,
+            direction=direction,
+        )
+        yield from judge(ctx.contract, "WALK-BACKWARD", back, forward)
+        yield from judge(ctx.contract, "META-HAS-MORE", back)
+
+
+def _limit(ctx: ProbeContext, items: int) -> int:
+    """The small odd limit when the walk back fits the page cap, else the largest one."""
+    if items <= BACKWARD_LIMIT * ctx.profile.pages_for(BACKWARD_LIMIT):
+        return BACKWARD_LIMIT
+    limit = ctx.contract.pagination.limit
+    return limit.maximum or limit.default or BACKWARD_LIMIT
