@@ -367,9 +367,10 @@ def probes(contract: str, conforming: RunningServer) -> list[Probe]:
         queries = [{}, {"page": "2", "limit": "10"}, {"page": "0"}, {"limit": "1001"}]
         queries.append({"limit": "1000"})  # past the plan-flip threshold: ties reversed
         beyond = {"page": str(2**63)}
+        queries += [{"page": "999"}, {"limit": "x"}, beyond, {"page": "2147483648"}]
         return [
             ({}, None),
-            *((q, "primary") for q in [*queries, {"page": "999"}, {"limit": "x"}, beyond]),
+            *((q, "primary") for q in queries),
             *(({}, variant) for variant in SECURITY_VARIANTS),
         ]
     if contract == "chat":
@@ -379,7 +380,9 @@ def probes(contract: str, conforming: RunningServer) -> list[Probe]:
     if contract == "worker":
         billing = {"agent_id": "billing_agent", "limit": "20", "offset": "20"}
         queries = [{}, {"limit": "abc"}, {"limit": "150"}, {"offset": "10"}, {"offset": "500"}]
-        return [(q, None) for q in [*queries, {"agent_id": "billing_agent"}, billing]]
+        small = {"agent_id": "billing_agent", "limit": "100", "offset": "-1"}
+        queries += [{"agent_id": "billing_agent"}, billing, {"limit": "-1"}, small]
+        return [(q, None) for q in queries]
     return _vendor_probes(contract, conforming)
 
 

@@ -84,8 +84,10 @@ PARAMETERS: dict[str, dict[str, dict[str, Any]]] = {
     "worker": {
         "agent_id": {"type": "string"},
         "user_id": {"type": "string"},
-        "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
-        "offset": {"type": "integer", "minimum": 0, "default": 0},
+        # The seed types both as "number" (docs/contracts.md#worker: a fraction may be
+        # rejected or truncated).
+        "limit": {"type": "number", "minimum": 1, "maximum": 100, "default": 50},
+        "offset": {"type": "number", "minimum": 0, "default": 0},
     },
 }
 

@@ -108,6 +108,15 @@ def add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     serve.add_argument("--db", default=None, help="SQLite file (default: in memory)")
     serve.add_argument("--fault", default=None, help="serve this named defect")
     serve.add_argument(
+        "--compress",
+        choices=("gzip",),
+        default=None,
+        help="gzip every response the client accepts gzip for (as workerd and CDNs do)",
+    )
+    serve.add_argument(
+        "--prefix", default="", help="serve the routes under this path, e.g. /v1 (default: none)"
+    )
+    serve.add_argument(
         "--list-faults", action="store_true", help="list the contract's faults and exit"
     )
     serve.set_defaults(handler=run_serve)
@@ -152,6 +161,8 @@ def _serve_until_interrupted(namespace: argparse.Namespace) -> None:
         fault=namespace.fault,
         db=namespace.db,
         ties=namespace.ties,
+        compress=namespace.compress,
+        prefix=namespace.prefix,
     )
     sock = listen(namespace.host, namespace.port)
     try:
@@ -164,15 +175,19 @@ def _serve_until_interrupted(namespace: argparse.Namespace) -> None:
 
 def _announce(namespace: argparse.Namespace, url: str) -> None:
     """The URL line first (a parent process parses it), then what a human needs."""
-    from threadconform.reference import credentials, header
+    from threadconform.reference import header
+    from threadconform.reference.faults import credentials_for
 
     contract = namespace.contract
     print(f"threadconform reference server for {contract} at {url}", flush=True)
-    pair = credentials(contract)
+    pair = credentials_for(contract, namespace.fault)
     for tenant, credential in (("primary", pair.primary), ("secondary", pair.secondary)):
         if credential is not None:
             ((name, value),) = header(contract, credential).items()
             print(f"  {tenant} credential: {name}: {value}")
+    if namespace.prefix or namespace.compress:
+        compression = namespace.compress or "none"
+        print(f"  prefix: {namespace.prefix or 'none'}, compression: {compression}")
     storage = namespace.db or "in memory"
     ties = "" if namespace.ties is None else f", tie groups {namespace.ties}"
     print(f"  data: {namespace.threads} threads, seed {namespace.seed}{ties}, {storage}")

@@ -142,6 +142,7 @@ class Client:
         retry_budget: float | None = None,
         deadline: float | None = None,
         transport: httpx.BaseTransport | None = None,
+        headers: Sequence[tuple[str, str]] = (),
         on_exchange: Callable[[Response], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -166,6 +167,9 @@ class Client:
         self._sent = 0
         self._next_slot: float | None = None
         self._secrets: set[str] = {credential} if credential else set()
+        # Extra headers (--header): sent on every request, recorded redacted like tokens.
+        self.extra_headers = tuple(headers)
+        self._secrets |= {value for _, value in self.extra_headers if value}
         self._exchange_deadline = Deadline(time.monotonic)
         self._http = httpx.Client(
             follow_redirects=False,
@@ -225,7 +229,7 @@ class Client:
         token = self.credential if credential is DEFAULT else credential
         if token:
             self._secrets.add(token)
-        sent, recorded = self._headers(token)
+        sent, recorded = self._headers(token or None, chosen=credential is not DEFAULT)
         for name, value in (headers or {}).items():
             sent[name] = value
             recorded += ((name, self.redact(value)),)
@@ -269,17 +273,29 @@ class Client:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _headers(self, token: str | None) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
-        """The headers to send, and the same headers as recorded (credential redacted)."""
+    def _headers(
+        self, token: str | None, *, chosen: bool = False
+    ) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+        """The headers to send, and the same headers as recorded (credential redacted).
+
+        `chosen`: a check picked the credential (none, a wrong one): an extra header named
+        like the credential's is then left out, or "without a credential" would carry one."""
+        # No documented scheme but a credential given: the user wants it sent, and
+        # a bearer token is what such APIs almost always take.
+        auth = self.auth or Auth(kind="bearer")
         # Accept-Encoding is not recorded: the curl line a vendor copies shows plain JSON.
         sent = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
         recorded = [("Accept", "application/json")]
+        for name, value in self.extra_headers:
+            if chosen and name.lower() == auth.header.lower():
+                continue
+            sent[name] = value
+            recorded.append((name, REDACTED))
         if token is not None:
-            # No documented scheme but a credential given: the user wants it sent, and
-            # a bearer token is what such APIs almost always take.
-            auth = self.auth or Auth(kind="bearer")
             prefix = "Bearer " if auth.kind == "bearer" else ""
+            sent = {k: v for k, v in sent.items() if k.lower() != auth.header.lower()}
             sent[auth.header] = prefix + token
+            recorded = [(k, v) for k, v in recorded if k.lower() != auth.header.lower()]
             recorded.append((auth.header, prefix + REDACTED))
         return sent, tuple(recorded)
 

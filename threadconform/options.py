@@ -7,6 +7,7 @@ command line; a flag given on the command line wins over the environment.
 from __future__ import annotations
 
 import os
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,8 @@ class Option:
     # pytest itself owns `--strict` (strict markers and config); the suite reads pytest's
     # flag rather than registering a clashing one.
     pytest_owned: bool = False
+    repeat: bool = False  # may be given several times; its variable holds one per line
+    variable: str | None = None  # the environment variable, when not derived from the flag
 
     @property
     def dest(self) -> str:
@@ -36,6 +39,8 @@ class Option:
 
     @property
     def env(self) -> str:
+        if self.variable:
+            return self.variable
         return "THREADCONFORM_" + self.flag.removeprefix("--").replace("-", "_").upper()
 
 
@@ -47,6 +52,14 @@ OPTIONS: tuple[Option, ...] = (
         "--token", "credential of the first tenant, sent as the spec's scheme says", secret=True
     ),
     Option("--second-token", "credential of a second tenant, for isolation checks", secret=True),
+    Option(
+        "--header",
+        "an extra request header 'Name: value' sent on every request (repeatable; the "
+        "variable holds one per line); values are redacted like tokens",
+        secret=True,
+        repeat=True,
+        variable="THREADCONFORM_HEADERS",
+    ),
     Option("--profile", "quick | default | thorough: examples and walk budgets", default="default"),
     Option("--seed", "Hypothesis seed; the run is derandomized and repeatable", int, 0),
     Option("--strict", "fail the run on SHOULD warnings too", bool, False, pytest_owned=True),
@@ -102,10 +115,41 @@ def resolve(given: Mapping[str, Any], environ: Mapping[str, str] | None = None) 
         origin = option.flag
         if raw is None and environ.get(option.env):
             raw, origin = environ[option.env], option.env
+        if option.repeat:
+            values[option.dest] = _headers(raw, origin)
+            continue
         value = _convert(option, raw, origin)
+        if option.secret and value == "":
+            value = None  # an unset CI secret expands to "": it means no credential
         values[option.dest] = option.default if value is None else value
     _check(values)
     return values
+
+
+# RFC 9110 token characters: what a header name may hold.
+_TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~")
+
+
+def _headers(raw: Any, origin: str) -> tuple[tuple[str, str], ...]:
+    """`Name: value` entries (a list of flags, or one per line of the variable) as pairs.
+
+    A malformed entry is named by its position only: its text may be a secret."""
+    if raw is None:
+        return ()
+    entries = raw.splitlines() if isinstance(raw, str) else list(raw)
+    pairs = []
+    for number, entry in enumerate(entries, 1):
+        if not str(entry).strip():
+            continue
+        name, colon, value = str(entry).partition(":")
+        name = name.strip()
+        if not colon or not name or not set(name) <= _TOKEN_CHARS:
+            raise OptionError(
+                f"{origin}: entry {number} is not 'Name: value' (a header name, a colon, "
+                "then the value), e.g. --header 'X-Api-Key: <key>'"
+            )
+        pairs.append((name, value.strip()))
+    return tuple(pairs)
 
 
 def _check(values: dict[str, Any]) -> None:

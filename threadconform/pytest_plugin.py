@@ -60,7 +60,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         if option.pytest_owned:
             continue
         help_text = f"{option.help} [env {option.env}]"
-        if option.kind is bool:
+        if option.repeat:
+            group.addoption(
+                option.flag, action="append", dest=option.dest, default=None, help=help_text
+            )
+        elif option.kind is bool:
             group.addoption(
                 option.flag,
                 action="store_const",

@@ -192,6 +192,16 @@ def counts(rule_entries: list[dict[str, Any]]) -> dict[str, int]:
     return {outcome: outcomes.count(outcome) for outcome in OUTCOMES}
 
 
+def _exit_status(verdict: str, targets: list[dict[str, Any]]) -> int:
+    """The verdict's status; an error stopped at the preflight has its own (7, 8)."""
+    from threadconform import preflight
+
+    if verdict == "error":
+        stopped = [t["unreachable"] for t in targets if t["unreachable"]]
+        return preflight.run_exit_status(stopped) or EXIT_STATUS[verdict]
+    return EXIT_STATUS[verdict]
+
+
 def document(suite: Suite, targets: list[dict[str, Any]]) -> dict[str, Any]:
     """The run's summary: its header, then every target's entry (from any process)."""
     totals = {o: sum(t["counts"][o] for t in targets) for o in OUTCOMES}
@@ -207,7 +217,7 @@ def document(suite: Suite, targets: list[dict[str, Any]]) -> dict[str, Any]:
         "suite_version": __version__,
         "verdict": verdict,
         "reason": reason,
-        "exit_status": EXIT_STATUS[verdict],
+        "exit_status": _exit_status(verdict, targets),
         "profile": suite.profile.name,
         "seed": suite.values["tc_seed"],
         "strict": suite.strict,

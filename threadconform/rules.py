@@ -47,6 +47,14 @@ CATALOGUE: tuple[Rule, ...] = (
         _ALL,
     ),
     Rule(
+        "SCHEMA-EXAMPLE",
+        "A value the seed shows only in an example (a shape marked x-example-shape) is not "
+        "null where the example shows a value.",
+        "SHOULD",
+        "schema",
+        "docs/contracts.md#documented-shape-versus-example-shape",
+    ),
+    Rule(
         "PARAM-VALID-ACCEPTED",
         "Every valid combination of documented parameters gets a 2xx.",
         "MUST",
@@ -321,7 +329,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "or an empty page, never items or a 5xx.",
         "MUST",
         "cursor",
-        "CONTRACTS.md § aitronos (unknown or malformed cursor)",
+        "docs/contracts.md#aitronos (unknown or malformed cursor)",
     ),
     Rule(
         "LINK-SAME-ORIGIN",
@@ -344,7 +352,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "walk's items in the same order.",
         "MUST",
         "cursor",
-        "CONTRACTS.md § aitronos (Cursor meaning: `before=X` precedes X)",
+        "docs/contracts.md#aitronos (Cursor meaning: `before=X` precedes X)",
     ),
     # Filters
     Rule(
@@ -476,7 +484,8 @@ CATALOGUE: tuple[Rule, ...] = (
         "Every probe of the suite ran to its end; an internal error is reported here.",
         "MUST",
         "suite",
-        "threadconform itself (a failure here is a bug in the suite: please report it)",
+        "docs/contracts.md#skipped-never-passed: a crash of the suite fails SUITE-ERROR "
+        "(a bug in threadconform: please report it)",
     ),
 )
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from threadconform import rules, spec, targets, waivers
+from threadconform import preflight, rules, spec, targets, waivers
 from threadconform.client import BudgetExhausted, Client
 from threadconform.engine import Engine, ProbeContext, Target, UnreachableTarget
 from threadconform.exchange import REDACTED
@@ -169,7 +169,7 @@ class Suite:
     def engine(self, name: str) -> Engine:
         """The engine of the target called `name`, started (and announced) on first use."""
         if name in self.unreachable:
-            raise UnreachableTarget(self.unreachable[name])
+            preflight.raise_again(self.unreachable[name])
         if name not in self.engines:
             try:
                 self.engines[name] = self._start_engine(self.deployment(name))
@@ -180,7 +180,9 @@ class Suite:
 
     def _target(self, deployment: Deployment, contract: Contract) -> Target:
         if deployment.base_url:
-            return Target(contract, deployment.base_url, deployment.token, deployment.second_token)
+            # An unset CI secret expands to "": that is no credential, not an empty one.
+            token, second = deployment.token or None, deployment.second_token or None
+            return Target(contract, deployment.base_url, token, second)
         return self._embedded(contract)
 
     def _embedded(self, contract: Contract) -> Target:
@@ -209,6 +211,7 @@ class Suite:
             max_rps=self.values["tc_max_rps"],
             max_requests=budget,
             verify=not self.values["tc_insecure"],
+            headers=self.values["tc_header"],
             deadline=self.deadline,
             # A tenth of the run may go on waiting for 429s and 503s to pass.
             retry_budget=self.max_time / 10,
@@ -216,20 +219,18 @@ class Suite:
         if self.announce is not None:
             where = " (embedded reference server)" if target.embedded else ""
             self.announce(f"threadconform: {deployment.label} against {target.base_url}{where}")
-        try:
-            preflight = client.get({})
+        try:  # a wrong URL or credential is named now, before any rule is judged
+            answers = preflight.check(client, target.base_url, self.redact)
         except BudgetExhausted as spent:  # --max-time already over before this target
             client.close()
             raise UnreachableTarget(f"threadconform: not started: {spent}") from None
-        if preflight.status is None:  # refused, DNS, TLS, or no answer in time
+        except UnreachableTarget:
             client.close()
-            raise UnreachableTarget(
-                self.redact(f"threadconform: cannot reach the target: {preflight.error}")
-            )
+            raise
         context = ProbeContext(
             contract, client, self.profile, self.values["tc_seed"], target.second_token
         )
-        if self.announce is not None and context.items_of(preflight) == []:
+        if self.announce is not None and context.items_of(answers.given) == []:
             self.announce(
                 f"threadconform: note: {deployment.label}: the first listing is empty (0 "
                 "threads for this credential), so walk, order and metadata rules will skip"
@@ -263,6 +264,7 @@ class Suite:
 
     def _secrets(self) -> list[str]:
         given = [self.values["tc_token"], self.values["tc_second_token"]]
+        given += [value for _, value in self.values.get("tc_header", ())]
         for deployment in self._deployments or ():
             given += [deployment.token, deployment.second_token]
             given.append(urlsplit(deployment.base_url or "").password)  # https://u:p@host

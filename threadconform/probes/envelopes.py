@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import jsonschema
 
+from threadconform import leaks
 from threadconform.exchange import Response
 from threadconform.ledger import Finding, Violation
 
@@ -76,3 +77,15 @@ def envelope_findings(
     where = "/".join(str(part) for part in error.absolute_path) or "(root)"
     message = f"the {response.status} body does not match the documented envelope at {where}: "
     yield violation(rule, response, message + error.message, f"the {status_key} envelope")
+
+
+def server_error_message(message: str, response: Response) -> str:
+    """`message`, plus what the 5xx body reveals of the server's insides (SQL, bound
+    parameters, a traceback), quoted redacted by the same scanner SEC-ERROR-INTERNALS uses:
+    a vendor fixing the 500 should see at once that it also leaks."""
+    sent = [value for _, value in response.request.params]
+    found = leaks.scan_error(response.body, response.text or "", sent)
+    if not found:
+        return message
+    quoted = "; ".join(f"{leak.kind}: {leak.fragment!r}" for leak in found[:3])
+    return f"{message}; the body exposes the server's internals ({quoted})"

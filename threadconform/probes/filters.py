@@ -1,4 +1,10 @@
-"""Filters: subset, superset and default semantics, compared over whole walks."""
+"""Filters: subset, superset and default semantics, compared over whole walks.
+
+An exact filter is tried with a value from the caller's own listing, and also with one
+from the second tenant's listing and one from no listing at all: a filter that is simply
+ignored (the real worker drops `user_id` for non-admin callers, whose own listing holds
+only their own id) looks applied with the caller's own values alone.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +32,21 @@ def _value(ctx: ProbeContext, flt: Filter) -> str:
     return encode(values[0]) if values else UNSEEN_VALUE
 
 
+def other_values(ctx: ProbeContext, flt: Filter) -> list[str]:
+    """Values of an exact filter the caller's listing does not hold: one from the second
+    tenant's listing (when there is one), and one from no listing. A tenant-owned filter
+    gets neither: naming another tenant's resource is TENANT-FILTER's business."""
+    if flt.match != "exact" or flt.type == "boolean" or flt.tenant or flt.field is None:
+        return []
+    mine = {encode(v) for v in ctx.samples().values.get(flt.param, [])}
+    values = []
+    if ctx.second_token and ctx.second_token != ctx.client.credential:
+        theirs = ctx.samples_for(ctx.second_token).values.get(flt.param, [])
+        foreign = [encode(v) for v in theirs if encode(v) not in mine]
+        values += foreign[:1]
+    return [*values, UNSEEN_VALUE]
+
+
 @probe(
     "filters",
     "FILTER-SUBSET",
@@ -50,6 +71,9 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
             yield from judge_usable(ctx.contract, "FILTER-TOTAL", narrowed)
             if flt.echo:
                 yield from judge_usable(ctx.contract, "FILTER-ECHO", narrowed)
+        for value in other_values(ctx, flt):
+            elsewhere = ctx.reference(((flt.param, value), *opt_in))
+            yield from judge_usable(ctx.contract, "FILTER-EXACT", elsewhere)
     for flt in widening:
         widened = ctx.reference(((flt.param, "true"),))
         yield from judge(ctx.contract, "FILTER-SUPERSET", widened, default_walk)

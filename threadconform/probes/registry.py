@@ -50,6 +50,7 @@ fuzz_positive = deferred(
     "HTTP-NO-5XX",
     "HTTP-JSON",
     "SCHEMA-RESPONSE",
+    "SCHEMA-EXAMPLE",
     "PARAM-VALID-ACCEPTED",
 )
 fuzz_negative = deferred(

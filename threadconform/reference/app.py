@@ -7,9 +7,11 @@ from collections.abc import Awaitable, Callable
 from types import ModuleType
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from threadconform.reference.contracts import (
     aitronos,
@@ -41,20 +43,37 @@ CONTRACTS: tuple[str, ...] = ("kortix", "chat", "aitronos", "freddy", "worker")
 # Opt-in contracts (`--contract stripe`): served and matrix-tested, never run by default.
 OPT_IN: tuple[str, ...] = tuple(name for name in MODULES if name not in CONTRACTS)
 SERVED: tuple[str, ...] = (*CONTRACTS, *OPT_IN)
+COMPRESSIONS: tuple[str, ...] = ("gzip",)
 PATHS: dict[str, str] = {name: module.PATH for name, module in MODULES.items()}
 
 log = logging.getLogger("threadconform.reference")
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def build_app(contract: str, store: Store, hooks: Hooks = CONFORMING) -> Starlette:
+def build_app(
+    contract: str,
+    store: Store,
+    hooks: Hooks = CONFORMING,
+    *,
+    compress: str | None = None,
+    prefix: str = "",
+) -> Starlette:
+    """The contract's app; `compress="gzip"` gzips every response the client accepts
+    gzip for (as Cloudflare workerd and every CDN do), `prefix="/v1"` serves the routes
+    under that path only (as the real Kortix backend serves `/v1/threads`)."""
     module = MODULES[contract]
     crash: Callable[[], ErrorReply] = module.internal_error
-    routes = [
+    routes: list[BaseRoute] = [
         Route(r.path, guarded(r.endpoint, crash), methods=sorted(r.methods or ()))
         for r in module.ROUTES
     ]
-    app = Starlette(routes=routes)
+    if prefix.strip("/"):
+        routes = [Mount("/" + prefix.strip("/"), routes=routes)]
+    if compress not in (None, *COMPRESSIONS):
+        raise ValueError(f"unknown compression {compress!r}; valid: {', '.join(COMPRESSIONS)}")
+    # minimum_size=0: even a tiny error body is compressed, as a CDN does.
+    middleware = [Middleware(GZipMiddleware, minimum_size=0)] if compress else []
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.context = Context(contract, store, hooks)
     return app
 

@@ -64,8 +64,9 @@ def credentials(contract: str) -> Credentials:
 
 
 def header(contract: str, credential: str) -> dict[str, str]:
-    """The request header that carries `credential` for `contract`."""
-    scheme = SCHEMES[contract]
+    """The request header that carries `credential` for `contract` (a bearer token where
+    the contract documents no scheme: what a server that demands one anyway takes)."""
+    scheme = SCHEMES.get(contract, Scheme("Authorization", "Bearer "))
     return {scheme.header: scheme.prefix + credential}
 
 

@@ -52,6 +52,10 @@ def _accept(_query: Mapping[str, str]) -> None:
     return None
 
 
+def _scope(_headers: Mapping[str, str], where: Where) -> Where | ErrorReply:
+    return where
+
+
 def _headers(headers: Mapping[str, str], _query: Mapping[str, str]) -> Mapping[str, str]:
     return headers
 
@@ -82,6 +86,9 @@ class Hooks:
     member: Callable[[bool], bool] = _same
     # The filter of both the listing and the count
     where: Callable[[Where], Where] = _same
+    # (request headers, the listing's filter) -> the filter used, or an error reply: lets a
+    # fault make a contract that documents no auth demand one and scope to the caller
+    scope: Callable[[Mapping[str, str], Where], Where | ErrorReply] = _scope
     # The filter of the count only
     count_where: Callable[[Where], Where] = _same
     # The SQL-level query just before it runs

@@ -21,9 +21,9 @@ import uvicorn
 from starlette.applications import Starlette
 
 from threadconform.reference.app import SERVED, build_app
-from threadconform.reference.auth import Credentials, credentials
+from threadconform.reference.auth import Credentials
 from threadconform.reference.data import check_ties
-from threadconform.reference.faults import hooks_for
+from threadconform.reference.faults import credentials_for, hooks_for
 from threadconform.reference.store import Store, open_store
 
 STARTUP_SECONDS = 30.0
@@ -70,12 +70,18 @@ def prepare(
     fault: str | None,
     db: str | Path | None,
     ties: Sequence[int] | None = None,
+    compress: str | None = None,
+    prefix: str = "",
 ) -> tuple[Starlette, Store]:
     """The application and its loaded store (raises ValueError for unknown names)."""
     check_contract(contract)
     hooks = hooks_for(contract, fault)
     store = open_store(db, threads=threads, seed=seed, ties=ties)
-    return build_app(contract, store, hooks), store
+    try:
+        return build_app(contract, store, hooks, compress=compress, prefix=prefix), store
+    except ValueError:
+        store.close()
+        raise
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -118,11 +124,24 @@ def start(
     host: str = "127.0.0.1",
     port: int = 0,
     ties: Sequence[int] | None = None,
+    compress: str | None = None,
+    prefix: str = "",
 ) -> RunningServer:
     """Serve `contract` from a background thread of this process until `stop()`.
 
-    `ties` lays out the main tenant's tie groups (see `data.generate`)."""
-    app, store = prepare(contract, threads=threads, seed=seed, fault=fault, db=db, ties=ties)
+    `compress="gzip"` gzips every response (when the request accepts gzip); `prefix`
+    mounts the routes under a path such as `/v1` (the URL stays the server's root); `ties`
+    lays out the main tenant's tie groups (see `data.generate`)."""
+    app, store = prepare(
+        contract,
+        threads=threads,
+        seed=seed,
+        fault=fault,
+        db=db,
+        ties=ties,
+        compress=compress,
+        prefix=prefix,
+    )
     sock = listen(host, port)
     server = uvicorn_server(app)
     thread = threading.Thread(
@@ -135,7 +154,7 @@ def start(
         sock.close()
         store.close()
 
-    running = RunningServer(url_of(sock), contract, credentials(contract), fault, stop)
+    running = RunningServer(url_of(sock), contract, credentials_for(contract, fault), fault, stop)
     thread.start()
     try:
         _wait_started(server, thread)
@@ -184,6 +203,8 @@ def start_subprocess(
     host: str = "127.0.0.1",
     port: int = 0,
     ties: Sequence[int] | None = None,
+    compress: str | None = None,
+    prefix: str = "",
 ) -> RunningServer:
     """Serve `contract` from `python -m threadconform serve ...` until `stop()`."""
     check_contract(contract)
@@ -195,6 +216,8 @@ def start_subprocess(
     command += ["--db", str(db)] if db is not None else []
     command += ["--fault", fault] if fault is not None else []
     command += ["--ties", ",".join(map(str, ties))] if ties is not None else []
+    command += ["--compress", compress] if compress is not None else []
+    command += ["--prefix", prefix] if prefix else []
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
 
     def stop() -> None:
@@ -210,7 +233,7 @@ def start_subprocess(
 
     try:
         url = _announced_url(process)
-        running = RunningServer(url, contract, credentials(contract), fault, stop)
+        running = RunningServer(url, contract, credentials_for(contract, fault), fault, stop)
         wait_answering(url)
     except BaseException:
         stop()

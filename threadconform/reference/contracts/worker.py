@@ -74,7 +74,10 @@ async def list_threads(request: Request) -> Response:
         where = where.and_(eq("agent_id", args.agent_id))
     if args.user_id is not None:
         where = where.and_(eq("end_user", args.user_id))
-    where = ctx.hooks.where(where)
+    scoped = ctx.hooks.scope(request.headers, where)
+    if isinstance(scoped, errors.ErrorReply):
+        return refuse(ctx, scoped)
+    where = ctx.hooks.where(scoped)
     total = ctx.store.count(ctx.hooks.count_where(where))
     query = ctx.hooks.query(OffsetQuery(where, Order(), args.limit, args.offset))
     rows = ctx.store.offset_page(query)
