@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import uvicorn
 from starlette.applications import Starlette
 
-from threadconform.reference.app import CONTRACTS, build_app
+from threadconform.reference.app import CONTRACTS, FAULT_PREFIX, build_app, build_fault_app
 from threadconform.reference.auth import Credentials, credentials
-from threadconform.reference.faults import hooks_for
+from threadconform.reference.faults import faults, hooks_for
 from threadconform.reference.store import Store, open_store
 
 STARTUP_SECONDS = 30.0
@@ -37,6 +37,10 @@ class RunningServer:
     fault: str | None = None
     _stop: Callable[[], None] = field(default=lambda: None, repr=False)
     _stopped: bool = field(default=False, repr=False)
+
+    def fault_url(self, fault: str | None) -> str:
+        """Where a server started with `all_faults=True` serves `fault` (None: conforming)."""
+        return self.url if fault is None else f"{self.url}{FAULT_PREFIX}/{fault}"
 
     def stop(self) -> None:
         """Stop the server (once; later calls do nothing)."""
@@ -62,12 +66,26 @@ def check_contract(contract: str) -> None:
 
 
 def prepare(
-    contract: str, *, threads: int, seed: int, fault: str | None, db: str | Path | None
+    contract: str,
+    *,
+    threads: int,
+    seed: int,
+    fault: str | None,
+    db: str | Path | None,
+    all_faults: bool = False,
 ) -> tuple[Starlette, Store]:
-    """The application and its loaded store (raises ValueError for unknown names)."""
+    """The application and its loaded store (raises ValueError for unknown names).
+
+    `all_faults`: conforming at the root and every fault under /__fault/NAME (`fault_url`).
+    """
     check_contract(contract)
+    if all_faults and fault is not None:
+        raise ValueError(f"fault {fault!r} given with all_faults (which serves every fault)")
     hooks = hooks_for(contract, fault)
     store = open_store(db, threads=threads, seed=seed)
+    if all_faults:
+        every = {name: found.hooks for name, found in faults(contract).items()}
+        return build_fault_app(contract, store, every), store
     return build_app(contract, store, hooks), store
 
 
@@ -110,9 +128,14 @@ def start(
     db: str | Path | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    all_faults: bool = False,
 ) -> RunningServer:
-    """Serve `contract` from a background thread of this process until `stop()`."""
-    app, store = prepare(contract, threads=threads, seed=seed, fault=fault, db=db)
+    """Serve `contract` from a background thread of this process until `stop()`.
+
+    `all_faults=True` serves the conforming API at `url` and each fault at `fault_url`."""
+    app, store = prepare(
+        contract, threads=threads, seed=seed, fault=fault, db=db, all_faults=all_faults
+    )
     sock = listen(host, port)
     server = uvicorn_server(app)
     thread = threading.Thread(
