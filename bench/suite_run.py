@@ -1,14 +1,14 @@
 """How long a run takes, how many requests it sends, and how much memory it needs.
 
-1. Start-up: how long `pytest` takes to answer a usage error (a bad --profile), which is
-   all start-up, and how long importing the plugin takes (best of three each).
-2. The main job, once per profile: the suite against the embedded reference servers, all
+(Start-up alone is measured by bench/startup.py.)
+
+1. The main job, once per profile: the suite against the embedded reference servers, all
    five contracts in one `pytest` run (target: under 60 s on 2 cores for `default`), with
    requests and seconds per contract from its summary.json.
-3. Scale: per contract, the suite against a reference server of 1,000 and of 100,000
+2. Scale: per contract, the suite against a reference server of 1,000 and of 100,000
    threads, each served from its own process, the suite run under `/usr/bin/time -v` for
    its peak RSS (target: 100,000 within 1.5x the 1,000-thread wall time, under 500 MB).
-4. The mutation matrix's wall time, read from reports/mutation-matrix.md (written by
+3. The mutation matrix's wall time, read from reports/mutation-matrix.md (written by
    `pytest selftests/test_mutation_matrix.py` or `python -m threadconform.mutation`), or
    measured here with --matrix.
 
@@ -24,9 +24,7 @@ import argparse
 import json
 import os
 import re
-import resource
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -65,34 +63,6 @@ def timed(command: list[str], env: dict[str, str], label: str, report_dir: Path)
 
 def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
-
-
-def startup(repeat: int = 3) -> list[str]:
-    """Best-of-`repeat` wall time of what costs start-up only."""
-    probes = {
-        "`pytest --profile bogus` (a usage error: start-up only)": mutation.suite_command(
-            "--profile", "bogus"
-        ),
-        "`import threadconform.pytest_plugin`": [
-            sys.executable, "-c", "import threadconform.pytest_plugin",
-        ],
-    }  # fmt: skip
-    lines = ["| start-up | best wall s | best CPU s | exit |", "| --- | ---: | ---: | ---: |"]
-    for label, command in probes.items():
-        wall, cpu, status = float("inf"), float("inf"), 0
-        for _ in range(repeat):
-            started, used = time.perf_counter(), _children_cpu()
-            done = subprocess.run(command, cwd=ROOT, env=clean_env(), capture_output=True)
-            wall = min(wall, time.perf_counter() - started)
-            cpu, status = min(cpu, _children_cpu() - used), done.returncode
-        lines.append(f"| {label} | {wall:.2f} | {cpu:.2f} | {status} |")
-    return lines
-
-
-def _children_cpu() -> float:
-    """CPU seconds of finished subprocesses: on a busy machine, wall time says little."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def main_job(profile: str) -> Run:
@@ -168,7 +138,6 @@ def main() -> int:
     parser.add_argument("--contracts", nargs="+", default=list(reference.CONTRACTS))
     parser.add_argument("--matrix", action="store_true", help="run the mutation matrix too")
     options = parser.parse_args()
-    started = startup()
     runs = [main_job(profile) for profile in options.profiles]
     with tempfile.TemporaryDirectory() as workdir:
         for contract in options.contracts:
@@ -178,10 +147,9 @@ def main() -> int:
         "# Benchmarks",
         "",
         f"{os.cpu_count()} cores; scale runs in profile `{options.profile}`. Wall time "
-        "includes pytest's start-up (first table); the 1,000/100,000-thread targets run in "
+        "includes pytest's start-up (bench/startup.py measures it); the 1,000/100,000-thread "
+        "targets run in "
         "their own process, so peak RSS is the suite's alone.",
-        "",
-        *started,
         "",
         *table(runs),
         *ratios(runs, options.sizes),
