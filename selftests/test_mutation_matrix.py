@@ -23,7 +23,7 @@ import pytest
 
 from threadconform import mutation, reference
 from threadconform.mutation import runs, servers
-from threadconform.mutation.matrix import Matrix, Outcome
+from threadconform.mutation.matrix import Matrix, Outcome, _Tracker
 from threadconform.reference.app import PATHS
 
 # Written under the test's tmp folder unless CI names a place (.ci/run keeps it in reports/).
@@ -173,6 +173,22 @@ def test_a_fault_counts_as_caught_only_if_caught_on_every_dataset() -> None:
     assert "| prime | 151, 1 | 0/1 | 0% |" in text
     assert "| default | 237, 0 | 1/1 | 100% | 0/1 |" in text
     assert "| kortix/page-off-by-one | prime | MISSED |" in text
+
+
+def test_a_progress_line_says_when_a_contracts_dataset_is_done_and_what_went_wrong() -> None:
+    planned = [mutation.Cell(_FAULT, mutation.PRIME), mutation.Cell(_TOLERATED, mutation.PRIME)]
+    jobs = [
+        mutation.Job("suite", "kortix", "u", _NO_AUTH, "default", (c.variant.label, "prime"))
+        for c in planned
+    ]
+    lines: list[str] = []
+    tracker = _Tracker(jobs, planned, lines.append, 0.0)
+    tracker.add(mutation.Result(jobs[0], 0))
+    assert lines == []  # one run of the group is still out
+    tracker.add(mutation.Result(jobs[1], 0))
+    assert len(lines) == 1 and lines[0].startswith("matrix: kortix on dataset prime: ")
+    assert "0/1 faults caught, 0/1 false alarms" in lines[0]
+    assert "page-off-by-one MISSED" in lines[0] and "[1/1 done" in lines[0]
 
 
 def test_a_job_that_breaks_the_matrix_is_a_result_without_an_exit_status() -> None:

@@ -145,7 +145,7 @@ def run_matrix(
         jobs = _jobs(planned, served, profile, schemathesis, set(black_box), datasets[0])
         say(_plan_line(jobs, len(served), profile, workers))
         cpu = time.process_time()
-        results = _pool(jobs, workers, _Tracker(jobs, say, started))
+        results = _pool(jobs, workers, _Tracker(jobs, planned, say, started))
         matrix.server_cpu_seconds = time.process_time() - cpu
     finally:
         servers.stop_all(served)
@@ -190,7 +190,8 @@ def _jobs(
 class _Tracker:
     """Counts results per (contract, dataset) and says when one is complete."""
 
-    def __init__(self, jobs: list[Job], say: Progress, started: float) -> None:
+    def __init__(self, jobs: list[Job], planned: list[Cell], say: Progress, started: float):
+        self.cells = {(c.variant.label, c.dataset.name): c for c in planned}
         self.left = Counter(_group(job) for job in jobs)
         self.groups = len(self.left)
         self.results: dict[tuple[str, str], list[Result]] = {}
@@ -207,14 +208,20 @@ class _Tracker:
 
     def _line(self, group: tuple[str, str], done: int) -> str:
         found = self.results[group]
-        suite = [r for r in found if r.job.kind == "suite"]
-        hung = sum(r.exit_status is None for r in found)
-        seconds = sum(r.seconds for r in suite)
+        judged = [Outcome(self.cells[r.job.key], r) for r in found if r.job.kind == "suite"]
+        faults = [o for o in judged if not o.variant.tolerated]
+        passing = [o for o in judged if o.variant.tolerated]
+        wrong = ", ".join(
+            f"{o.variant.fault or 'conforming'} {o.verdict}" for o in judged if not o.ok
+        )
+        cpu = sum(r.cpu_seconds for r in found)
         elapsed = time.perf_counter() - self.started
         return (
-            f"matrix: {group[0]} on dataset {group[1]}: {len(suite)} suite runs, "
-            f"{seconds:.0f} s of runs, {hung} without result "
-            f"[{done}/{self.groups} done, {elapsed:.0f} s elapsed]"
+            f"matrix: {group[0]} on dataset {group[1]}: "
+            f"{sum(o.ok for o in faults)}/{len(faults)} faults caught, "
+            f"{sum(not o.ok for o in passing)}/{len(passing)} false alarms, "
+            f"{cpu:.0f} CPU s [{done}/{self.groups} done, {elapsed:.0f} s elapsed]"
+            + (f" ({wrong})" if wrong else "")
         )
 
 
