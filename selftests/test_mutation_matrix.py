@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from threadconform import mutation, reference
-from threadconform.mutation import runs, servers
+from threadconform.mutation import plan, runs, servers
 from threadconform.mutation.matrix import Matrix, Outcome, _Tracker
 from threadconform.reference.app import PATHS
 
@@ -69,6 +69,14 @@ def test_page_boundary_faults_and_passing_variants_run_on_every_dataset() -> Non
     }
     cells = mutation.cells(every)
     assert len(cells) == sum(len(mutation.datasets_for(v)) for v in every)
+
+
+def test_a_fault_that_needs_a_longer_listing_is_not_counted_on_a_short_one() -> None:
+    limit20 = mutation.Variant("chat", "default-limit-20", False, ("PAGE-DEFAULT-LIMIT",))
+    assert not plan.observable(limit20, 9) and plan.observable(limit20, 127)
+    assert plan.observable(_FAULT, 1) and plan.observable(limit20, None)
+    chat = [v for v in mutation.variants(["chat"]) if v.fault == "default-limit-20"]
+    assert chat, "the fault this test is about left the catalogue: update NEEDS_TOTAL"
 
 
 def test_a_fault_server_keeps_the_conforming_api_at_its_root_and_faults_under_a_prefix() -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from threadconform.mutation import runs, servers
-from threadconform.mutation.plan import DATASETS, Cell, Dataset, Variant, cells
+from threadconform.mutation.plan import DATASETS, Cell, Dataset, Variant, cells, observable
 from threadconform.mutation.runs import Job, Result
 
 # Runs made twice, in-process and as a user's subprocess, to prove the two give the same
@@ -107,6 +107,7 @@ class Matrix:
     outcomes: list[Outcome] = field(default_factory=list)
     servers: list[ServerInfo] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
+    unobservable: list[tuple[Cell, int | None]] = field(default_factory=list)  # not run
     wall_seconds: float = 0.0
     server_cpu_seconds: float = 0.0  # the parent's CPU time while the runs ran: the servers
 
@@ -141,6 +142,8 @@ def run_matrix(
     served = servers.serve_all(contracts, datasets)
     try:
         matrix.servers = [_info(s) for s in served.values()]
+        totals = {key: s.total for key, s in served.items()}
+        planned, matrix.unobservable = _observable(planned, totals)
         say(_servers_line(matrix.servers, time.perf_counter() - started))
         jobs = _jobs(planned, served, profile, schemathesis, set(black_box), datasets[0])
         say(_plan_line(jobs, len(served), profile, workers))
@@ -152,6 +155,17 @@ def run_matrix(
     _assemble(matrix, planned, results)
     matrix.wall_seconds = time.perf_counter() - started
     return matrix
+
+
+def _observable(
+    planned: list[Cell], totals: dict[tuple[str, str], int | None]
+) -> tuple[list[Cell], list[tuple[Cell, int | None]]]:
+    """The cells whose fault can show on their dataset, and the others with its total."""
+    kept, dropped = [], []
+    for cell in planned:
+        total = totals[cell.variant.contract, cell.dataset.name]
+        (kept if observable(cell.variant, total) else dropped).append(cell)
+    return kept, [(c, totals[c.variant.contract, c.dataset.name]) for c in dropped]
 
 
 def _info(served: servers.Served) -> ServerInfo:

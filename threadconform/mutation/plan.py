@@ -34,6 +34,11 @@ PAGE_BOUNDARY_RULES = frozenset(
     }
 )
 
+# Faults that cannot show on a short listing: with fewer threads than this, their server
+# answers exactly as the conforming one does (a default limit of 20 instead of 50 on 13
+# threads), so no run could catch them there and the matrix does not count them.
+NEEDS_TOTAL: dict[str, int] = {"default-limit-20": 21, "caps-limit-at-100": 101}
+
 Requirement = Literal["prime", "below-default-limit"]
 
 
@@ -100,6 +105,12 @@ def datasets_for(variant: Variant, datasets: tuple[Dataset, ...] = DATASETS) -> 
     if variant.tolerated or variant.page_boundary:
         return datasets
     return datasets[:1]
+
+
+def observable(variant: Variant, total: int | None) -> bool:
+    """Whether the variant's fault can show on a listing of `total` threads."""
+    needed = NEEDS_TOTAL.get(variant.fault or "")
+    return needed is None or total is None or total >= needed
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from statistics import mean
 
 from threadconform.mutation.matrix import Matrix, Outcome
-from threadconform.mutation.plan import Variant
+from threadconform.mutation.plan import NEEDS_TOTAL, Variant
 from threadconform.mutation.runs import Result
 
 WALL_LINE = "Wall time {wall:.0f} s for {runs} runs"  # bench/suite_run.py reads this line
@@ -18,6 +18,7 @@ def report(matrix: Matrix) -> str:
     lines += ["", "## Per dataset", "", *_per_dataset(matrix)]
     lines += ["", "## Datasets as served", "", *_served(matrix)]
     lines += ["", "## In-process runs against black-box runs", "", *_comparisons(matrix)]
+    lines += _unobservable(matrix)
     lines += _problems(matrix)
     lines += ["", "## Every run", "", *_every_run(matrix)]
     return "\n".join(lines) + "\n"
@@ -147,6 +148,22 @@ def _seen(result: Result) -> str:
         f"exit {_or_dash(result.exit_status)}, failed {', '.join(result.failed) or '-'}, "
         f"{result.requests} requests, {result.seconds:.1f} s ({result.cpu_seconds:.1f} s CPU)"
     )
+
+
+def _unobservable(matrix: Matrix) -> list[str]:
+    if not matrix.unobservable:
+        return []
+    lines = ["", "## Not run: the fault cannot show on the dataset", ""]
+    lines += [
+        "| variant | dataset | listing total | needs at least |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    for cell, total in matrix.unobservable:
+        needed = NEEDS_TOTAL.get(cell.variant.fault or "", 0)
+        lines.append(
+            f"| {cell.variant.label} | {cell.dataset.name} | {_or_dash(total)} | {needed} |"
+        )
+    return lines
 
 
 def _problems(matrix: Matrix) -> list[str]:
