@@ -364,7 +364,12 @@ def probes(contract: str, conforming: RunningServer) -> list[Probe]:
     """Requests on which every fault of `contract` answers differently from the reference."""
     if contract == "kortix":
         queries = [{}, {"page": "2", "limit": "10"}, {"page": "0"}, {"limit": "1001"}]
-        return [({}, None), *((q, "primary") for q in [*queries, {"page": "999"}, {"limit": "x"}])]
+        beyond = {"page": str(2**63)}
+        return [
+            ({}, None),
+            *((q, "primary") for q in [*queries, {"page": "999"}, {"limit": "x"}, beyond]),
+            *(({}, variant) for variant in SECURITY_VARIANTS),
+        ]
     if contract == "chat":
         billing = {"project_id": "billing", "limit": "1000"}
         queries = [{}, {"limit": "1000"}, billing, {"project_id": "bad id"}, {"limit": "0"}]
@@ -390,12 +395,26 @@ def _vendor_probes(contract: str, conforming: RunningServer) -> list[Probe]:
         {"include_total": "true"}, {"include_total": "true", "assistant_id": "asst_billing"},
         {"organization_id": "org_globex"},
     ]  # fmt: skip
-    return [({}, None), ({}, "wrong"), *((q, "primary") for q in queries)]
+    variants = [({}, variant) for variant in SECURITY_VARIANTS]
+    return [({}, None), ({}, "wrong"), *((q, "primary") for q in queries), *variants]
+
+
+# Credential variants the security faults answer differently: (query, headers) to send.
+SECURITY_VARIANTS: dict[str, Any] = {
+    "lower": lambda c, t, q: (q, {"Authorization": f"bearer {t}"}),
+    "spaced": lambda c, t, q: (q, {"Authorization": f"Bearer  {t}"}),
+    "query": lambda c, t, q: ({**q, "access_token": t, "api_key": t}, {}),
+    "extra-key": lambda c, t, q: (q, {**header(c, t), "X-API-Key": t}),
+}
 
 
 def answer(server: RunningServer, probe: Probe) -> tuple[int, object]:
     query, credential = probe
-    if credential == "wrong":
+    if credential in SECURITY_VARIANTS:
+        token = server.credentials.primary or ""
+        params, headers = SECURITY_VARIANTS[credential](server.contract, token, query)
+        response = CLIENT.get(server.url + PATHS[server.contract], params=params, headers=headers)
+    elif credential == "wrong":
         url = server.url + PATHS[server.contract]
         response = CLIENT.get(url, params=query, headers=header(server.contract, "wrong"))
     else:

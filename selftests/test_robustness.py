@@ -31,7 +31,11 @@ RETRIES = 2  # the client's retries on 429/503 (Client.max_retries)
 RETRY_AFTER_CAP = 5.0  # the client's cap on a Retry-After wait (Client.retry_after_cap)
 UNAVAILABLE_BUDGET = 90  # keeps the always-503 run short: every request costs retries
 # What may hold against a target that never returns a usable list: rules about statuses.
-STATUS_RULES = {"HTTP-NO-5XX", "PARAM-VALID-ACCEPTED", "PARAM-INVALID-REJECTED"}
+# Rules judged from any answer, list or not (an HTML or cut-off 4xx body is still scanned
+# for internals: a framework's debug page is exactly what SEC-ERROR-INTERNALS looks for).
+STATUS_RULES = {
+    "HTTP-NO-5XX", "PARAM-VALID-ACCEPTED", "PARAM-INVALID-REJECTED", "SEC-ERROR-INTERNALS",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
+from urllib.parse import quote_plus
 
 import httpx
 
@@ -162,16 +163,30 @@ class Client:
     def budget_left(self) -> int | None:
         return None if self.max_requests is None else max(0, self.max_requests - self._sent)
 
-    def get(self, params: Params = (), *, credential: CredentialArg = DEFAULT) -> Response:
-        return self.request("GET", params, credential=credential)
+    def get(
+        self,
+        params: Params = (),
+        *,
+        credential: CredentialArg = DEFAULT,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        return self.request("GET", params, credential=credential, headers=headers)
 
     def head(self, params: Params = (), *, credential: CredentialArg = DEFAULT) -> Response:
         return self.request("HEAD", params, credential=credential)
 
     def request(
-        self, method: str, params: Params = (), *, credential: CredentialArg = DEFAULT
+        self,
+        method: str,
+        params: Params = (),
+        *,
+        credential: CredentialArg = DEFAULT,
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
-        """Send one request (plus retries on 429/503); raise only for the suite's limits."""
+        """Send one request (plus retries on 429/503); raise only for the suite's limits.
+
+        `headers` are sent as given (the security probe's credential variants) and
+        recorded with every known credential in them redacted."""
         method = method.upper()
         if method not in _SAFE_METHODS:
             raise ReadOnlyError(
@@ -182,6 +197,9 @@ class Client:
         if token:
             self._secrets.add(token)
         sent, recorded = self._headers(token)
+        for name, value in (headers or {}).items():
+            sent[name] = value
+            recorded += ((name, self.redact(value)),)
         record = Request(method, self.url, encode_params(params), recorded)
         self._spend()
         response = self._exchange(record, sent)
@@ -201,7 +219,8 @@ class Client:
         """
         for secret in sorted(self._secrets, key=len, reverse=True):
             if len(secret) >= _MIN_SECRET:
-                text = text.replace(secret, REDACTED)
+                # also as a URL query encodes it (the security probe sends it in one)
+                text = text.replace(secret, REDACTED).replace(quote_plus(secret), REDACTED)
         return text
 
     def is_unreachable(self, response: Response) -> bool:

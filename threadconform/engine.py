@@ -15,6 +15,7 @@ from typing import Any
 from threadconform import paths, rules, spec
 from threadconform.client import DEFAULT, BudgetExhausted, Client
 from threadconform.exchange import Response
+from threadconform.leaks import ErrorSample
 from threadconform.ledger import Finding, Ledger, RuleRecord
 from threadconform.model import Contract, Severity
 from threadconform.probes import Probe
@@ -57,6 +58,7 @@ class ProbeContext:
     gone: str = ""  # set when the run stopped because the target stopped answering: why
     silent: int = 0  # consecutive requests that got no answer at all
     cache: dict[str, Any] = field(default_factory=dict)
+    errors: ErrorSample = field(default_factory=ErrorSample)  # 4xx/5xx bodies, for leaks
 
     def get(
         self, params: Sequence[tuple[str, str]] | dict[str, Any], **kwargs: Any
@@ -78,6 +80,7 @@ class ProbeContext:
             self.stop(f"the request budget ({self.client.max_requests}) is spent")
             raise
         self._count_silence(response)
+        self.errors.add(response)
         return response
 
     def stop(self, reason: str, *, gone: str = "") -> None:
@@ -97,7 +100,7 @@ class ProbeContext:
 
     def _unserved(self, response: Response) -> str | None:
         """Why this response is no answer at all (None when it is one, however wrong)."""
-        where = f"{response.request.method} {response.request.full_url}"
+        where = self.client.redact(f"{response.request.method} {response.request.full_url}")
         if response.status is None:
             return response.error or f"{where}: no answer"
         if response.elapsed >= self.client.timeout:  # e.g. a body trickled byte by byte

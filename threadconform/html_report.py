@@ -11,7 +11,7 @@ import re
 from html import escape
 from typing import Any
 
-from threadconform import rules
+from threadconform import rules, security_report
 
 _CURLS_SHOWN = 4  # per violation, as in the terminal's failure text
 _LABELS = {
@@ -67,6 +67,7 @@ def render(data: dict[str, Any]) -> str:
         _targets(data),
         _matrix(data),
         _findings(data),
+        security_report.html(data, _anchor),
         _skips(data),
     ]
     return (

@@ -35,6 +35,7 @@ class Finding:
     rule: str
     violation: Violation | None = None
     skip: str | None = None
+    note: str | None = None  # shown with a rule that held (e.g. a documented exposure)
 
     @classmethod
     def held(cls, rule: str) -> Finding:
@@ -51,6 +52,7 @@ class RuleRecord:
     violations: int = 0
     kept: list[Violation] = field(default_factory=list)
     skips: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> Status:
@@ -64,7 +66,8 @@ class RuleRecord:
             return "; ".join(dict.fromkeys(self.skips)) or "not checked by any probe"
         if self.status == "fail":
             return self.kept[0].message
-        return f"held in {self.checks} check(s)"
+        notes = "".join(f"; {note}" for note in dict.fromkeys(self.notes))
+        return f"held in {self.checks} check(s){notes}"
 
 
 @dataclass
@@ -78,6 +81,8 @@ class Ledger:
                 record.skips.append(finding.skip)
                 continue
             record.checks += 1
+            if finding.note:
+                record.notes.append(finding.note)
             if finding.violation is not None:
                 record.violations += 1
                 if len(record.kept) < MAX_KEPT_VIOLATIONS:

@@ -109,6 +109,9 @@ class ItemRules:
     unix_seconds: tuple[str, ...] = ()  # item paths holding integer Unix seconds
     absolute_urls: tuple[str, ...] = ()  # item paths that must be absolute URLs
     agree: tuple[FieldsAgree, ...] = ()
+    # item paths the vendor documents as holding credentials on purpose (kortix's sandbox
+    # `pass` and `token`): the security report names them as documented, not as leaks
+    documented_credentials: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -281,7 +281,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=empty)
     kept = [item for item in items if item not in empty]
     pairs = [_rule_pair(item) for item in kept]
-    ranks = [order.get(pair[0], -1) if pair else -1 for pair in pairs]
+    # A rule that judges what every other probe received goes last among its target's.
+    ranks = [
+        (order.get(pair[0], -1), pair[1] in rules.RUN_LAST) if pair else (-1, False)
+        for pair in pairs
+    ]
     # A stable sort keeps each target's items in the order they had (probes run lazily).
     items[:] = [item for _, item in sorted(zip(ranks, kept, strict=True), key=lambda p: p[0])]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from threadconform import __version__, rules, waivers
+from threadconform import __version__, rules, security_report, waivers
 from threadconform.engine import Engine
 from threadconform.model import Contract
 from threadconform.targets import Deployment
@@ -185,6 +185,7 @@ def document(suite: Suite, targets: list[dict[str, Any]]) -> dict[str, Any]:
         "waivers_file": suite.values["tc_waivers"],
         "counts": totals,
         "contracts": targets,
+        "security": security_report.section(targets),
     }
 
 
@@ -244,6 +245,7 @@ def markdown(data: dict[str, Any]) -> str:
         if t["unreachable"]:
             lines += ["", f"## {t['label']}: unreachable", "", t["unreachable"]]
         lines += _markdown_rules(t)
+    lines += security_report.markdown(data)
     return "\n".join(lines) + "\n"
 
 

@@ -385,9 +385,65 @@ CATALOGUE: tuple[Rule, ...] = (
         "item",
         "CONTRACTS.md § worker (agent icon)",
     ),
+    # Security: what a vendor's security review wants to hear (SHOULD: conventions the
+    # seeds do not state; a spec raises one to MUST in x-pagination.rules)
+    Rule(
+        "SEC-ITEM-CREDENTIALS",
+        "List items carry no credentials (fields named or shaped like passwords, tokens, "
+        "API keys, private keys, JWTs); a field the spec documents as exposed is named, "
+        "not warned about.",
+        "SHOULD",
+        "security",
+        "OWASP API Security Top 10 2023 API3 (excessive data exposure); CWE-200",
+    ),
+    Rule(
+        "SEC-AUTH-SCHEME-CASE",
+        "The auth scheme is matched case-insensitively: `bearer <token>` is accepted "
+        "like `Bearer <token>`.",
+        "SHOULD",
+        "security",
+        "RFC 9110 § 11.1 (the scheme is a case-insensitive token)",
+    ),
+    Rule(
+        "SEC-AUTH-WHITESPACE",
+        "Extra spaces between the auth scheme and the credential are accepted.",
+        "SHOULD",
+        "security",
+        "RFC 9110 § 11.4 and RFC 6750 § 2.1 (scheme, then 1*SP, then the credential)",
+    ),
+    Rule(
+        "SEC-AUTH-NOT-IN-QUERY",
+        "The credential sent as a query parameter (access_token, api_key, ...) instead of "
+        "its header is refused: URLs end up in logs, proxies and browser history.",
+        "SHOULD",
+        "security",
+        "RFC 6750 § 2.3 and § 5.3 (credentials in URLs are logged and leak)",
+    ),
+    Rule(
+        "SEC-AUTH-SECOND-HEADER",
+        "A valid documented credential is accepted, for the same caller, when the request "
+        "also carries it in a second credential header (X-API-Key or Authorization) that "
+        "a client library or gateway may add.",
+        "SHOULD",
+        "security",
+        "CONTRACTS.md § Severity (SHOULD: a widely held convention)",
+    ),
+    # Last: judged after every other rule, it scans the error bodies they all received.
+    Rule(
+        "SEC-ERROR-INTERNALS",
+        "No 4xx/5xx body reveals internals: SQL text or its parameters, a stack trace, a "
+        "server file path, a database driver or ORM error class, or a credential.",
+        "SHOULD",
+        "security",
+        "OWASP ASVS 4.0 § 7.4.1 (a generic message on error); CWE-209",
+    ),
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}
+
+# Judged from what every other probe received (the run's error bodies), so a run asks for
+# them after every other rule of the same target, whatever order its test files came in.
+RUN_LAST: frozenset[str] = frozenset({"SEC-ERROR-INTERNALS"})
 
 
 def setting(contract: Contract, rule_id: str) -> RuleSetting:

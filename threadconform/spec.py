@@ -524,7 +524,7 @@ def _item_refs(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
         if item.get("field"):
             yield f"filters[{index}].field", item["field"]
     rules = block.get("items") or {}
-    for key in ("unix_seconds", "absolute_urls"):
+    for key in ("unix_seconds", "absolute_urls", "documented_credentials"):
         for index, path in enumerate(rules.get(key) or []):
             yield f"items.{key}[{index}]", path
     for index, agree in enumerate(rules.get("agree") or []):
@@ -715,6 +715,7 @@ def _item_rules(items: dict[str, Any]) -> model.ItemRules:
         unix_seconds=tuple(items.get("unix_seconds") or []),
         absolute_urls=tuple(items.get("absolute_urls") or []),
         agree=tuple(model.FieldsAgree(**agree) for agree in items.get("agree") or []),
+        documented_credentials=tuple(items.get("documented_credentials") or []),
     )
 
 

@@ -52,6 +52,10 @@ def _accept(_query: Mapping[str, str]) -> None:
     return None
 
 
+def _headers(headers: Mapping[str, str], _query: Mapping[str, str]) -> Mapping[str, str]:
+    return headers
+
+
 def _item(item: dict[str, Any], _row: ThreadRow) -> dict[str, Any]:
     return item
 
@@ -64,6 +68,8 @@ def _body(body: dict[str, Any], _page: PageInfo) -> dict[str, Any] | ErrorReply:
 class Hooks:
     # (tenant the credential names or None, credential presented or None) -> tenant served
     auth: Callable[[int | None, str | None], int | None] = _tenant
+    # (request headers, raw query) -> the headers the credential is read from
+    headers: Callable[[Mapping[str, str], Mapping[str, str]], Mapping[str, str]] = _headers
     # Sees the raw query before validation; a fault may raise FaultCrash here.
     raw: Callable[[Mapping[str, str]], None] = _accept
     # (parameter, documented default) -> default applied

@@ -53,6 +53,7 @@ def respond(ctx: Context, body: dict[str, Any], page: PageInfo) -> Response:
 
 def authenticate(ctx: Context, request: Request) -> tuple[int | None, str | None]:
     """(the tenant to serve or None, the credential presented or None when absent)."""
-    credential = auth.presented(ctx.contract, request.headers)
+    headers = ctx.hooks.headers(request.headers, request.query_params)
+    credential = auth.presented(ctx.contract, headers)
     tenant = auth.tenant_for(ctx.contract, credential)
     return ctx.hooks.auth(tenant, credential), credential
