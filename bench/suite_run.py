@@ -1,17 +1,21 @@
 """How long a run takes, how many requests it sends, and how much memory it needs.
 
-1. The main job: the suite against the embedded reference servers, all five contracts in
-   one `pytest` run (target: under 60 s on 2 cores), with requests and seconds per
-   contract from its summary.json.
+(Start-up alone is measured by bench/startup.py.)
+
+1. The main job, once per profile: the suite against the embedded reference servers, all
+   five contracts in one `pytest` run (target: under 60 s on 2 cores for `default`), with
+   requests and seconds per contract from its summary.json.
 2. Scale: per contract, the suite against a reference server of 1,000 and of 100,000
    threads, each served from its own process, the suite run under `/usr/bin/time -v` for
    its peak RSS (target: 100,000 within 1.5x the 1,000-thread wall time, under 500 MB).
 3. The mutation matrix's wall time, read from reports/mutation-matrix.md (written by
-   `pytest selftests/test_mutation_matrix.py`), or measured here with --matrix.
+   `pytest selftests/test_mutation_matrix.py` or `python -m threadconform.mutation`), or
+   measured here with --matrix.
 
 Writes reports/bench.md and prints it.
 
-    .venv/bin/python bench/suite_run.py [--profile default] [--sizes 1000 100000] [--matrix]
+    .venv/bin/python bench/suite_run.py [--profile default] [--profiles quick default]
+        [--sizes 1000 100000] [--matrix]
 """
 
 from __future__ import annotations
@@ -57,11 +61,14 @@ def timed(command: list[str], env: dict[str, str], label: str, report_dir: Path)
     return Run(label, result.returncode, seconds, requests, peak)
 
 
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
+
+
 def main_job(profile: str) -> Run:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
     with tempfile.TemporaryDirectory() as reports:
         command = mutation.suite_command("--profile", profile, "--report-dir", reports)
-        return timed(command, env, "all five, embedded", Path(reports))
+        return timed(command, clean_env(), f"all five, embedded, {profile}", Path(reports))
 
 
 def scaled(contract: str, threads: int, profile: str, workdir: Path) -> Run:
@@ -73,23 +80,25 @@ def scaled(contract: str, threads: int, profile: str, workdir: Path) -> Run:
             "--contract", contract, "--base-url", server.url, "--profile", profile,
             "--report-dir", str(reports),
         )  # fmt: skip
-        env = mutation.suite_env(server)
+        env = mutation.suite_env(server.credentials)
         return timed(command, env, f"{contract} @ {threads:,}", reports)
     finally:
         server.stop()
 
 
 def matrix_seconds(run_it: bool) -> str:
-    if run_it:
-        started = time.perf_counter()
-        outcomes = mutation.run_matrix(mutation.variants())
-        text = mutation.report(outcomes, time.perf_counter() - started)
-        (REPORTS / "mutation-matrix.md").write_text(text)
     path = REPORTS / "mutation-matrix.md"
+    if run_it:
+        matrix = mutation.run_matrix(mutation.variants(), progress=_print)
+        path.write_text(mutation.report(matrix))
     if not path.exists():
-        return "not measured (run `pytest selftests/test_mutation_matrix.py` or pass --matrix)"
-    found = re.search(r"Wall time (\d+) s for (\d+) variants", path.read_text())
-    return f"{found.group(1)} s for {found.group(2)} variants" if found else "unreadable"
+        return "not measured (run `python -m threadconform.mutation` or pass --matrix)"
+    found = re.search(r"Wall time (\d+) s for (\d+) runs", path.read_text())
+    return f"{found.group(1)} s for {found.group(2)} runs" if found else "unreadable"
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
 
 
 def table(runs: list[Run]) -> list[str]:
@@ -120,12 +129,16 @@ def ratios(runs: list[Run], sizes: list[int]) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--profile", default="default")
+    parser.add_argument("--profile", default="default", help="profile of the scale runs")
+    parser.add_argument(
+        "--profiles", nargs="+", default=["quick", "default", "thorough"],
+        help="profiles of the main job (requests and time each spends)",
+    )  # fmt: skip
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
     parser.add_argument("--contracts", nargs="+", default=list(reference.CONTRACTS))
     parser.add_argument("--matrix", action="store_true", help="run the mutation matrix too")
     options = parser.parse_args()
-    runs = [main_job(options.profile)]
+    runs = [main_job(profile) for profile in options.profiles]
     with tempfile.TemporaryDirectory() as workdir:
         for contract in options.contracts:
             for size in options.sizes:
@@ -133,9 +146,10 @@ def main() -> int:
     lines = [
         "# Benchmarks",
         "",
-        f"Profile `{options.profile}`, {os.cpu_count()} cores. Wall time includes pytest's "
-        "start-up (about 1.5 s per run); the 1,000/100,000-thread targets run in their own "
-        "process, so peak RSS is the suite's alone.",
+        f"{os.cpu_count()} cores; scale runs in profile `{options.profile}`. Wall time "
+        "includes pytest's start-up (bench/startup.py measures it); the 1,000/100,000-thread "
+        "targets run in "
+        "their own process, so peak RSS is the suite's alone.",
         "",
         *table(runs),
         *ratios(runs, options.sizes),

@@ -131,8 +131,8 @@ def test_an_empty_listing_is_said_once_at_the_top_of_a_run(tmp_path: Path) -> No
             "-k", "PAGE-NO-GAPS or META-TOTAL",
         )  # fmt: skip
         result = subprocess.run(
-            command, cwd=mutation.ROOT, env=mutation.suite_env(server), capture_output=True,
-            text=True, timeout=300 * TIMEOUT_SCALE,
+            command, cwd=mutation.ROOT, env=mutation.suite_env(server.credentials),
+            capture_output=True, text=True, timeout=300 * TIMEOUT_SCALE,
         )  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 0, output  # skips only: nothing failed

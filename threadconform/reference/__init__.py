@@ -12,7 +12,7 @@ They are a second, independent reading of the seed documents (they never read th
 
 from threadconform.reference.app import CONTRACTS, OPT_IN, SERVED
 from threadconform.reference.auth import Credentials, credentials, header
-from threadconform.reference.faults import FAULTS, Fault, faults
+from threadconform.reference.faults import FAULTS, Fault, credentials_for, faults
 from threadconform.reference.server import RunningServer, start, start_subprocess
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Fault",
     "RunningServer",
     "credentials",
+    "credentials_for",
     "faults",
     "header",
     "start",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType
 
 from starlette.applications import Starlette
@@ -45,6 +45,8 @@ OPT_IN: tuple[str, ...] = tuple(name for name in MODULES if name not in CONTRACT
 SERVED: tuple[str, ...] = (*CONTRACTS, *OPT_IN)
 COMPRESSIONS: tuple[str, ...] = ("gzip",)
 PATHS: dict[str, str] = {name: module.PATH for name, module in MODULES.items()}
+# Where a server started with every fault serves fault NAME: /__fault/NAME/<the usual paths>.
+FAULT_PREFIX = "/__fault"
 
 log = logging.getLogger("threadconform.reference")
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -75,6 +77,19 @@ def build_app(
     middleware = [Middleware(GZipMiddleware, minimum_size=0)] if compress else []
     app = Starlette(routes=routes, middleware=middleware)
     app.state.context = Context(contract, store, hooks)
+    return app
+
+
+def build_fault_app(contract: str, store: Store, faults: Mapping[str, Hooks]) -> Starlette:
+    """The conforming application, plus each fault's application under its own prefix.
+
+    One server (one store) then serves every variant of the mutation matrix, and every
+    faulty variant sits under a path prefix, as real deployments behind a gateway do. The
+    conforming routes are the very ones `build_app` makes: no prefix, no fault.
+    """
+    app = build_app(contract, store)
+    for name, hooks in faults.items():
+        app.router.routes.append(Mount(f"{FAULT_PREFIX}/{name}", build_app(contract, store, hooks)))
     return app
 
 

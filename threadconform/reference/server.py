@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 import uvicorn
 from starlette.applications import Starlette
 
-from threadconform.reference.app import SERVED, build_app
+from threadconform.reference.app import FAULT_PREFIX, SERVED, build_app, build_fault_app
 from threadconform.reference.auth import Credentials
 from threadconform.reference.data import check_ties
-from threadconform.reference.faults import credentials_for, hooks_for
+from threadconform.reference.faults import credentials_for, faults, hooks_for
 from threadconform.reference.store import Store, open_store
 
 STARTUP_SECONDS = 30.0
@@ -38,6 +38,10 @@ class RunningServer:
     fault: str | None = None
     _stop: Callable[[], None] = field(default=lambda: None, repr=False)
     _stopped: bool = field(default=False, repr=False)
+
+    def fault_url(self, fault: str | None) -> str:
+        """Where a server started with `all_faults=True` serves `fault` (None: conforming)."""
+        return self.url if fault is None else f"{self.url}{FAULT_PREFIX}/{fault}"
 
     def stop(self) -> None:
         """Stop the server (once; later calls do nothing)."""
@@ -72,11 +76,20 @@ def prepare(
     ties: Sequence[int] | None = None,
     compress: str | None = None,
     prefix: str = "",
+    all_faults: bool = False,
 ) -> tuple[Starlette, Store]:
-    """The application and its loaded store (raises ValueError for unknown names)."""
+    """The application and its loaded store (raises ValueError for unknown names).
+
+    `all_faults`: conforming at the root and every fault under /__fault/NAME (`fault_url`).
+    """
     check_contract(contract)
+    if all_faults and fault is not None:
+        raise ValueError(f"fault {fault!r} given with all_faults (which serves every fault)")
     hooks = hooks_for(contract, fault)
     store = open_store(db, threads=threads, seed=seed, ties=ties)
+    if all_faults:
+        every = {name: found.hooks for name, found in faults(contract).items()}
+        return build_fault_app(contract, store, every), store
     try:
         return build_app(contract, store, hooks, compress=compress, prefix=prefix), store
     except ValueError:
@@ -126,12 +139,14 @@ def start(
     ties: Sequence[int] | None = None,
     compress: str | None = None,
     prefix: str = "",
+    all_faults: bool = False,
 ) -> RunningServer:
     """Serve `contract` from a background thread of this process until `stop()`.
 
     `compress="gzip"` gzips every response (when the request accepts gzip); `prefix`
     mounts the routes under a path such as `/v1` (the URL stays the server's root); `ties`
-    lays out the main tenant's tie groups (see `data.generate`)."""
+    lays out the main tenant's tie groups (see `data.generate`); `all_faults=True` serves the
+    conforming API at `url` and each fault at `fault_url`."""
     app, store = prepare(
         contract,
         threads=threads,
@@ -141,6 +156,7 @@ def start(
         ties=ties,
         compress=compress,
         prefix=prefix,
+        all_faults=all_faults,
     )
     sock = listen(host, port)
     server = uvicorn_server(app)
