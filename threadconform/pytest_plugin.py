@@ -37,6 +37,7 @@ SUITE_KEY = pytest.StashKey["Suite"]()
 RUN_KEY = pytest.StashKey["Run"]()
 _ID_LABEL = re.compile(r"\[([^\[\]]+)::[A-Z0-9-]+\]")  # test_rule[staging:aitronos::RULE]
 EXIT_UNREACHABLE = 6
+SUITE_ERROR = "SUITE-ERROR"  # the run-integrity rule (engine.SUITE_ERROR; engine is heavy)
 WORKER_OUTPUT = "threadconform_entries"  # key in xdist's workeroutput
 
 
@@ -276,6 +277,8 @@ class RuleCase:
         self._record(verdict)
         # What reaches the terminal may quote the target: control characters are shown,
         # never obeyed.
+        if self.rule == SUITE_ERROR:
+            self._fail_if_stopped()
         if verdict.outcome in ("n/a", "skip"):
             pytest.skip(escape.terminal(verdict.reason))
         if verdict.outcome == "waived":
@@ -291,7 +294,20 @@ class RuleCase:
         the one line, and the run ends with exit status 6 once the reports say error
         (pytest_sessionfinish), the same with or without xdist."""
         __tracebackhide__ = True
+        if self.rule == SUITE_ERROR:
+            self._fail_if_stopped()
         pytest.skip(escape.terminal(f"not judged: {message}"))
+
+    def _fail_if_stopped(self) -> None:
+        """The run-integrity item (SUITE-ERROR: every probe ran to its end) fails when the
+        target's run stopped early, so a CI system that reads only junit.xml sees that the
+        run did not pass, as the exit status (6 or 9, set at the end) and every report
+        say; the rules left unjudged skip, none of them is blamed."""
+        __tracebackhide__ = True
+        stopped = self.suite.stopped(self.target)
+        if stopped is not None:
+            verdict, reason = stopped
+            pytest.fail(escape.terminal(f"run {verdict}: {reason}"), pytrace=False)
 
     def _record(self, verdict: Verdict) -> None:
         deployment = self.suite.deployment(self.target)
