@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -246,7 +247,11 @@ def test_kortix_under_v1_at_the_root_is_exit_7_naming_the_prefix(tmp_path: Path)
         f"under a prefix, include it in --base-url (e.g. {server.url}/v1)"
     )
     assert line.removeprefix("threadconform: ") in run.output
-    assert " passed" not in run.output and "FAILED" not in run.output
+    # No rule is judged against a 404 route: none passes, none is blamed; only the
+    # run-integrity item fails, so junit.xml alone shows the run did not pass.
+    assert " passed" not in run.output
+    failed = re.findall(r"^FAILED \S+\[[^\]]*::([A-Z0-9-]+)\]", run.output, re.M)
+    assert failed == ["SUITE-ERROR"], run.explain()
     data = summary(tmp_path)
     (target,) = data["contracts"]  # type: ignore[misc]
     assert data["verdict"] == "error" and target["unreachable"].startswith(line)
