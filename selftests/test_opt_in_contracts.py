@@ -1,4 +1,5 @@
-"""The opt-in token and link-header contracts (gmail, github): their reference servers end
+"""The opt-in token and link-header contracts (gmail, github; graph, style next-link, in
+test_graph_contract.py): their reference servers end
 their lists as documented, and every opt-in contract has a spec, a server and faults."""
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def get(server: reference.RunningServer, path: str, **params: object) -> httpx.R
 
 
 def test_every_opt_in_contract_has_a_spec_a_server_and_faults() -> None:
-    assert set(reference.OPT_IN) == {"stripe", "gmail", "github"}
+    assert set(reference.OPT_IN) == {"stripe", "gmail", "github", "graph"}
     for name in reference.OPT_IN:
         contract = spec.load(spec.find(name))
         assert contract.opt_in and name not in spec.default_names()

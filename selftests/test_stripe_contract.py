@@ -96,7 +96,7 @@ def test_unknown_ids_have_the_shape_of_real_ones() -> None:
 
 @pytest.mark.slow
 def test_every_stripe_fault_is_caught_and_no_false_alarm() -> None:
-    # The opt-in contracts (stripe, gmail, github) on two datasets, as the five seeds are.
+    # The opt-in contracts (stripe, gmail, github, graph) on two datasets, as the five seeds are.
     found = mutation.run_matrix(
         mutation.variants(reference.OPT_IN),
         (mutation.DEFAULT, mutation.SMALL),

@@ -30,12 +30,17 @@ def links(ctx: ProbeContext) -> Iterator[Finding]:
 
 
 def _filters(ctx: ProbeContext) -> list[tuple[str, str]]:
-    """One value per documented filter: `true` for booleans, else one the target returned."""
+    """One value per documented filter: `true` for booleans, else one the target returned,
+    else the first documented enum value (a filter whose item field is not modelled, such
+    as an OData `$filter` expression, still has to travel along the links)."""
     samples = ctx.samples()
     chosen = []
     for flt in ctx.contract.pagination.filters:
+        enum = ctx.contract.parameters.get(flt.param, {}).get("enum") or []
         if flt.type == "boolean":
             chosen.append((flt.param, "true"))
         elif values := samples.values.get(flt.param):
             chosen.append((flt.param, encode(values[0])))
+        elif enum:
+            chosen.append((flt.param, encode(enum[0])))
     return chosen

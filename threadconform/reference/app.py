@@ -19,6 +19,7 @@ from threadconform.reference.contracts import (
     freddy,
     github,
     gmail,
+    graph,
     kortix,
     stripe,
     worker,
@@ -37,6 +38,7 @@ MODULES: dict[str, ModuleType] = {
     "stripe": stripe,
     "gmail": gmail,
     "github": github,
+    "graph": graph,
 }
 # The five seeds: the default run, the matrix's "every contract" and the shape tests.
 CONTRACTS: tuple[str, ...] = ("kortix", "chat", "aitronos", "freddy", "worker")

@@ -45,6 +45,7 @@ SCHEMES: Mapping[str, Scheme] = {
     "stripe": Scheme("Authorization", "Bearer "),
     "gmail": Scheme("Authorization", "Bearer "),
     "github": Scheme("Authorization", "Bearer "),
+    "graph": Scheme("Authorization", "Bearer "),
 }
 
 _TOKENS: Mapping[str, tuple[str, str]] = {
@@ -54,6 +55,7 @@ _TOKENS: Mapping[str, tuple[str, str]] = {
     "stripe": ("sk_test_demo_alice_51c0ffee", "sk_test_demo_bruno_72decade"),
     "gmail": ("ya29.demo_alice_3f1a", "ya29.demo_bruno_9c2e"),
     "github": ("ghp_demo_alice_5d0c7e", "ghp_demo_bruno_a81f42"),
+    "graph": ("eyJ0eXAi.demo_alice_7b2e", "eyJ0eXAi.demo_bruno_e41c"),
 }
 
 

@@ -192,7 +192,133 @@ def _no_last(body: Body, page: PageInfo) -> Body:
     return {**body, "link": link}
 
 
+# --- graph (style next-link) -----------------------------------------------------------
+
+GRAPH = ("graph",)
+NEXT_LINK = "@odata.nextLink"
+
+
+def _rewrite_next_link(change: object) -> object:
+    """A body hook that rewrites `@odata.nextLink` where there is one."""
+
+    def hook(body: Body, page: PageInfo) -> Body:
+        link = body.get(NEXT_LINK)
+        if not isinstance(link, str):
+            return body
+        return {**body, NEXT_LINK: change(link, page)}  # type: ignore[operator]
+
+    return hook
+
+
+def _skip_moved(delta: int | None) -> object:
+    """Move the link's `$skiptoken` by `delta` items (None: back to the second page)."""
+    from threadconform.reference.contracts import graph
+
+    def change(url: str, page: PageInfo) -> str:
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query)
+        offset = next((graph.decode(v) for k, v in query if k == graph.SKIP), None)
+        if offset is None:
+            return url
+        moved = page.limit if delta is None else max(0, offset + delta)
+        kept = [(k, v) for k, v in query if k != graph.SKIP]
+        return urlunsplit(
+            parts._replace(query=urlencode([*kept, (graph.SKIP, graph.encode(moved))]))
+        )
+
+    return change
+
+
+def _next_link_forever(body: Body, page: PageInfo) -> Body:
+    """The last page (and every empty one after it) still carries a nextLink."""
+    from threadconform.reference.contracts import graph
+
+    if NEXT_LINK in body:
+        return body
+    query = dict(page.params or {})
+    sent = graph.decode(str(query.get(graph.SKIP) or "")) or 0
+    query[graph.SKIP] = graph.encode(sent + page.limit)
+    # `@odata.context` is `<service root>/$metadata#chats`, the root as the client reached
+    # it (`.../v1.0`, any path prefix included).
+    context = str(body.get("@odata.context") or "")
+    endpoint = context.split("/$metadata", 1)[0] + graph.PATH.removeprefix("/v1.0")
+    return {**body, NEXT_LINK: f"{endpoint}?{urlencode(query)}"}
+
+
 OPT_IN_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "next-link-drops-top",
+        GRAPH,
+        "The nextLink is built without `$top`, so page 2 onwards holds the default 50.",
+        ("LINK-KEEPS-PARAMS", "PAGE-LIMIT-RESPECTED", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
+        hooks=Hooks(body=_rewrite_next_link(_without("$top"))),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "next-link-drops-filter",
+        GRAPH,
+        "The nextLink keeps `$top` and `$skiptoken` only: `$filter` is lost from page 2 on.",
+        ("LINK-KEEPS-PARAMS", "FILTER-SUBSET", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
+        hooks=Hooks(body=_rewrite_next_link(_without("$filter"))),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "next-link-to-another-host",
+        GRAPH,
+        "The nextLink names graph.microsoft.com (the public host) instead of the host the "
+        "request reached.",
+        ("LINK-SAME-ORIGIN", "PAGE-NO-GAPS"),
+        hooks=Hooks(body=_rewrite_next_link(_other_host)),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "next-link-loops",
+        GRAPH,
+        "Every nextLink points at the second page.",
+        ("WALK-TERMINATES", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
+        hooks=Hooks(body=_rewrite_next_link(_skip_moved(None))),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "next-link-never-ends",
+        GRAPH,
+        "The last page, and every empty page after it, still carries a nextLink.",
+        ("WALK-TERMINATES", "PAGE-NO-GAPS"),
+        hooks=Hooks(body=_next_link_forever),
+    ),
+    Fault(
+        "next-link-skips-one",
+        GRAPH,
+        "The nextLink's skip token is one item too far: the first chat of every later "
+        "page is never listed.",
+        ("PAGE-NO-GAPS", "WALK-TERMINATES"),
+        hooks=Hooks(body=_rewrite_next_link(_skip_moved(1))),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "next-link-repeats-one",
+        GRAPH,
+        "The nextLink's skip token is one item short: every later page repeats the last "
+        "chat of the page before.",
+        ("PAGE-NO-DUPLICATES", "PAGE-NO-GAPS", "WALK-TERMINATES"),
+        hooks=Hooks(body=_rewrite_next_link(_skip_moved(-1))),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "relative-next-link",
+        GRAPH,
+        "nextLinks are relative (`/v1.0/me/chats?%24top=7&%24skiptoken=...`): allowed, "
+        "resolved against the page's URL.",
+        (),
+        tolerated=True,
+        hooks=Hooks(body=_rewrite_next_link(_relative)),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "extra-fields",
+        GRAPH,
+        "Undocumented extras: `@odata.count` and `@microsoft.graph.tips` in the body, "
+        "`viewpoint` on every chat.",
+        (),
+        tolerated=True,
+        hooks=Hooks(
+            item=lambda item, row: {**item, "viewpoint": {"isHidden": False}},
+            body=set_body(**{"@odata.count": 0, "@microsoft.graph.tips": "Use $select"}),
+        ),
+    ),
     Fault(
         "link-drops-per-page",
         GITHUB,
