@@ -276,15 +276,15 @@ def _cursor_errors(raw: dict[str, Any], document: dict[str, Any]) -> list[Proble
 def _contradictions(error: dict[str, Any], where: str) -> list[Problem]:
     found: list[Problem] = []
     status, response = error.get("status"), error.get("response")
-    if isinstance(status, int) and isinstance(response, str) and response.isdigit():
-        if int(response) != status:
-            found.append(
-                Problem(
-                    f"{where}.response",
-                    f"is {response!r}, the envelope of another status than status {status}",
-                    f"Set response to '{status}', or status to {response}",
-                )
+    numeric = isinstance(response, str) and response.isdigit()
+    if isinstance(status, int) and numeric and int(str(response)) != status:
+        found.append(
+            Problem(
+                f"{where}.response",
+                f"is {response!r}, the envelope of another status than status {status}",
+                f"Set response to '{status}', or status to {response}",
             )
+        )
     if error.get("accept") == "empty":
         stray = [key for key in ("status", "response", "fields") if error.get(key)]
         if stray:
