@@ -454,7 +454,9 @@ def check(path: Path | str) -> list[str]:
     try:
         spec.load(path)
     except spec.SpecError as error:
-        if str(error) not in lines:
+        # A loader error about a TODO value is the TODO problem already listed.
+        about_todo = "'TODO" in str(error) and any("left open" in line for line in lines)
+        if str(error) not in lines and not about_todo:
             lines.append(str(error))
     return lines
 

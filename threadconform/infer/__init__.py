@@ -48,7 +48,11 @@ def infer(
     """Draft the spec of the list endpoint at `url` with at most `max_requests` GETs."""
     target = Target.parse(url)
     client = Client(
-        target.origin, target.path, auth=None, credential=None, timeout=timeout,
+        target.origin,
+        target.path,
+        auth=None,
+        credential=None,
+        timeout=timeout,
         max_requests=max_requests,
     )
     with client:

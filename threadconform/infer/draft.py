@@ -23,6 +23,16 @@ refuses the draft until none is left), and compare with the vendor's documentati
 """
 
 _BOUNDED = ("param", "default", "minimum", "maximum")
+_RESPONSE_KEYS: tuple[str, ...] = (
+    "items",
+    "id",
+    "total",
+    "total_requires",
+    "has_more",
+    "pages",
+    "page",
+)
+_RESPONSE_KEYS += ("limit", "page_size", "first_id", "last_id", "object", "item_object")
 
 
 def document(
@@ -98,11 +108,7 @@ def _block(
         }
         block["cursor"] = {k: v for k, v in block["cursor"].items() if k == "before" or v}
     block["order"] = _order(found, take)
-    response = {
-        key: take("response", key)
-        for key in ("items", "id", "total", "total_requires", "has_more", "pages", "page")
-        + ("limit", "page_size", "first_id", "last_id", "object", "item_object")
-    }
+    response = {key: take("response", key) for key in _RESPONSE_KEYS}
     block["response"] = {k: v for k, v in response.items() if v is not None}
     if filters:
         block["filters"] = filters
@@ -113,8 +119,10 @@ def _block(
         block["rules"] = {rule: "off" for rule in _AUTH_RULES}
         notes[("rules",)] = "no credential was needed, so no auth rule can apply"
     if found.not_inferred:
-        notes[("style",)] = (notes.get(("style",), "") + "; NOT INFERRED (budget or a dead "
-                             "end): " + "; ".join(found.not_inferred)).lstrip("; ")
+        notes[("style",)] = (
+            notes.get(("style",), "") + "; NOT INFERRED (budget or a dead "
+            "end): " + "; ".join(found.not_inferred)
+        ).lstrip("; ")
     return block, notes
 
 
@@ -193,9 +201,9 @@ def _responses(block: dict[str, Any], bodies: dict[str, Page]) -> dict[str, Any]
 def _drop_undeclared(block: dict[str, Any], responses: dict[str, Any]) -> None:
     """A `response` key naming a status whose body was not JSON has no envelope to check."""
     for holder in [*(block.get("errors") or {}).values(), *(block.get("cursor") or {}).values()]:
-        if isinstance(holder, dict) and holder.get("response"):
-            if "content" not in responses.get(holder["response"], {}):
-                holder["response"] = None
+        declared = isinstance(holder, dict) and holder.get("response")
+        if declared and "content" not in responses.get(holder["response"], {}):
+            holder["response"] = None
 
 
 def _schemas(
@@ -231,15 +239,15 @@ def _place_items(schema: dict[str, Any], parts: list[str]) -> None:
 # --- YAML with comments ---------------------------------------------------------------
 
 
-def to_yaml(
-    doc: dict[str, Any], comments: dict[tuple[Any, ...], str], header: str
-) -> str:
+def to_yaml(doc: dict[str, Any], comments: dict[tuple[Any, ...], str], header: str) -> str:
     lines = [f"# {line}".rstrip() for line in header.rstrip("\n").splitlines()]
     lines += _emit(doc, 0, (), comments)
     return "\n".join(lines) + "\n"
 
 
-def _emit(node: Any, indent: int, where: tuple[Any, ...], notes: dict[tuple[Any, ...], str]) -> list[str]:
+def _emit(
+    node: Any, indent: int, where: tuple[Any, ...], notes: dict[tuple[Any, ...], str]
+) -> list[str]:
     pad = " " * indent
     lines: list[str] = []
     if isinstance(node, dict):

@@ -7,6 +7,7 @@ TODOs.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -108,7 +109,7 @@ def _auth(inf: Inference, credential: str | None, headers: dict[str, str]) -> No
     if credential:
         choices.append(("bearer", {**headers, "Authorization": f"Bearer {credential}"}))
         choices.append(("header:X-API-Key", {**headers, "X-API-Key": credential}))
-    if bare.response.ok and not (bare.status in (401, 403)):
+    if bare.response.ok and bare.status not in (401, 403):
         inf.first = bare
         inf.found.put(("auth",), None, f"{bare.shown}: no credential is needed")
         prober.auth_headers = dict(headers)
@@ -159,7 +160,7 @@ def _arrays(node: Any, where: tuple[str, ...]) -> list[tuple[tuple[str, ...], li
 
 
 def _id_field(items: list[Any]) -> str | None:
-    """"id" if unique, else the first *id/*Id field unique across the page."""
+    """ "id" if unique, else the first *id/*Id field unique across the page."""
     keys = [k for k in items[0] if all(isinstance(i.get(k), (str, int)) for i in items)]
     unique = [k for k in keys if len({str(i[k]) for i in items}) == len(items)]
     named = [k for k in unique if k == "id"] + [k for k in unique if k.lower().endswith("id")]
@@ -281,7 +282,7 @@ def _link_header(inf: Inference) -> bool:
     page = inf.prober.get(query)
     if not _continues(inf, page, inf.small_limit):
         return False
-    evidence = f"{inf.small.shown}: Link rel=\"next\" <{link}>; {page.shown} continues it"
+    evidence = f'{inf.small.shown}: Link rel="next" <{link}>; {page.shown} continues it'
     inf.found.put(("style",), "link-header", evidence)
     inf.found.put(("link",), {"rel": "next"}, evidence)
     return True
@@ -331,7 +332,9 @@ def _token(inf: Inference) -> bool:
         if any(word in k.lower() for word in ("token", "cursor", "next"))
     ]
     for key in keys:
-        derived = key[4].lower() + key[5:] if key.lower().startswith("next") and len(key) > 5 else key
+        derived = (
+            key[4].lower() + key[5:] if key.lower().startswith("next") and len(key) > 5 else key
+        )
         for param in dict.fromkeys([derived, *TOKENS]):
             page = inf.prober.get({inf.limit_param or "": inf.small_limit, param: body[key]})
             if _continues(inf, page, inf.small_limit):
@@ -374,11 +377,21 @@ def _page(inf: Inference) -> bool:
             inf.bodies["page2"] = page
             inf.found.put(("style",), "page", f"{page.shown}: the second page")
             one = inf.prober.get({inf.limit_param or "": inf.small_limit, name: 1})
-            same = one.ok and inf.small is not None and one.ids(inf.id_path) == inf.small.ids(inf.id_path)
+            same = (
+                one.ok
+                and inf.small is not None
+                and one.ids(inf.id_path) == inf.small.ids(inf.id_path)
+            )
             zero = inf.prober.get({inf.limit_param or "": inf.small_limit, name: 0})
             refused = zero.status is not None and 400 <= zero.status < 500
-            block = {"param": name, "default": 1 if same else None, "minimum": 1 if refused else None}
-            inf.found.put(("page",), block, f"{one.shown} (page 1 = no page sent: {same}); {zero.shown}")
+            block = {
+                "param": name,
+                "default": 1 if same else None,
+                "minimum": 1 if refused else None,
+            }
+            inf.found.put(
+                ("page",), block, f"{one.shown} (page 1 = no page sent: {same}); {zero.shown}"
+            )
             return True
     return False
 
@@ -387,7 +400,9 @@ def _offset(inf: Inference) -> bool:
     for name in OFFSETS:
         page = inf.prober.get({inf.limit_param or "": inf.small_limit, name: inf.small_limit})
         if _continues(inf, page, inf.small_limit):
-            inf.found.put(("style",), "offset", f"{page.shown}: the items after the first {inf.small_limit}")
+            inf.found.put(
+                ("style",), "offset", f"{page.shown}: the items after the first {inf.small_limit}"
+            )
             below = inf.prober.get({inf.limit_param or "": inf.small_limit, name: -1})
             refused = below.status is not None and 400 <= below.status < 500
             block = {"param": name, "default": 0, "minimum": 0 if refused else None}
@@ -508,9 +523,7 @@ def _response_fields(inf: Inference) -> None:
                 f"{shown}: {path} is null",
             )
         elif value is True and tail.get(path) is False:
-            inf.found.put(
-                ("response", "has_more"), path, f"{shown}: {path} true; last page: false"
-            )
+            inf.found.put(("response", "has_more"), path, f"{shown}: {path} true; last page: false")
         elif isinstance(value, str) and ids and value == ids[0]:
             inf.found.put(("response", "first_id"), path, f"{shown}: {path} = the first id")
         elif isinstance(value, str) and ids and value == ids[-1]:
@@ -532,8 +545,12 @@ def _echoes(inf: Inference, head: dict[str, Any], small: dict[str, Any], total: 
             continue
         if value == default and small.get(path) == inf.small_limit:
             key = "page_size" if "size" in path.lower() else "limit"
-            inf.found.put(("response", key), path, f"echoes the limit: {default}, then {inf.small_limit}")
-        elif value == math.ceil(total / default) and small[path] == math.ceil(total / inf.small_limit):
+            inf.found.put(
+                ("response", key), path, f"echoes the limit: {default}, then {inf.small_limit}"
+            )
+        elif value == math.ceil(total / default) and small[path] == math.ceil(
+            total / inf.small_limit
+        ):
             inf.found.put(("response", "pages"), path, f"= ceil({total} / the limit) on both pages")
         elif inf.style == "page" and value == 1 and "page" in path.lower():
             second = inf.bodies.get("page2")
@@ -562,8 +579,10 @@ def _order(inf: Inference) -> None:
     inf.found.put(("order", "direction"), direction, evidence)
     inf.found.put(
         ("order", "documented"),
-        todo("does the vendor document this order? true: MUST; false: a SHOULD convention; "
-             "or set order: null"),
+        todo(
+            "does the vendor document this order? true: MUST; false: a SHOULD convention; "
+            "or set order: null"
+        ),
         "requests show an order, never whether it is promised",
     )
     _tie_breaker(inf, key, encoding, direction)
@@ -590,9 +609,9 @@ def _direction(items: list[Any], key: str) -> str | None:
     values = [_sortable(i[key]) for i in items]
     if len(set(values)) < 2:
         return None
-    if all(a >= b for a, b in zip(values, values[1:], strict=False)):
+    if all(a >= b for a, b in itertools.pairwise(values)):
         return "desc"
-    if all(a <= b for a, b in zip(values, values[1:], strict=False)):
+    if all(a <= b for a, b in itertools.pairwise(values)):
         return "asc"
     return None
 
@@ -618,12 +637,16 @@ def _tie_breaker(inf: Inference, key: str, encoding: str, direction: str) -> Non
     if len(tied) < 3 or count < 8:
         inf.found.put(("order", "ties"), None, f"{count} items share a {key}: too few to tell")
         return
-    for order, ok in (("desc", all(g == sorted(g, reverse=True) for g in tied)),
-                      ("asc", all(g == sorted(g) for g in tied))):
+    for order, ok in (
+        ("desc", all(g == sorted(g, reverse=True) for g in tied)),
+        ("asc", all(g == sorted(g) for g in tied)),
+    ):
         if ok:
             evidence = f"{count} items in {len(tied)} groups share a {key}; ids {order} in each"
-            keys = [{"path": key, "encoding": encoding},
-                    {"path": inf.id_path, "encoding": "string", "direction": order}]
+            keys = [
+                {"path": key, "encoding": encoding},
+                {"path": inf.id_path, "encoding": "string", "direction": order},
+            ]
             inf.found.put(("order", "keys"), keys, evidence)
             return
     inf.found.put(("order", "ties"), None, f"{count} tied items follow no id order")
@@ -639,10 +662,18 @@ def _errors(inf: Inference) -> None:
         inf.bodies["validation"] = page
     chosen = inf.bodies.get("validation")
     if chosen is not None and chosen.status is not None:
-        inf.found.put(("errors", "validation"), {"status": chosen.status, "response": str(chosen.status)}, chosen.shown)
+        inf.found.put(
+            ("errors", "validation"),
+            {"status": chosen.status, "response": str(chosen.status)},
+            chosen.shown,
+        )
     bare = inf.bodies.get("auth")
     if inf.auth_kind and bare is not None and bare.status in (401, 403):
-        inf.found.put(("errors", "auth"), {"status": bare.status, "response": str(bare.status)}, f"{bare.shown} (no credential)")
+        inf.found.put(
+            ("errors", "auth"),
+            {"status": bare.status, "response": str(bare.status)},
+            f"{bare.shown} (no credential)",
+        )
 
 
 def _cursor_errors(inf: Inference) -> None:
