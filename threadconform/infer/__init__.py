@@ -60,8 +60,6 @@ def infer(
         inference = run(Inference(prober), token, dict(headers or {}))
         filters = _filters(inference, openapi)
         found = inference.found
-        if ("walk",) in found.facts and not found.has("order", "key") and not found.has("order"):
-            pass
         bodies = {k: v for k, v in inference.bodies.items() if k != "double"}
         doc, comments = document(
             found, url, target.path, bodies, inference.first, inference.walked, filters
