@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_serve(subparsers)
     add_rules(subparsers)
+    add_check_spec(subparsers)
+    add_docs(subparsers)
+    add_infer(subparsers)
     return parser
 
 
@@ -295,6 +298,83 @@ def catalogue_markdown(table: dict[str, dict[str, Cell]]) -> str:
 def _cell(text: str) -> str:
     """Text safe inside a Markdown table cell or list item."""
     return " ".join(text.split()).replace("|", "\\|")
+
+
+def add_check_spec(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    checker = subparsers.add_parser(
+        "check-spec",
+        help="check a spec file: the loader, then every consistency problem at once",
+        description="Load FILE as the suite does, then list every problem of its "
+        "x-pagination block (unknown keys, contradictions, undocumented error fields, "
+        "TODO decisions a draft left), one line each with its fix. Exit 0 when clean, 4 not.",
+    )
+    checker.add_argument("file", help="the spec file (OpenAPI 3.1 + x-pagination)")
+    checker.set_defaults(handler=run_check_spec)
+
+
+def run_check_spec(namespace: argparse.Namespace) -> int:
+    from threadconform import spec_lint
+
+    lines = spec_lint.check(namespace.file)
+    for line in lines:
+        print(line)
+    if not lines:
+        print(f"{namespace.file}: no problems")
+    return 4 if lines else 0
+
+
+def add_docs(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from threadconform.guide import TOPICS
+
+    docs = subparsers.add_parser(
+        "docs",
+        help="print the x-pagination reference, an annotated spec template, or the rules",
+        description="Print bundled documentation: "
+        + "; ".join(f"{name}: {what}" for name, (_, what) in TOPICS.items()),
+    )
+    docs.add_argument("topic", nargs="?", default=None, help=f"one of: {', '.join(TOPICS)}")
+    docs.set_defaults(handler=run_docs)
+
+
+def run_docs(namespace: argparse.Namespace) -> int:
+    from threadconform.guide import show
+
+    text, code = show(namespace.topic)
+    print(text, file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
+def add_infer(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    infer = subparsers.add_parser(
+        "infer",
+        help="draft a spec from the URL of a list endpoint (GET requests only)",
+        description="Send GET requests to the list endpoint at URL and draft a spec "
+        "(OpenAPI 3.1 + x-pagination) from what it answers. Every inferred fact carries its "
+        "evidence as a YAML comment; what could not be inferred is a `TODO: ...` value that "
+        "check-spec refuses until you decide. A draft is a starting point, not a verdict.",
+    )
+    infer.add_argument("url", help="the full URL of the list endpoint")
+    infer.add_argument("--token", default=None, help="a credential (Bearer, else X-API-Key)")
+    infer.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        help="'Name: value' sent on every request (repeatable)",
+    )
+    infer.add_argument("--openapi", default=None, help="an OpenAPI file naming the parameters")
+    infer.add_argument(
+        "-o", "--output", default=None, help="write the draft here (default: stdout)"
+    )
+    infer.add_argument(
+        "--max-requests", type=_count, default=300, help="request budget (default 300)"
+    )
+    infer.set_defaults(handler=run_infer)
+
+
+def run_infer(namespace: argparse.Namespace) -> int:
+    from threadconform.infer import cli_main
+
+    return cli_main(namespace)
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -1,0 +1,297 @@
+"""The draft spec: an OpenAPI 3.1 document with an `x-pagination` block built from the
+findings, written as YAML whose comments carry each fact's evidence."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from threadconform.infer.facts import Findings, todo
+from threadconform.infer.probe import Page
+from threadconform.infer.shapes import schema_of
+
+__all__ = ["HEADER", "document", "to_yaml"]
+
+HEADER = """\
+Draft contract written by `threadconform infer` from {requests} GET requests to
+{url}
+It is a starting point, not a verdict: a few requests show what the server did, not what
+the vendor promises. Read every comment (the request that showed a value and what it
+showed), replace every `TODO: ...` value with your decision (`threadconform check-spec`
+refuses the draft until none is left), and compare with the vendor's documentation.
+"""
+
+_BOUNDED = ("param", "default", "minimum", "maximum")
+_RESPONSE_KEYS: tuple[str, ...] = (
+    "items",
+    "id",
+    "total",
+    "total_requires",
+    "has_more",
+    "pages",
+    "page",
+)
+_RESPONSE_KEYS += ("limit", "page_size", "first_id", "last_id", "object", "item_object")
+
+
+def document(
+    found: Findings,
+    url: str,
+    path: str,
+    bodies: dict[str, Page],
+    first: Page | None,
+    walked: list[Any],
+    filters: list[dict[str, Any]],
+) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
+    """(the OpenAPI document, evidence comments keyed by their key path in it)."""
+    block, notes = _block(found, filters)
+    anchor = ("paths", path, "get", "x-pagination")
+    comments = {(*anchor, *where): text for where, text in notes.items()}
+    operation: dict[str, Any] = {
+        "operationId": "listItems",
+        "summary": "The list endpoint (drafted)",
+        "parameters": _parameters(block, filters),
+        "responses": _responses(block, bodies),
+        "x-pagination": block,
+    }
+    components: dict[str, Any] = {"schemas": _schemas(found, first, walked, bodies)}
+    auth = found.value("auth")
+    if auth:
+        scheme = (
+            {"type": "http", "scheme": "bearer"}
+            if auth == "bearer"
+            else {"type": "apiKey", "in": "header", "name": str(auth).split(":", 1)[1]}
+        )
+        components["securitySchemes"] = {"credential": scheme}
+        operation["security"] = [{"credential": []}]
+        comments[("paths", path, "get", "security")] = found.facts[("auth",)].evidence
+    elif ("auth",) in found.facts:
+        comments[("paths", path, "get", "operationId")] = found.facts[("auth",)].evidence
+    doc = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"Draft: GET {path}",
+            "version": "draft",
+            "description": f"Drafted by `threadconform infer` from {url}. Source: TODO (name "
+            "the vendor document this contract follows).",
+        },
+        "paths": {path: {"get": operation}},
+        "components": components,
+    }
+    return doc, comments
+
+
+def _block(
+    found: Findings, filters: list[dict[str, Any]]
+) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
+    block: dict[str, Any] = {}
+    notes: dict[tuple[Any, ...], str] = {}
+
+    def take(*where: str) -> Any:
+        fact = found.facts.get(tuple(where))
+        if fact is None:
+            return None
+        notes[tuple(where)] = fact.evidence
+        return fact.value
+
+    block["style"] = take("style") or todo("the pagination style (none was inferred)")
+    limit = {key: take("limit", key) for key in (*_BOUNDED, "out_of_range")}
+    limit["param"] = limit["param"] or todo("the page-size parameter")
+    block["limit"] = {k: v for k, v in limit.items() if v is not None}
+    for key in ("page", "offset", "token", "link"):
+        if found.has(key):
+            block[key] = take(key)
+    if block["style"] == "cursor":
+        block["cursor"] = {
+            key: take("cursor", key) for key in ("after", "before", "unknown", "malformed")
+        }
+        block["cursor"] = {k: v for k, v in block["cursor"].items() if k == "before" or v}
+    block["order"] = _order(found, take)
+    response = {key: take("response", key) for key in _RESPONSE_KEYS}
+    block["response"] = {k: v for k, v in response.items() if v is not None}
+    if filters:
+        block["filters"] = filters
+    errors = {kind: take("errors", kind) for kind in ("auth", "validation")}
+    if any(errors.values()):
+        block["errors"] = {k: v for k, v in errors.items() if v}
+    if not found.value("auth"):
+        block["rules"] = {rule: "off" for rule in _AUTH_RULES}
+        notes[("rules",)] = "no credential was needed, so no auth rule can apply"
+    if found.not_inferred:
+        notes[("style",)] = (
+            notes.get(("style",), "") + "; NOT INFERRED (budget or a dead "
+            "end): " + "; ".join(found.not_inferred)
+        ).lstrip("; ")
+    return block, notes
+
+
+_AUTH_RULES = (
+    "AUTH-REQUIRED",
+    "AUTH-INVALID-REJECTED",
+    "AUTH-STATUS-401",
+    "AUTH-ERROR-ENVELOPE",
+    "AUTH-VALID-ACCEPTED",
+)
+
+
+def _order(found: Findings, take: Any) -> Any:
+    if found.has("order"):
+        take("order")
+        return None
+    if not found.has("order", "key"):
+        return todo("the order (the walk was not done)")
+    order: dict[str, Any] = {}
+    if found.has("order", "keys"):
+        order["keys"] = take("order", "keys")
+        take("order", "key")
+        take("order", "encoding")
+    else:
+        order["key"] = take("order", "key")
+        order["encoding"] = take("order", "encoding")
+    order["direction"] = take("order", "direction")
+    order["documented"] = take("order", "documented")
+    return order
+
+
+def _parameters(block: dict[str, Any], filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = []
+    for key in ("limit", "page", "offset"):
+        bounded = block.get(key)
+        if not isinstance(bounded, dict) or str(bounded.get("param", "TODO")).startswith("TODO"):
+            continue
+        schema: dict[str, Any] = {"type": "integer"}
+        schema.update({k: bounded[k] for k in _BOUNDED[1:] if isinstance(bounded.get(k), int)})
+        params.append(_query(bounded["param"], schema))
+    cursor = block.get("cursor") or {}
+    for key in ("after", "before"):
+        if cursor.get(key):
+            params.append(_query(cursor[key], {"type": "string"}))
+    if block.get("token"):
+        params.append(_query(block["token"]["param"], {"type": "string"}))
+    for item in filters:
+        params.append(_query(item["param"], item.pop("_schema", {"type": "string"})))
+    return params
+
+
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+def _responses(block: dict[str, Any], bodies: dict[str, Page]) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {
+            "description": "A page of items (schema drafted from the responses seen).",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}},
+        }
+    }
+    for page in bodies.values():
+        status = page.status
+        if status is None or not 400 <= status < 500 or str(status) in responses:
+            continue
+        content: dict[str, Any] = {}
+        if page.response.is_json:
+            ref = {"$ref": f"#/components/schemas/Error{status}"}
+            content = {"content": {"application/json": {"schema": ref}}}
+        responses[str(status)] = {"description": f"Seen: {page.shown}", **content}
+    _drop_undeclared(block, responses)
+    return responses
+
+
+def _drop_undeclared(block: dict[str, Any], responses: dict[str, Any]) -> None:
+    """A `response` key naming a status whose body was not JSON has no envelope to check."""
+    for holder in [*(block.get("errors") or {}).values(), *(block.get("cursor") or {}).values()]:
+        declared = isinstance(holder, dict) and holder.get("response")
+        if declared and "content" not in responses.get(holder["response"], {}):
+            holder["response"] = None
+
+
+def _schemas(
+    found: Findings, first: Page | None, walked: list[Any], bodies: dict[str, Page]
+) -> dict[str, Any]:
+    items = walked or (first.items if first and first.items else [])
+    schemas: dict[str, Any] = {"Item": schema_of(items) if items else {"type": "object"}}
+    body = first.body if first else None
+    items_path = str(found.value("response", "items", default="$"))
+    if items_path == "$" or not isinstance(body, dict):
+        schemas["Page"] = {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}
+    else:
+        page = schema_of([body])
+        _place_items(page, items_path.replace("\\.", "\0").split("."))
+        schemas["Page"] = page
+    for page_seen in bodies.values():
+        status = page_seen.status
+        if status is not None and 400 <= status < 500 and page_seen.response.is_json:
+            schemas[f"Error{status}"] = schema_of([page_seen.body])
+    return schemas
+
+
+def _place_items(schema: dict[str, Any], parts: list[str]) -> None:
+    node = schema
+    for part in parts[:-1]:
+        node = node["properties"][part.replace("\0", ".")]
+    node["properties"][parts[-1].replace("\0", ".")] = {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Item"},
+    }
+
+
+# --- YAML with comments ---------------------------------------------------------------
+
+
+def to_yaml(doc: dict[str, Any], comments: dict[tuple[Any, ...], str], header: str) -> str:
+    lines = [f"# {line}".rstrip() for line in header.rstrip("\n").splitlines()]
+    lines += _emit(doc, 0, (), comments)
+    return "\n".join(lines) + "\n"
+
+
+def _emit(
+    node: Any, indent: int, where: tuple[Any, ...], notes: dict[tuple[Any, ...], str]
+) -> list[str]:
+    pad = " " * indent
+    lines: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = (*where, key)
+            lines += [f"{pad}# {part}" for part in _wrap(notes.get(here))]
+            if _inline(value):
+                lines.append(f"{pad}{_key(key)}: {_scalar(value)}")
+            else:
+                lines.append(f"{pad}{_key(key)}:")
+                lines += _emit(value, indent + 2, here, notes)
+    else:
+        for index, value in enumerate(node):
+            here = (*where, index)
+            lines += [f"{pad}# {part}" for part in _wrap(notes.get(here))]
+            if _inline(value):
+                lines.append(f"{pad}- {_scalar(value)}")
+            else:
+                lines.append(f"{pad}-")
+                lines += _emit(value, indent + 2, here, notes)
+    return lines
+
+
+def _inline(value: Any) -> bool:
+    return not isinstance(value, (dict, list)) or not value
+
+
+def _key(key: Any) -> str:
+    text = str(key)
+    return text if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", text) else json.dumps(text)
+
+
+def _scalar(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _wrap(text: str | None, width: int = 92) -> list[str]:
+    if not text:
+        return []
+    words, lines, line = " ".join(text.split()).split(" "), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line] if line else lines
