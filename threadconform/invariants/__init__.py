@@ -129,5 +129,6 @@ __all__ = [
     "walk_terminates",
 ]
 
-# The order rules are listed and judged in; a new section module must be named here.
+# The order rules are listed and judged in. A new section module must be named here, or
+# importing the package fails (ValueError naming it).
 arrange((walks, pages, metadata, order, cursors, filters, deterministic, items))

@@ -93,6 +93,9 @@ def arrange(sections: Sequence[ModuleType]) -> None:
     Registration happens on import, and imports are sorted by name; the registry's order
     (the order rules are listed and judged in) must not depend on that."""
     rank = {section.__name__: index for index, section in enumerate(sections)}
+    unnamed = sorted({known.check.__module__ for known in INVARIANTS.values()} - set(rank))
+    if unnamed:
+        raise ValueError(f"invariants registered in modules not named as sections: {unnamed}")
     ordered = sorted(INVARIANTS.values(), key=lambda known: rank[known.check.__module__])
     INVARIANTS.clear()
     INVARIANTS.update((known.rule, known) for known in ordered)

@@ -8,13 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from threadconform import paths
-from threadconform.invariants.base import (
-    Pages,
-    Reason,
-    for_styles,
-    invariant,
-    needs_complete,
-)
+from threadconform.invariants.base import Pages, Reason, for_styles, invariant, needs_complete
 from threadconform.invariants.helpers import (
     CAP,
     at,
@@ -164,11 +158,11 @@ def cursor_before_previous_page(
     )
 
 
-@invariant(
-    "CURSOR-AFTER-LAST",
-    applies=_has_cursor,
-    needs=lambda p, page: None if _cursor(p, page) else "the page was not fetched with a cursor",
-)
+def _sent_cursor(pagination: Pagination, page: Page) -> Reason:
+    return None if _cursor(pagination, page) else "the page was not fetched with a cursor"
+
+
+@invariant("CURSOR-AFTER-LAST", applies=_has_cursor, needs=_sent_cursor)
 def cursor_after_last(pagination: Pagination, page: Page) -> list[Violation]:
     """(page): a page fetched with after=<the last id of a complete walk>."""
     more = page.meta.has_more

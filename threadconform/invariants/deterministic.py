@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from threadconform.invariants.base import (
-    Pages,
-    invariant,
-)
+from threadconform.invariants.base import Pages, invariant
 from threadconform.invariants.helpers import (
     at,
     fail,

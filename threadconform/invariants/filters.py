@@ -7,14 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from threadconform import paths
-from threadconform.invariants.base import (
-    Pages,
-    Reason,
-    both,
-    documents,
-    invariant,
-    needs_complete,
-)
+from threadconform.invariants.base import Pages, Reason, both, documents, invariant, needs_complete
 from threadconform.invariants.helpers import (
     CAP,
     at,

@@ -11,18 +11,13 @@ from typing import Any
 
 from threadconform import paths
 from threadconform.exchange import Request
-from threadconform.invariants.base import (
-    Pages,
-    Reason,
-    needs_complete,
-)
+from threadconform.invariants.base import Pages, Reason, needs_complete
 from threadconform.ledger import Violation
 from threadconform.model import Pagination
 from threadconform.walk import Item, Page, Walk, position
 
 __all__ = [
     "CAP",
-    "NEXT_STYLES",
     "as_count",
     "as_int",
     "at",
@@ -44,7 +39,7 @@ __all__ = [
 CAP = 5  # ids, pages or requests named in one message
 
 
-NEXT_STYLES = ("token", "next-link", "link-header")
+# -- reading pages -------------------------------------------------------------------------
 
 
 def pages_of(pages: Pages) -> tuple[Page, ...]:
@@ -69,29 +64,6 @@ def as_int(text: str | None) -> int | None:
         return None
 
 
-def show(value: Any) -> str:
-    if value is paths.MISSING:
-        return "absent"
-    return json.dumps(value, default=repr)
-
-
-def show_ids(ids: Iterable[str], cap: int = CAP) -> str:
-    listed = list(ids)
-    shown = ", ".join(listed[:cap])
-    more = f" (+{len(listed) - cap} more)" if len(listed) > cap else ""
-    return f"[{shown}{more}]"
-
-
-def requests_of(pages: Iterable[Page]) -> tuple[Request, ...]:
-    return tuple(page.request for page in pages)[:CAP]
-
-
-def at(pagination: Pagination, page: Page, number: int | None = None) -> str:
-    """`page #3 (after=thrd_9)`, or just the position for a page outside a walk."""
-    where = position(pagination, page)
-    return where if number is None else f"page #{number} ({where})"
-
-
 def limit_in_force(pagination: Pagination, page: Page) -> int | None:
     """The limit in force for a page: the one sent (clamped into range), else the default."""
     limit = as_int(page.param(pagination.limit.param))
@@ -102,20 +74,6 @@ def limit_in_force(pagination: Pagination, page: Page) -> int | None:
     if pagination.limit.minimum is not None:
         limit = max(limit, pagination.limit.minimum)
     return limit
-
-
-def located_items(walk: Walk) -> list[tuple[Item, int]]:
-    """Each item of the walk in order, with the index of the page it came on."""
-    order = range(len(walk.pages))
-    if walk.backward:
-        order = range(len(walk.pages) - 1, -1, -1)
-    return [(item, index) for index in order for item in walk.pages[index].items]
-
-
-def fail(
-    rule: str, message: str, evidence: Iterable[Request] = (), expected: str = "", actual: str = ""
-) -> list[Violation]:
-    return [Violation(rule, message, tuple(evidence)[:CAP], expected, actual)]
 
 
 def items_before(pagination: Pagination, page: Page, limit: int) -> int:
@@ -129,6 +87,66 @@ def items_before(pagination: Pagination, page: Page, limit: int) -> int:
         number = number if number is not None else pagination.page.default or first
         return (number - first) * limit
     return 0
+
+
+def located_items(walk: Walk) -> list[tuple[Item, int]]:
+    """Each item of the walk in order, with the index of the page it came on."""
+    order = range(len(walk.pages))
+    if walk.backward:
+        order = range(len(walk.pages) - 1, -1, -1)
+    return [(item, index) for index in order for item in walk.pages[index].items]
+
+
+# -- messages ------------------------------------------------------------------------------
+
+
+def show(value: Any) -> str:
+    if value is paths.MISSING:
+        return "absent"
+    return json.dumps(value, default=repr)
+
+
+def show_ids(ids: Iterable[str], cap: int = CAP) -> str:
+    listed = list(ids)
+    shown = ", ".join(listed[:cap])
+    more = f" (+{len(listed) - cap} more)" if len(listed) > cap else ""
+    return f"[{shown}{more}]"
+
+
+def at(pagination: Pagination, page: Page, number: int | None = None) -> str:
+    """`page #3 (after=thrd_9)`, or just the position for a page outside a walk."""
+    where = position(pagination, page)
+    return where if number is None else f"page #{number} ({where})"
+
+
+def requests_of(pages: Iterable[Page]) -> tuple[Request, ...]:
+    return tuple(page.request for page in pages)[:CAP]
+
+
+def fail(
+    rule: str, message: str, evidence: Iterable[Request] = (), expected: str = "", actual: str = ""
+) -> list[Violation]:
+    return [Violation(rule, message, tuple(evidence)[:CAP], expected, actual)]
+
+
+def first_difference(a: Sequence[str], b: Sequence[str]) -> int:
+    """The first index where the sequences differ (or where the shorter one ends)."""
+    for index, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return index
+    return min(len(a), len(b))
+
+
+def iso_time(seconds: float | str | None) -> str:
+    if not isinstance(seconds, float):
+        return repr(seconds)
+    try:
+        return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return repr(seconds)
+
+
+# -- totals (META-TOTAL, META-TOTAL-OPT-IN, FILTER-TOTAL) ----------------------------------
 
 
 def total_needs(pagination: Pagination, walk: Walk, reference: Walk | None = None) -> Reason:
@@ -187,20 +205,3 @@ def total_matches(
         "pages disagree). Check that the total counts the same filtered set the pages list."
     )
     return fail(rule, message, [page.request], str(seen), show(page.meta.total))
-
-
-def first_difference(a: Sequence[str], b: Sequence[str]) -> int:
-    """The first index where the sequences differ (or where the shorter one ends)."""
-    for index, (x, y) in enumerate(zip(a, b, strict=False)):
-        if x != y:
-            return index
-    return min(len(a), len(b))
-
-
-def iso_time(seconds: float | str | None) -> str:
-    if not isinstance(seconds, float):
-        return repr(seconds)
-    try:
-        return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
-    except (OverflowError, OSError, ValueError):
-        return repr(seconds)

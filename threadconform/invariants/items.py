@@ -8,18 +8,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from threadconform.invariants.base import (
-    Pages,
-    invariant,
-)
-from threadconform.invariants.helpers import (
-    at,
-    fail,
-    iso_time,
-    pages_of,
-    show,
-    show_ids,
-)
+from threadconform.invariants.base import Pages, invariant
+from threadconform.invariants.helpers import at, fail, iso_time, pages_of, show, show_ids
 from threadconform.ledger import Violation
 from threadconform.model import Pagination
 

@@ -261,10 +261,15 @@ def meta_object(pagination: Pagination, pages: Pages) -> list[Violation]:
     return violations[:CAP]
 
 
+def _opt_in_needs(pagination: Pagination, without: Pages, with_total: Walk) -> Reason:
+    """Only the walk with the opt-in is judged for its total; the pages without are not."""
+    return total_needs(pagination, with_total)
+
+
 @invariant(
     "META-TOTAL-OPT-IN",
     applies=both(documents("total_requires"), documents("total")),
-    needs=lambda p, without, with_total: total_needs(p, with_total),
+    needs=_opt_in_needs,
 )
 def meta_total_opt_in(pagination: Pagination, without: Pages, with_total: Walk) -> list[Violation]:
     """(without, with_total): pages fetched without the opt-in; a complete walk with it."""

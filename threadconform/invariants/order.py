@@ -6,13 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from threadconform.invariants.base import (
-    Pages,
-    Reason,
-    for_styles,
-    invariant,
-    needs_complete,
-)
+from threadconform.invariants.base import Pages, Reason, for_styles, invariant, needs_complete
 from threadconform.invariants.helpers import (
     CAP,
     at,

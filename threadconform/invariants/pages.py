@@ -3,14 +3,7 @@ pages requested past the end."""
 
 from __future__ import annotations
 
-from threadconform.invariants.base import (
-    Pages,
-    Reason,
-    both,
-    documents,
-    for_styles,
-    invariant,
-)
+from threadconform.invariants.base import Pages, Reason, both, documents, for_styles, invariant
 from threadconform.invariants.helpers import (
     CAP,
     as_count,
@@ -139,10 +132,14 @@ def page_past_end(pagination: Pagination, page: Page) -> list[Violation]:
     return fail("PAGE-PAST-END", message, [page.request], "2xx with no items", got)
 
 
+def _past_end_total_needs(pagination: Pagination, page: Page, total: int) -> Reason:
+    return None if page.ok else f"the page failed ({page.error})"
+
+
 @invariant(
     "PAGE-PAST-END-TOTAL",
     applies=both(for_styles("page", "offset"), documents("total")),
-    needs=lambda p, page, total: None if page.ok else f"the page failed ({page.error})",
+    needs=_past_end_total_needs,
 )
 def page_past_end_total(pagination: Pagination, page: Page, total: int) -> list[Violation]:
     """(page, total): a page past the end, and the real total (from a complete walk)."""

@@ -6,14 +6,9 @@ from collections import Counter
 from collections.abc import Sequence
 
 from threadconform.exchange import Request
-from threadconform.invariants.base import (
-    Reason,
-    invariant,
-    needs_complete,
-)
+from threadconform.invariants.base import Reason, invariant, needs_complete
 from threadconform.invariants.helpers import (
     CAP,
-    NEXT_STYLES,
     as_count,
     as_int,
     at,
@@ -30,6 +25,10 @@ __all__ = [
     "page_no_gaps",
     "walk_terminates",
 ]
+
+
+# Styles whose pages carry a next-page token or link.
+_NEXT_STYLES = ("token", "next-link", "link-header")
 
 
 def _terminates_needs(pagination: Pagination, walk: Walk) -> Reason:
@@ -53,7 +52,7 @@ def _overran(pagination: Pagination, walk: Walk) -> str:
     if pages is not None and number is not None and number >= pages:
         return f"it had already reached page {number} of a reported {pages}"
     empty = [page for page in walk.pages[-3:] if page.ok and not page.items]
-    if pagination.style in NEXT_STYLES and len(empty) == 3 and last.meta.next:
+    if pagination.style in _NEXT_STYLES and len(empty) == 3 and last.meta.next:
         return "its last three pages were empty and each still carried a next page token or link"
     return ""
 
