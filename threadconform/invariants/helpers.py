@@ -1,0 +1,207 @@
+"""Helpers the invariant modules share: reading pages and counts, naming pages and ids in
+messages (at most `CAP` of each), building a violation, and judging a reported total.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from threadconform import paths
+from threadconform.exchange import Request
+from threadconform.invariants.base import Pages, Reason, needs_complete
+from threadconform.ledger import Violation
+from threadconform.model import Pagination
+from threadconform.walk import Item, Page, Walk, position
+
+__all__ = [
+    "CAP",
+    "as_count",
+    "as_int",
+    "at",
+    "fail",
+    "first_difference",
+    "iso_time",
+    "items_before",
+    "limit_in_force",
+    "located_items",
+    "pages_of",
+    "requests_of",
+    "show",
+    "show_ids",
+    "total_matches",
+    "total_needs",
+]
+
+
+CAP = 5  # ids, pages or requests named in one message
+
+
+# -- reading pages -------------------------------------------------------------------------
+
+
+def pages_of(pages: Pages) -> tuple[Page, ...]:
+    if isinstance(pages, Walk):
+        return pages.pages
+    if isinstance(pages, Page):
+        return (pages,)
+    return tuple(pages)
+
+
+def as_count(value: Any) -> int | None:
+    """An integer count, or None (null, absent, a boolean, a string)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def as_int(text: str | None) -> int | None:
+    try:
+        return None if text is None else int(text)
+    except ValueError:
+        return None
+
+
+def limit_in_force(pagination: Pagination, page: Page) -> int | None:
+    """The limit in force for a page: the one sent (clamped into range), else the default."""
+    limit = as_int(page.param(pagination.limit.param))
+    if limit is None:
+        return pagination.limit.default
+    if pagination.limit.maximum is not None:
+        limit = min(limit, pagination.limit.maximum)
+    if pagination.limit.minimum is not None:
+        limit = max(limit, pagination.limit.minimum)
+    return limit
+
+
+def items_before(pagination: Pagination, page: Page, limit: int) -> int:
+    """How many items precede this page, from its page or offset parameter."""
+    if pagination.offset:
+        offset = as_int(page.param(pagination.offset.param))
+        return offset if offset is not None else pagination.offset.default or 0
+    if pagination.page:
+        number = as_int(page.param(pagination.page.param))
+        first = pagination.page.minimum if pagination.page.minimum is not None else 1
+        number = number if number is not None else pagination.page.default or first
+        return (number - first) * limit
+    return 0
+
+
+def located_items(walk: Walk) -> list[tuple[Item, int]]:
+    """Each item of the walk in order, with the index of the page it came on."""
+    order = range(len(walk.pages))
+    if walk.backward:
+        order = range(len(walk.pages) - 1, -1, -1)
+    return [(item, index) for index in order for item in walk.pages[index].items]
+
+
+# -- messages ------------------------------------------------------------------------------
+
+
+def show(value: Any) -> str:
+    if value is paths.MISSING:
+        return "absent"
+    return json.dumps(value, default=repr)
+
+
+def show_ids(ids: Iterable[str], cap: int = CAP) -> str:
+    listed = list(ids)
+    shown = ", ".join(listed[:cap])
+    more = f" (+{len(listed) - cap} more)" if len(listed) > cap else ""
+    return f"[{shown}{more}]"
+
+
+def at(pagination: Pagination, page: Page, number: int | None = None) -> str:
+    """`page #3 (after=thrd_9)`, or just the position for a page outside a walk."""
+    where = position(pagination, page)
+    return where if number is None else f"page #{number} ({where})"
+
+
+def requests_of(pages: Iterable[Page]) -> tuple[Request, ...]:
+    return tuple(page.request for page in pages)[:CAP]
+
+
+def fail(
+    rule: str, message: str, evidence: Iterable[Request] = (), expected: str = "", actual: str = ""
+) -> list[Violation]:
+    return [Violation(rule, message, tuple(evidence)[:CAP], expected, actual)]
+
+
+def first_difference(a: Sequence[str], b: Sequence[str]) -> int:
+    """The first index where the sequences differ (or where the shorter one ends)."""
+    for index, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return index
+    return min(len(a), len(b))
+
+
+def iso_time(seconds: float | str | None) -> str:
+    if not isinstance(seconds, float):
+        return repr(seconds)
+    try:
+        return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return repr(seconds)
+
+
+# -- totals (META-TOTAL, META-TOTAL-OPT-IN, FILTER-TOTAL) ----------------------------------
+
+
+def total_needs(pagination: Pagination, walk: Walk, reference: Walk | None = None) -> Reason:
+    if (
+        pagination.response.total_requires
+        and walk.param(pagination.response.total_requires) != "true"
+    ):
+        return f"the walk was made without {pagination.response.total_requires}=true"
+    if pagination.style == "first-n" and walk.pages and _full(pagination, walk.pages[-1]):
+        return "a full first-N page shows only the start of the listing, not all of it"
+    return needs_complete(pagination, walk)
+
+
+def _full(pagination: Pagination, page: Page) -> bool:
+    limit = limit_in_force(pagination, page)
+    return limit is not None and len(page.items) >= limit
+
+
+def total_matches(
+    rule: str, pagination: Pagination, walk: Walk, reference: Walk | None = None
+) -> list[Violation]:
+    """Every page of a complete walk reports the number of distinct items the walk saw.
+
+    When the walk and a complete `reference` walk disagree (one repeated or lost items),
+    the total is judged against every item either saw: a right total is not blamed for
+    what PAGE-NO-GAPS / PAGE-NO-DUPLICATES report."""
+    seen = len(set(walk.ids))
+    allowed = range(seen, seen + 1)
+    lost = ""
+    others = set(reference.ids) if reference is not None and reference.complete else set(walk.ids)
+    if others != set(walk.ids) or len(walk.ids) != seen:
+        # A walk repeated or lost items: the total cannot be blamed on that evidence. It is
+        # consistent if it counts at least every item either walk saw and at most as many
+        # as either walk served (a repeat may stand in for an item no walk showed).
+        seen = len(others | set(walk.ids))
+        served = max(len(walk.ids), len(reference.ids) if reference is not None else 0)
+        allowed = range(seen, max(seen, served) + 1)
+        lost = (
+            f" (this walk served {len(walk.ids)} items, {len(set(walk.ids))} distinct; the "
+            f"largest-limit walk {len(others)} distinct: see PAGE-NO-GAPS and "
+            f"PAGE-NO-DUPLICATES; a total from {seen} to {allowed[-1]} would be consistent)"
+        )
+    # A page/offset past the end is judged by PAGE-PAST-END-TOTAL (a SHOULD), not here.
+    judged = [
+        (number, page)
+        for number, page in enumerate(walk.pages, 1)
+        if page.items or len(walk.pages) == 1 or pagination.style == "cursor"
+    ]
+    wrong = [(n, p) for n, p in judged if p.ok and as_count(p.meta.total) not in allowed]
+    if not wrong:
+        return []
+    number, page = wrong[0]
+    message = (
+        f"{at(pagination, page, number)} reports total {show(page.meta.total)}, but the "
+        f"complete walk yielded {seen} distinct items{lost} ({len(wrong)} of {len(judged)} "
+        "pages disagree). Check that the total counts the same filtered set the pages list."
+    )
+    return fail(rule, message, [page.request], str(seen), show(page.meta.total))
