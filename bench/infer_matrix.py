@@ -37,7 +37,35 @@ from threadconform.mutation.matrix import Outcome
 from threadconform.mutation.plan import DEFAULT, Cell, Variant, variants
 from threadconform.mutation.runs import ROOT, Job, Result, credential_env
 
-__all__ = ["ContractResult", "Row", "chosen_variants", "decide", "main", "run_contract"]
+__all__ = [
+    "DECIDABLE",
+    "EXPLAINED",
+    "ContractResult",
+    "Row",
+    "chosen_variants",
+    "decide",
+    "explain",
+    "main",
+    "run_contract",
+]
+
+# The x-pagination fields `infer` leaves as TODO when requests cannot show them (a promise,
+# a documented default the data never reached, the flag that fills a null total).
+DECIDABLE = frozenset(
+    {
+        "order",
+        "order.documented",
+        "limit.default",
+        "limit.maximum",
+        "response.total",
+        "response.total_requires",
+        "cursor.unknown",
+        "cursor.malformed",
+    }
+)
+
+# Differences read and explained by hand: (variant label) -> why.
+EXPLAINED: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -231,6 +259,23 @@ def run_contract(name: str, profile: str, workdir: Path) -> ContractResult:
     return result
 
 
+def explain(contract: str, row: Row) -> str | None:
+    """Why a variant's verdicts differ: a hand-read explanation, or one a rule's severity in
+    the hand-written spec's `rules` block gives (a vendor's documented MUST/SHOULD/off, which
+    no request can show); None: unexplained."""
+    if row.variant in EXPLAINED:
+        return EXPLAINED[row.variant]
+    block = spec_lint.operation(spec.read_document(spec.find(contract)))["x-pagination"]
+    set_by_hand = block.get("rules") or {}
+    changed = set(row.hand_failed) ^ set(row.draft_failed)
+    if changed and changed <= set(set_by_hand):
+        severities = ", ".join(
+            f"{rule}: {set_by_hand[rule].get('severity')}" for rule in sorted(changed)
+        )
+        return f"severities the hand-written spec documents ({severities}); the draft has none"
+    return None
+
+
 # --- the report -----------------------------------------------------------------------
 
 
@@ -263,7 +308,8 @@ def differences(results: list[ContractResult]) -> list[str]:
                 lines.append(
                     f"- {row.variant}: hand {row.hand}, draft {row.draft}; failing only with "
                     f"the hand-written spec: {', '.join(only_hand) or '-'}; only with the "
-                    f"draft: {', '.join(only_draft) or '-'}"
+                    f"draft: {', '.join(only_draft) or '-'}. Why: "
+                    f"{explain(r.contract, row) or 'UNEXPLAINED'}"
                 )
         lines += [f"- {r.contract}: check-spec: {line}" for line in r.lint]
     return lines
