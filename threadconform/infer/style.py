@@ -119,12 +119,17 @@ def _cursor(inf: Inference) -> bool:
 
 
 def _before(inf: Inference, second: Page) -> None:
+    """The parameter that pages backward: `before=` the last item of page 2 returns the
+    small-limit items just ahead of it. Not the first item of page 2: the page before it is
+    page 1, which a server that ignores the parameter returns too."""
     assert inf.small is not None
-    first_of_second = second.ids(inf.id_path)[0]
+    both = inf.small.ids(inf.id_path) + second.ids(inf.id_path)
+    last = both[-1]
+    wanted = both[-1 - inf.small_limit : -1]
     for name in BEFORES:
-        page = inf.prober.get({inf.limit_param or "": inf.small_limit, name: first_of_second})
-        if page.ok and page.ids(inf.id_path) == inf.small.ids(inf.id_path):
-            evidence = f"{page.shown}: the page before {first_of_second!r} is page 1"
+        page = inf.prober.get({inf.limit_param or "": inf.small_limit, name: last})
+        if page.ok and page.ids(inf.id_path) == wanted:
+            evidence = f"{page.shown}: the {len(wanted)} items just before {last!r}"
             inf.found.put(("cursor", "before"), name, evidence)
             return
     inf.found.put(("cursor", "before"), None, f"none of {', '.join(BEFORES)} pages backward")
