@@ -76,7 +76,7 @@ def test_a_404_list_route_is_exit_7_with_the_prefix_hint() -> None:
         f"threadconform: the list endpoint answered 404 at {BASE}/threads; "
         f"if it lives under a prefix, include it in --base-url (e.g. {BASE}/v1)"
     )
-    assert preflight.exit_status(str(raised.value)) == 7
+    assert isinstance(raised.value, preflight.NotFound)
 
 
 def test_a_refused_credential_is_exit_8_and_names_it_redacted() -> None:
@@ -116,7 +116,7 @@ def test_no_answer_at_all_stays_exit_6() -> None:
     with mock_client(handler) as client, pytest.raises(UnreachableTarget) as raised:
         preflight.check(client, BASE)
     assert not isinstance(raised.value, preflight.SetupMistake)
-    assert preflight.exit_status(str(raised.value)) == 6
+    assert raised.value.exit_status == 6
 
 
 # -- credentials and headers ----------------------------------------------------------------

@@ -16,6 +16,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from threadconform import __version__, rules
+from threadconform.outcomes import COMMAND_USAGE, ExitStatus
 
 if TYPE_CHECKING:
     from threadconform.model import Contract
@@ -29,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     namespace = parser.parse_args(args)
     if getattr(namespace, "handler", None) is None:
         parser.print_help()
-        return 2
+        return COMMAND_USAGE
     code: int = namespace.handler(namespace)
     return code
 
@@ -136,7 +137,7 @@ def run_serve(namespace: argparse.Namespace) -> int:
         for fault in known.values():
             mark = " (tolerated)" if fault.tolerated else ""
             print(f"{fault.name}{mark}: {fault.description} [{', '.join(fault.breaks)}]")
-        return 0
+        return ExitStatus.PASS
     if namespace.ties is not None:
         from threadconform.reference.data import check_ties
 
@@ -151,7 +152,7 @@ def run_serve(namespace: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     with contextlib.suppress(KeyboardInterrupt):
         _serve_until_interrupted(namespace)
-    return 0
+    return ExitStatus.PASS
 
 
 def _serve_until_interrupted(namespace: argparse.Namespace) -> None:
@@ -225,10 +226,10 @@ def run_rules(namespace: argparse.Namespace) -> int:
             contracts = [spec.load(spec.find(namespace.contract))]
     except spec.SpecError as error:
         print(f"threadconform rules: {error}", file=sys.stderr)
-        return 2
+        return COMMAND_USAGE
     table = catalogue(contracts)
     print(catalogue_markdown(table) if namespace.format == "markdown" else catalogue_text(table))
-    return 0
+    return ExitStatus.PASS
 
 
 @dataclass(frozen=True)
@@ -383,4 +384,4 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def _usage(message: str) -> int:
     print(f"threadconform serve: {message}", file=sys.stderr)
-    return 2
+    return COMMAND_USAGE

@@ -1,10 +1,15 @@
 """The suite's only way to talk to a target: GET and HEAD over httpx, never anything else.
 
-Whatever the target does wrong (refuses the connection, hangs, answers HTML, sends 10 MB,
-redirects, asks us to slow down) becomes a `Response` whose `error` is one line naming the
+`Client` is the small top of a stack (threadconform.layers): it refuses any method that
+could write, builds the request record, sends the credential and extra headers (recorded
+redacted), and knows the credentials to scrub. Below it, each layer does one job:
+retries on 429/503, the request budget, the rate limit, the run deadline, redaction, and
+at the bottom the exchange itself (threadconform.httpsend; JSON in threadconform.jsonbody).
+
+Whatever the target does wrong becomes a `Response` whose `error` is one line naming the
 URL and the problem: checks judge the target, so the client must never raise on its
-behalf. The two exceptions are the suite's own limits: `ReadOnlyError` (a check tried to
-write) and `BudgetExhausted` (the request budget is spent).
+behalf. The exceptions are the suite's own limits: `ReadOnlyError` (a check tried to
+write), `BudgetSpent` (the request budget is spent) and `DeadlineSpent` (--max-time).
 
 Credentials never reach a record: the request's credential header is stored as
 `Authorization: Bearer ***`, and `redact` scrubs known credentials from free text.
@@ -12,43 +17,52 @@ Credentials never reach a record: the request's credential header is stored as
 
 from __future__ import annotations
 
-import codecs
-import dataclasses
-import email.utils
 import enum
-import json
-import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any, Final
-from urllib.parse import quote_plus
+from typing import Final
 
 import httpx
 
 from threadconform.exchange import REDACTED, Request, Response
-from threadconform.model import Auth
-from threadconform.wire import (
-    ACCEPT_ENCODING,
-    DEADLINE_PASSED,
-    Deadline,
-    DeadlineTransport,
-    DecodingFailed,
-    decoder_for,
+from threadconform.httpsend import UNREACHABLE, HttpSender, is_unreachable
+from threadconform.jsonbody import MAX_DEPTH
+from threadconform.layers import (
+    Budget,
+    Counting,
+    Layer,
+    Observed,
+    Outgoing,
+    RateLimit,
+    Redacting,
+    Retrying,
+    RetryPolicy,
+    RunDeadline,
 )
+from threadconform.model import Auth
+from threadconform.outcomes import BudgetSpent, DeadlineSpent
+from threadconform.redaction import Redactor
+from threadconform.wire import ACCEPT_ENCODING
 
 __all__ = [
     "DEFAULT",
+    "MAX_DEPTH",
     "UNREACHABLE",
     "BudgetExhausted",
+    "BudgetSpent",
     "Client",
     "CredentialArg",
     "DeadlineReached",
+    "DeadlineSpent",
     "Params",
     "ReadOnlyError",
     "encode_params",
     "is_unreachable",
 ]
+
+# The old names of the suite's two limits (threadconform.outcomes holds the classes).
+BudgetExhausted = BudgetSpent
+DeadlineReached = DeadlineSpent
 
 
 class _Default(enum.Enum):
@@ -61,37 +75,11 @@ CredentialArg = str | _Default | None
 
 Params = Mapping[str, str | int | bool] | Sequence[tuple[str, str]]
 
-# An error starting with one of these means the target could not be reached at all, so a
-# run can stop with one line instead of failing every check the same way.
-UNREACHABLE: Final = (
-    "connection refused",
-    "DNS lookup failed",
-    "connect timeout",
-    "TLS error",
-    "cannot connect",
-    "invalid URL",
-)
-
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
-_TEXT_CAP: Final = 4096  # characters of body text kept on a Response
-_SNIPPET: Final = 60  # characters of body quoted in an error line
-_MIN_SECRET: Final = 4  # shorter credentials are not scrubbed from free text (see redact)
-MAX_DEPTH: Final = 100  # JSON nesting examined; no list of threads comes near it
 
 
 class ReadOnlyError(Exception):
     """A check tried to send a method that could change the target."""
-
-
-class BudgetExhausted(Exception):
-    """The request budget (`max_requests`) is spent; no request was sent."""
-
-
-class DeadlineReached(BudgetExhausted):
-    """The run's deadline (--max-time) has passed; no request was sent.
-
-    A kind of BudgetExhausted: time is a budget too, and whatever ends a walk or a probe
-    on a spent request budget ends it the same way on a spent time budget."""
 
 
 def encode_params(params: Params) -> tuple[tuple[str, str], ...]:
@@ -104,22 +92,6 @@ def _encode_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def is_unreachable(response: Response) -> bool:
-    """True when no connection could be made (refused, DNS, connect timeout, TLS)."""
-    if response.status is not None or not response.error:
-        return False
-    return any(f": {reason}" in response.error for reason in UNREACHABLE)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def _snippet(text: str) -> str:
-    text = text.strip()
-    return repr(text[:_SNIPPET] + "..." if len(text) > _SNIPPET else text)
 
 
 class Client:
@@ -153,30 +125,32 @@ class Client:
         self.url = base_url.rstrip("/") + "/" + endpoint.lstrip("/")
         self.auth = auth
         self.credential = credential
-        self.timeout = timeout
-        self.max_rps = max_rps
-        self.max_requests = max_requests
-        self.max_body_bytes = max_body_bytes
-        self.max_retries = max_retries
-        self.retry_after_cap = retry_after_cap
-        self.retry_wait_left = retry_budget
-        self.deadline = deadline
-        self.on_exchange = on_exchange
-        self._clock = clock
-        self._sleep = sleep
-        self._sent = 0
-        self._next_slot: float | None = None
-        self._secrets: set[str] = {credential} if credential else set()
         # Extra headers (--header): sent on every request, recorded redacted like tokens.
         self.extra_headers = tuple(headers)
-        self._secrets |= {value for _, value in self.extra_headers if value}
-        self._exchange_deadline = Deadline(time.monotonic)
-        self._http = httpx.Client(
-            follow_redirects=False,
+        self._redactor = Redactor([credential, *(value for _, value in self.extra_headers)])
+        self._sender = HttpSender(
+            self._redactor,
             timeout=timeout,
-            transport=transport or DeadlineTransport(self._exchange_deadline, verify=verify),
-            trust_env=False,  # loopback targets only; an environment proxy would misroute
+            max_body_bytes=max_body_bytes,
+            verify=verify,
+            run_left=lambda: None if deadline is None else deadline - clock(),
+            transport=transport,
         )
+        self._observed = Observed(Redacting(self._sender, self._redactor.response), on_exchange)
+        self._counter = Counting(self._observed)
+        self._deadline = RunDeadline(self._counter, deadline, clock, self._counter)
+        self._budget = Budget(
+            RateLimit(self._deadline, max_rps, clock, sleep), max_requests, self._counter
+        )
+        self._retry = RetryPolicy(max_retries, retry_after_cap, retry_budget)
+        self._stack: Layer = Retrying(
+            self._budget,
+            self._retry,
+            budget_left=lambda: self.budget_left,
+            time_for=self._deadline.time_for,
+            sleep=sleep,
+        )
+        self.max_rps = max_rps
 
     def __enter__(self) -> Client:
         return self
@@ -185,16 +159,51 @@ class Client:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        self._sender.close()
+
+    # -- the settings, as attributes (read by probes, reports and tests) -------------------
+
+    @property
+    def timeout(self) -> float:
+        return self._sender.timeout
+
+    @property
+    def max_body_bytes(self) -> int:
+        return self._sender.max_body_bytes
+
+    @property
+    def max_requests(self) -> int | None:
+        return self._budget.limit
+
+    @property
+    def deadline(self) -> float | None:
+        return self._deadline.deadline
+
+    @property
+    def max_retries(self) -> int:
+        return self._retry.max_retries
+
+    @property
+    def retry_after_cap(self) -> float:
+        return self._retry.cap
+
+    @property
+    def retry_wait_left(self) -> float | None:
+        """Seconds the run may still spend waiting to retry (None: no limit)."""
+        return self._retry.wait_left
+
+    @property
+    def on_exchange(self) -> Callable[[Response], None] | None:
+        return self._observed.on_exchange
 
     @property
     def requests_sent(self) -> int:
         """Requests actually sent, retries included."""
-        return self._sent
+        return self._counter.sent
 
     @property
     def budget_left(self) -> int | None:
-        return None if self.max_requests is None else max(0, self.max_requests - self._sent)
+        return self._budget.left
 
     def get(
         self,
@@ -227,34 +236,13 @@ class Client:
                 "(only GET and HEAD are ever sent to a target)"
             )
         token = self.credential if credential is DEFAULT else credential
-        if token:
-            self._secrets.add(token)
+        self._redactor.add(token)
         sent, recorded = self._headers(token or None, chosen=credential is not DEFAULT)
         for name, value in (headers or {}).items():
             sent[name] = value
             recorded += ((name, self.redact(value)),)
         record = Request(method, self.url, encode_params(params), recorded)
-        self._spend()
-        response = self._exchange(record, sent)
-        for attempt in range(self.max_retries):
-            if response.status not in (429, 503) or self.budget_left == 0:
-                break
-            delay = self._retry_delay(response, attempt)
-            if self.retry_wait_left is not None:
-                if self.retry_wait_left <= 0:
-                    break  # the retry budget is spent: report what came back
-                delay = min(delay, self.retry_wait_left)
-                self.retry_wait_left -= delay
-            if not self._time_for(delay):
-                break  # the wait would outlast the run's deadline
-            self._sleep(delay)
-            self._spend()
-            response = self._exchange(record, sent)
-        return response
-
-    def _time_for(self, delay: float) -> bool:
-        """True when a wait of `delay` seconds still ends before the run's deadline."""
-        return self.deadline is None or self._clock() + delay < self.deadline
+        return self._stack.send(Outgoing(record, sent))
 
     def redact(self, text: str) -> str:
         """`text` with every credential this client has sent replaced by `***`.
@@ -262,11 +250,7 @@ class Client:
         Credentials shorter than 4 characters are left alone: scrubbing every "ab" from a
         report would make it unreadable and such a value protects nothing anyway.
         """
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if len(secret) >= _MIN_SECRET:
-                # also as a URL query encodes it (the security probe sends it in one)
-                text = text.replace(secret, REDACTED).replace(quote_plus(secret), REDACTED)
-        return text
+        return self._redactor.redact(text)
 
     def is_unreachable(self, response: Response) -> bool:
         return is_unreachable(response)
@@ -298,294 +282,3 @@ class Client:
             recorded = [(k, v) for k, v in recorded if k.lower() != auth.header.lower()]
             recorded.append((auth.header, prefix + REDACTED))
         return sent, tuple(recorded)
-
-    def _spend(self) -> None:
-        if self.max_requests is not None and self._sent >= self.max_requests:
-            raise BudgetExhausted(
-                f"the request budget of {self.max_requests} requests is spent "
-                "(raise --max-requests to check further)"
-            )
-        self._throttle()
-        if self.deadline is not None and self._clock() >= self.deadline:
-            raise DeadlineReached(
-                f"the run deadline (--max-time) passed after {self._sent} requests "
-                "(raise --max-time to check further)"
-            )
-        self._sent += 1
-
-    def _throttle(self) -> None:
-        """Keep at least 1/max_rps seconds between requests (a bucket of one token)."""
-        if not self.max_rps:
-            return
-        now = self._clock()
-        slot = now if self._next_slot is None else max(now, self._next_slot)
-        if slot > now:
-            self._sleep(slot - now)
-        self._next_slot = slot + 1.0 / self.max_rps
-
-    def _retry_delay(self, response: Response, attempt: int) -> float:
-        backoff = 0.1 * 2**attempt
-        hinted = _retry_after(response.headers.get("retry-after"))
-        return min(self.retry_after_cap, backoff if hinted is None else hinted)
-
-    def _exchange(self, record: Request, headers: dict[str, str]) -> Response:
-        response = self._redacted(self._send(record, headers))
-        if self.on_exchange is not None:
-            self.on_exchange(response)
-        return response
-
-    def _redacted(self, response: Response) -> Response:
-        text = self.redact(response.text)
-        error = self.redact(response.error) if response.error else response.error
-        if text == response.text and error == response.error:
-            return response
-        return dataclasses.replace(response, text=text, error=error)
-
-    def _send(self, record: Request, headers: dict[str, str]) -> Response:
-        started = time.perf_counter()
-        # One wall deadline for the whole exchange: per-operation timeouts let a trickled
-        # header or an endless run of 1xx answers go on for ever.
-        now = time.monotonic()
-        due = now + self.timeout
-        if self.deadline is not None:
-            due = min(due, now + max(0.0, self.deadline - self._clock()))
-        self._exchange_deadline.start(due)
-        try:
-            with self._http.stream(
-                record.method, record.url, params=record.params, headers=headers
-            ) as reply:
-                return self._read(record, reply, started)
-        except (httpx.HTTPError, httpx.InvalidURL, OSError, ssl.SSLError) as exc:
-            reason = _transport_reason(exc, self.timeout)
-            return Response(
-                record,
-                None,
-                error=f"{_where(record)}: {reason}",
-                elapsed=time.perf_counter() - started,
-            )
-        finally:
-            self._exchange_deadline.start(None)
-
-    def _read(self, record: Request, reply: httpx.Response, started: float) -> Response:
-        """Read at most max_body_bytes of the body, then decide what it is."""
-        headers = dict(reply.headers.items())
-        raw, problem = b"", None
-        if record.method != "HEAD":
-            try:
-                raw, problem = self._read_capped(reply, started)
-            except DecodingFailed as exc:
-                problem = str(exc)
-            except httpx.TimeoutException:
-                problem = f"body not complete within {self.timeout:g} s"
-            except httpx.HTTPError as exc:  # the body broke off after the headers arrived
-                problem = f"body cut short: {_one_line(str(exc)) or type(exc).__name__}"
-        # What is kept describes the decoded body: a reader must not decode it again.
-        if "content-encoding" in headers:
-            headers.pop("content-length", None)
-            headers["x-threadconform-content-encoding"] = headers.pop("content-encoding")
-        text = raw.decode(_charset(headers.get("content-type", "")), errors="replace")
-        leaks = self._leaks(text)
-        # Redact before anything quotes or cuts the text: a credential that straddles the
-        # cut of a snippet or of the kept text would otherwise leave its prefix behind.
-        text = self.redact(text) if leaks else text
-        body, error = _interpret(record, reply.status_code, headers, raw, text, problem)
-        if body is not None and leaks:
-            body = _redact_json(body, self.redact)
-        return Response(
-            record,
-            reply.status_code,
-            headers,
-            body,
-            text[:_TEXT_CAP],
-            error,
-            time.perf_counter() - started,
-        )
-
-    def _read_capped(self, reply: httpx.Response, started: float) -> tuple[bytes, str | None]:
-        cap = self.max_body_bytes
-        too_big = f"body larger than {cap:,} bytes; read stopped"
-        declared = reply.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
-            return b"", too_big  # do not even start on a body we would throw away
-        if reply.is_stream_consumed:  # a response built in memory (tests): already decoded
-            return reply.content[: cap + 1], too_big if len(reply.content) > cap else None
-        decoder = decoder_for(reply.headers.get("content-encoding", ""))
-        if decoder is not None:
-            too_big = (
-                f"body larger than {cap:,} bytes once decoded ({decoder.coding}); read stopped"
-            )
-        chunks: list[bytes] = []
-        size = 0
-        deadline = started + self.timeout  # a server trickling bytes must not hang us
-        # Raw bytes, decoded here: httpx would inflate a whole chunk of a gzip bomb at once.
-        # No chunk size: iter_raw(n) buffers until n bytes arrive, so a byte-a-second
-        # trickle would never reach the deadline check; unsized, every read is checked.
-        for wire in reply.iter_raw():
-            chunk = wire if decoder is None else decoder.feed(wire, cap - size)
-            size += len(chunk)
-            if size > cap:
-                return b"".join(chunks), too_big
-            chunks.append(chunk)
-            if time.perf_counter() > deadline:
-                return b"".join(chunks), f"body not complete within {self.timeout:g} s"
-        if decoder is not None:
-            decoder.finish()
-        return b"".join(chunks), None
-
-    def _leaks(self, text: str) -> bool:
-        return any(len(s) >= _MIN_SECRET and s in text for s in self._secrets)
-
-
-def _where(record: Request) -> str:
-    return f"{record.method} {record.full_url}"
-
-
-def _interpret(
-    record: Request,
-    status: int,
-    headers: Mapping[str, str],
-    raw: bytes,
-    text: str,
-    problem: str | None,
-) -> tuple[Any, str | None]:
-    """The parsed body and the one-line error, if the body is not usable JSON."""
-    where = _where(record)
-    if problem:
-        return None, f"{where}: {problem}"
-    if 300 <= status < 400:
-        location = headers.get("location", "(no Location header)")
-        return None, f"{where}: redirected ({status}) to {location}; redirects are not followed"
-    if record.method == "HEAD":
-        return None, None
-    kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if not raw.strip():
-        return None, f"{where}: expected JSON, got an empty body (HTTP {status})"
-    if kind != "application/json" and not kind.endswith("+json"):
-        return None, f"{where}: expected JSON, got {kind or 'no Content-Type'}: {_snippet(text)}"
-    try:
-        body = json.loads(raw, parse_constant=_no_constant, object_pairs_hook=_unique_names)
-    except (ValueError, RecursionError) as exc:
-        return None, f"{where}: {_json_problem(exc, len(raw))}: {_snippet(text)}"
-    if _deeper_than(body, MAX_DEPTH):
-        return None, (
-            f"{where}: JSON nested more than {MAX_DEPTH} levels deep; not examined "
-            f"(RFC 8259 § 9 lets a parser limit nesting): {_snippet(text)}"
-        )
-    return body, None
-
-
-class _NotRfc8259(ValueError):
-    """Python's json accepts it, RFC 8259 JSON does not (NaN, Infinity, duplicate names)."""
-
-
-def _no_constant(name: str) -> Any:
-    raise _NotRfc8259(f"{name} is not a JSON value (RFC 8259 § 6 has no NaN or Infinity)")
-
-
-def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found = dict(pairs)
-    if len(found) == len(pairs):
-        return found
-    names = [name for name, _ in pairs]
-    twice = next(name for index, name in enumerate(names) if name in names[:index])
-    raise _NotRfc8259(
-        f"the name {twice!r} appears twice in one object (RFC 8259 § 4: names SHOULD be "
-        "unique; receivers disagree on which value wins)"
-    )
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """True when `value` nests non-empty containers more than `limit` deep. Level by
-    level, without recursion: a 450,000-item list costs one pass over it."""
-    level, depth = ([value] if isinstance(value, dict | list) else []), 1
-    while level:
-        below: list[Any] = []
-        for container in level:
-            children = container.values() if isinstance(container, dict) else container
-            below.extend(c for c in children if c and isinstance(c, dict | list))
-        depth += 1
-        if below and depth > limit:
-            return True
-        level = below
-    return False
-
-
-def _charset(content_type: str) -> str:
-    """The charset a Content-Type names, if Python knows it; else UTF-8 (what JSON is)."""
-    for part in content_type.split(";")[1:]:
-        name, _, value = part.partition("=")
-        if name.strip().lower() == "charset":
-            value = value.strip().strip('"')
-            try:
-                # Only text codecs: "hex" or "base64" are codecs too, of bytes to bytes.
-                if codecs.lookup(value)._is_text_encoding:
-                    return value
-            except LookupError:
-                pass
-    return "utf-8"
-
-
-def _json_problem(exc: Exception, size: int) -> str:
-    if isinstance(exc, _NotRfc8259):
-        return f"not JSON per RFC 8259 ({exc})"
-    if isinstance(exc, RecursionError):
-        return f"JSON nested too deep to parse (more than {MAX_DEPTH} levels examined)"
-    if isinstance(exc, json.JSONDecodeError):
-        # An unterminated string is reported where the string starts, but it means the
-        # text ran out inside it: the body ends early just as an error at the last byte.
-        if exc.pos >= size - 1 or exc.msg.startswith("Unterminated string"):
-            return f"invalid JSON, the body ends early after {size:,} bytes (truncated?)"
-        return f"invalid JSON ({exc.msg}, at byte {exc.pos})"
-    return f"invalid JSON ({_one_line(str(exc)) or type(exc).__name__})"
-
-
-def _transport_reason(exc: BaseException, timeout: float) -> str:
-    """One short phrase for a transport failure; unreachable ones start with UNREACHABLE."""
-    message = _one_line(str(exc)) or type(exc).__name__
-    lowered = message.lower()
-    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
-        return f"invalid URL ({message})"
-    if DEADLINE_PASSED in message:
-        return f"no complete answer within {timeout:g} s (connect, headers and body together)"
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"connect timeout after {timeout:g} s"
-    if isinstance(exc, httpx.TimeoutException):
-        return f"no response within {timeout:g} s (read timeout)"
-    if "ssl" in lowered or "certificate" in lowered or isinstance(exc, ssl.SSLError):
-        return f"TLS error ({message})"
-    if isinstance(exc, httpx.ConnectError | ConnectionRefusedError):
-        if "refused" in lowered:
-            return "connection refused"
-        if any(s in lowered for s in ("name or service", "nodename", "getaddrinfo", "resolution")):
-            return f"DNS lookup failed ({message})"
-        return f"cannot connect ({message})"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return f"the server broke the HTTP exchange ({message})"
-    return f"{type(exc).__name__}: {message}"
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _redact_json(value: Any, redact: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, list):
-        return [_redact_json(item, redact) for item in value]
-    if isinstance(value, dict):
-        return {key: _redact_json(item, redact) for key, item in value.items()}
-    return value

@@ -21,6 +21,7 @@ from threadconform.exchange import Response
 from threadconform.leaks import ErrorSample
 from threadconform.ledger import Finding, Ledger, RuleRecord, Violation
 from threadconform.model import Contract, Severity
+from threadconform.outcomes import Unreachable as UnreachableTarget  # noqa: F401 (old name)
 from threadconform.probes import Probe
 from threadconform.profiles import Profile
 from threadconform.walk import Item, Walk, fetch_page, walk
@@ -34,10 +35,6 @@ SUITE_ERROR = "SUITE-ERROR"
 # Why a run ended before judging everything: "gone" (the target stopped answering) and
 # "deadline" (--max-time) leave rules unjudged; "budget" is an ordinary, chosen limit.
 Ending = Literal["", "budget", "deadline", "gone"]
-
-
-class UnreachableTarget(Exception):
-    """The target did not answer at all; one line says which URL and why."""
 
 
 @dataclass(frozen=True)

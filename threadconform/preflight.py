@@ -11,32 +11,24 @@ run stops here with one line and its own exit status, and no rule is judged.
 | 6 | the target could not be reached at all |
 | 7 | the list endpoint answered 404 (or 405): wrong path or missing prefix |
 | 8 | the list endpoint refused the credential (401/403), or demands one none was given for |
+
+Each stop is its own exception type (threadconform.outcomes), which carries its status.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from threadconform.client import Client
-from threadconform.engine import UnreachableTarget
 from threadconform.exchange import Response
+from threadconform.outcomes import NotFound, Refused, SetupMistake, Unreachable
 
-EXIT_UNREACHABLE = 6
-EXIT_NOT_FOUND = 7
-EXIT_REFUSED = 8
+__all__ = ["Answers", "NotFound", "Refused", "SetupMistake", "Unreachable", "check"]
 
 _UNREACHABLE = "cannot reach the target"
 _NOT_FOUND = "the list endpoint answered"
 _REFUSED = ("the credential was refused", "the list endpoint demands a credential")
-
-
-class SetupMistake(UnreachableTarget):
-    """The target answers, but not as the list: a wrong URL or a refused credential."""
-
-    def __init__(self, message: str, exit_status: int) -> None:
-        super().__init__(message)
-        self.exit_status = exit_status
 
 
 @dataclass(frozen=True)
@@ -48,45 +40,46 @@ class Answers:
 
 
 def check(client: Client, base_url: str, redact: Callable[[str], str] = str) -> Answers:
-    """Send the preflight requests; raise UnreachableTarget or SetupMistake on a mistake."""
+    """Send the preflight requests; raise Unreachable or a SetupMistake (NotFound,
+    Refused) on a mistake."""
     given = client.get({})
     if given.status is None:  # refused, DNS, TLS, or no answer in time
-        raise UnreachableTarget(redact(f"threadconform: {_UNREACHABLE}: {given.error}"))
+        raise Unreachable(redact(f"threadconform: {_UNREACHABLE}: {given.error}"))
     bare = client.get({}, credential=None) if client.credential else None
     answers = Answers(given, bare)
-    message, status = _mistake(client, base_url, answers)
-    if message:
-        raise SetupMistake(redact(f"threadconform: {message}"), status)
+    mistake = _mistake(client, base_url, answers)
+    if mistake is not None:
+        kind, message = mistake
+        raise kind(redact(f"threadconform: {message}"))
     return answers
 
 
-def _mistake(client: Client, base_url: str, answers: Answers) -> tuple[str, int]:
+def _mistake(
+    client: Client, base_url: str, answers: Answers
+) -> tuple[type[SetupMistake], str] | None:
     status = answers.given.status
     url = answers.given.request.full_url
     if status in (404, 405):
         example = base_url.rstrip("/") + "/v1"
-        return (
+        return NotFound, (
             f"{_NOT_FOUND} {status} at {url}; if it lives under a prefix, include it in "
-            f"--base-url (e.g. {example}); no rule was judged",
-            EXIT_NOT_FOUND,
+            f"--base-url (e.g. {example}); no rule was judged"
         )
     if status not in (401, 403):
-        return "", 0
+        return None
     how = _how_sent(client)
     said = _said(answers.given)
     if client.credential:
         bare = answers.bare.status if answers.bare is not None else None
-        return (
+        return Refused, (
             f"{_REFUSED[0]}: GET {url} answered {status} with the configured credential "
             f"(sent as {how}; without one it answered {bare}){said}; check --token / "
-            "THREADCONFORM_TOKEN (and --header); no rule was judged",
-            EXIT_REFUSED,
+            "THREADCONFORM_TOKEN (and --header); no rule was judged"
         )
     documented = "" if client.auth else " although the spec documents no authentication"
-    return (
+    return Refused, (
         f"{_REFUSED[1]}: GET {url} answered {status} to a request without one{documented}; "
-        f"pass --token (sent as {how}) or --header 'Name: value'{said}; no rule was judged",
-        EXIT_REFUSED,
+        f"pass --token (sent as {how}) or --header 'Name: value'{said}; no rule was judged"
     )
 
 
@@ -103,27 +96,3 @@ def _how_sent(client: Client) -> str:
         header = client.auth.header if client.auth else "Authorization"
         return f"{header}: Bearer <token>"
     return f"{client.auth.header}: <token>"
-
-
-def exit_status(message: str) -> int:
-    """The exit status a stopped target's one line stands for (6, 7 or 8)."""
-    text = message.removeprefix("threadconform: ")
-    if text.startswith(_NOT_FOUND):
-        return EXIT_NOT_FOUND
-    if text.startswith(_REFUSED):
-        return EXIT_REFUSED
-    return EXIT_UNREACHABLE
-
-
-def run_exit_status(messages: Iterable[str | None]) -> int | None:
-    """The exit status of a run some of whose targets stopped (None: none stopped)."""
-    statuses = [exit_status(m) for m in messages if m]
-    return statuses[0] if statuses else None
-
-
-def raise_again(message: str) -> None:
-    """Raise the same stop again for a later rule of the same target."""
-    status = exit_status(message)
-    if status == EXIT_UNREACHABLE:
-        raise UnreachableTarget(message)
-    raise SetupMistake(message, status)

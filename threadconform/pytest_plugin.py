@@ -25,6 +25,7 @@ import pytest
 
 from threadconform import escape
 from threadconform.options import BY_DEST, OPTIONS, SELECTORS, OptionError, resolve
+from threadconform.outcomes import RunVerdict
 from threadconform.suite import SUITE_DIR
 
 # The plugin is loaded into every pytest run of the environment (pytest11 entry point), so
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 SUITE_KEY = pytest.StashKey["Suite"]()
 RUN_KEY = pytest.StashKey["Run"]()
 _ID_LABEL = re.compile(r"\[([^\[\]]+)::[A-Z0-9-]+\]")  # test_rule[staging:aitronos::RULE]
-EXIT_UNREACHABLE = 6
 SUITE_ERROR = "SUITE-ERROR"  # the run-integrity rule (engine.SUITE_ERROR; engine is heavy)
 WORKER_OUTPUT = "threadconform_entries"  # key in xdist's workeroutput
 
@@ -490,7 +490,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not found:
         return
     run.summary = reports.document(suite, found)
-    if run.summary["verdict"] in ("error", "incomplete"):
+    if run.summary["verdict"] in (RunVerdict.ERROR, RunVerdict.INCOMPLETE):
         # Skipped items alone would let pytest exit 0: the exit status is the verdict's.
         session.exitstatus = run.summary["exit_status"]
     junit = _add_junit_properties(config, run.summary)

@@ -23,15 +23,19 @@ from urllib.parse import urlsplit, urlunsplit
 from threadconform import __version__, escape, rules, security_report, waivers
 from threadconform.engine import Engine
 from threadconform.model import Contract
+from threadconform.outcomes import VERDICT_EXIT, ExitStatus, RunVerdict
 from threadconform.targets import Deployment
 
 if TYPE_CHECKING:
     from threadconform.runner import Suite, Verdict
 
 SCHEMA_VERSION = 2
-# The exit status each verdict gives (pytest's own 2, 3, 5: interrupted, internal error,
-# no tests; 4: a usage error before any request; 7 and 8 are reserved for the preflight).
-EXIT_STATUS = {"pass": 0, "fail": 1, "error": 6, "incomplete": 9}
+# The exit status each verdict gives: threadconform.outcomes holds the one table.
+EXIT_STATUS = VERDICT_EXIT
+# A target stopped before any rule (unreachable, 404, refused) carries its stop's exit
+# status under this key from entries() to document(), across xdist workers too; document()
+# takes it out again, so summary.json is what its schema says.
+STOP_STATUS = "stop_exit_status"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "summary.schema.json"
 OUTCOMES = ("fail", "warn", "waived", "skip", "pass", "n/a")
 _SHOWN = ("fail", "warn", "waived")  # outcomes whose evidence the reports show
@@ -71,7 +75,8 @@ def _unreachable(suite: Suite, deployment: Deployment) -> dict[str, Any]:
         **_identity(deployment, contract),
         "target": public_url(deployment.base_url or ""),
         "embedded": deployment.base_url is None,
-        "unreachable": suite.unreachable[deployment.name],
+        "unreachable": suite.unreachable[deployment.name].message,
+        STOP_STATUS: int(suite.unreachable[deployment.name].exit_status),
         "stopped": _stopped(suite, deployment),
         "requests": 0,
         "seconds": 0.0,
@@ -150,7 +155,8 @@ def merge(found: list[dict[str, Any]], order: list[str]) -> list[dict[str, Any]]
     merged: dict[str, dict[str, Any]] = {}
     for entry in found:
         first = merged.setdefault(entry["name"], {**entry, "rules": [], "requests": 0})
-        first["unreachable"] = first["unreachable"] or entry["unreachable"]
+        if not first["unreachable"]:
+            first["unreachable"], first[STOP_STATUS] = entry["unreachable"], entry.get(STOP_STATUS)
         first["stopped"] = _worse(first.get("stopped"), entry.get("stopped"))
         first["requests"] += entry["requests"]
         first["seconds"] = round(max(first["seconds"], entry["seconds"]), 2)
@@ -193,13 +199,15 @@ def counts(rule_entries: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _exit_status(verdict: str, targets: list[dict[str, Any]]) -> int:
-    """The verdict's status; an error stopped at the preflight has its own (7, 8)."""
-    from threadconform import preflight
-
-    if verdict == "error":
-        stopped = [t["unreachable"] for t in targets if t["unreachable"]]
-        return preflight.run_exit_status(stopped) or EXIT_STATUS[verdict]
-    return EXIT_STATUS[verdict]
+    """The verdict's status; an error stopped at the preflight has its own (7, 8): the
+    first stopped target's. A target that went silent mid-run carries none: 6."""
+    if verdict == RunVerdict.ERROR:
+        stopped = [
+            t.get(STOP_STATUS) or ExitStatus.UNREACHABLE for t in targets if t["unreachable"]
+        ]
+        if stopped:
+            return int(stopped[0])
+    return int(EXIT_STATUS[RunVerdict(verdict)])
 
 
 def document(suite: Suite, targets: list[dict[str, Any]]) -> dict[str, Any]:
@@ -212,12 +220,14 @@ def document(suite: Suite, targets: list[dict[str, Any]]) -> dict[str, Any]:
         )
         if stopped is not None and _RANK[stopped["verdict"]] > _RANK[verdict]:
             verdict, reason = stopped["verdict"], f"{target['label']}: {stopped['reason']}"
+    exit_status = _exit_status(verdict, targets)
+    targets = [{k: v for k, v in t.items() if k != STOP_STATUS} for t in targets]
     return {
         "schema_version": SCHEMA_VERSION,
         "suite_version": __version__,
         "verdict": verdict,
         "reason": reason,
-        "exit_status": _exit_status(verdict, targets),
+        "exit_status": exit_status,
         "profile": suite.profile.name,
         "seed": suite.values["tc_seed"],
         "strict": suite.strict,

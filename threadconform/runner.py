@@ -16,14 +16,28 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from threadconform import preflight, rules, spec, targets, waivers
-from threadconform.client import BudgetExhausted, Client
-from threadconform.engine import Engine, ProbeContext, Target, UnreachableTarget
+from threadconform.client import Client
+from threadconform.engine import Engine, ProbeContext, Target
 from threadconform.exchange import REDACTED
 from threadconform.model import Contract
+from threadconform.outcomes import BudgetSpent, Outcome, RunVerdict, Unreachable
 from threadconform.probes.registry import PROBES
 from threadconform.profiles import PROFILES, Profile
 from threadconform.targets import Deployment
 from threadconform.waivers import Waiver
+
+__all__ = [
+    "DEFAULT_MAX_TIME",
+    "SetupError",
+    "Suite",
+    "UnreachableTarget",
+    "Verdict",
+    "applicable",
+    "format_failure",
+    "gate",
+]
+
+UnreachableTarget = Unreachable  # the old name, still imported by callers
 
 # Everything that makes a run unusable before it starts: exit status 4, one line.
 SetupError = (spec.SpecError, targets.TargetsError, waivers.WaiverError)
@@ -47,18 +61,18 @@ class Verdict:
 
     @property
     def expired_waiver(self) -> bool:
-        return self.waiver is not None and self.outcome in ("fail", "warn")
+        return self.waiver is not None and self.outcome in (Outcome.FAIL, Outcome.WARN)
 
 
 def gate(status: str, severity: str, strict: bool, waiver: Waiver | None, today: date) -> str:
     """The outcome a rule's status has in this run: severity, --strict and waivers."""
-    if status == "off":
-        return "n/a"
-    if status != "fail":
+    if status == Outcome.OFF:
+        return Outcome.NA
+    if status != Outcome.FAIL:
         return status
     if waiver is not None and not waiver.expired(today):
-        return "waived"
-    return "fail" if severity == "MUST" or strict else "warn"
+        return Outcome.WAIVED
+    return Outcome.FAIL if severity == "MUST" or strict else Outcome.WARN
 
 
 @dataclass
@@ -71,7 +85,8 @@ class Suite:
     engines: dict[str, Engine] = field(default_factory=dict)
     servers: list[Any] = field(default_factory=list)
     verdicts: dict[tuple[str, str], Verdict] = field(default_factory=dict)
-    unreachable: dict[str, str] = field(default_factory=dict)
+    # Targets stopped before any rule was judged, and the typed stop (its exit status).
+    unreachable: dict[str, Unreachable] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
     clock_started: float = field(default_factory=time.monotonic)
     _contracts: list[Contract] | None = None
@@ -169,12 +184,13 @@ class Suite:
     def engine(self, name: str) -> Engine:
         """The engine of the target called `name`, started (and announced) on first use."""
         if name in self.unreachable:
-            preflight.raise_again(self.unreachable[name])
+            stop = self.unreachable[name]
+            raise type(stop)(*stop.args)  # the same stop, for a later rule of the target
         if name not in self.engines:
             try:
                 self.engines[name] = self._start_engine(self.deployment(name))
-            except UnreachableTarget as error:
-                self.unreachable[name] = str(error)
+            except Unreachable as stop:
+                self.unreachable[name] = stop
                 raise
         return self.engines[name]
 
@@ -189,7 +205,7 @@ class Suite:
         from threadconform import reference
 
         if contract.name not in reference.SERVED:
-            raise UnreachableTarget(
+            raise Unreachable(
                 f"threadconform: {contract.path} has no embedded reference server; "
                 "pass --base-url (or THREADCONFORM_BASE_URL) to test it against your server"
             )
@@ -221,10 +237,10 @@ class Suite:
             self.announce(f"threadconform: {deployment.label} against {target.base_url}{where}")
         try:  # a wrong URL or credential is named now, before any rule is judged
             answers = preflight.check(client, target.base_url, self.redact)
-        except BudgetExhausted as spent:  # --max-time already over before this target
+        except BudgetSpent as spent:  # --max-time already over before this target
             client.close()
-            raise UnreachableTarget(f"threadconform: not started: {spent}") from None
-        except UnreachableTarget:
+            raise Unreachable(f"threadconform: not started: {spent}") from None
+        except Unreachable:
             client.close()
             raise
         context = ProbeContext(
@@ -255,12 +271,13 @@ class Suite:
         """(verdict, reason) when the target called `name` could not be judged in full:
         ("error", why) unreachable or gone silent, ("incomplete", why) the run deadline."""
         if name in self.unreachable:
-            return "error", self.unreachable[name]
+            return RunVerdict.ERROR, self.unreachable[name].message
         engine = self.engines.get(name)
         reason = engine.stop_reason if engine is not None else None
         if engine is None or reason is None:
             return None
-        return ("error" if engine.context.ending == "gone" else "incomplete"), self.redact(reason)
+        verdict = RunVerdict.ERROR if engine.context.ending == "gone" else RunVerdict.INCOMPLETE
+        return verdict, self.redact(reason)
 
     def _secrets(self) -> list[str]:
         given = [self.values["tc_token"], self.values["tc_second_token"]]
@@ -279,7 +296,7 @@ class Suite:
         name = deployment.name
         reason = applicable(contract, rule_id)
         if reason is not None:
-            return Verdict(name, contract.name, rule_id, "off", "off", "n/a", reason)
+            return Verdict(name, contract.name, rule_id, "off", Outcome.OFF, Outcome.NA, reason)
         record = self.engine(name).record(rule_id)
         report = self.redact(format_failure(deployment.label, rule_id, setting.severity, record))
         waiver = waivers.find(self.waivers(), name, contract.name, rule_id)
@@ -293,7 +310,7 @@ class Suite:
             outcome,
             self.redact(record.reason),
             report,
-            waiver if record.status == "fail" else None,
+            waiver if record.status == Outcome.FAIL else None,
         )
 
     @property

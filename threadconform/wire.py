@@ -23,11 +23,40 @@ from typing import Any, Final
 import httpcore
 import httpx
 
-__all__ = ["ACCEPT_ENCODING", "Deadline", "DeadlineTransport", "Decoder", "DecodingFailed"]
+__all__ = [
+    "ACCEPT_ENCODING",
+    "Deadline",
+    "DeadlineTransport",
+    "Decoder",
+    "DecodingFailed",
+    "ExchangeDeadlinePassed",
+    "deadline_passed",
+]
 
 # What the client asks for. br and zstd would need decoders that are not dependencies.
 ACCEPT_ENCODING: Final = "gzip, deflate"
 DEADLINE_PASSED: Final = "the exchange deadline passed"
+
+
+class ExchangeDeadlinePassed(httpcore.ReadTimeout):
+    """The target answered, but too slowly: the whole exchange's deadline passed.
+
+    A timeout to httpx (it raises its own ReadTimeout from this one), told apart from a
+    plain "no answer" by its type, never by its message: see `deadline_passed`."""
+
+    def __init__(self) -> None:
+        super().__init__(DEADLINE_PASSED)
+
+
+def deadline_passed(error: BaseException) -> bool:
+    """True when `error` is, or was raised from (httpx maps httpcore's errors to its own
+    with `raise ... from`), an ExchangeDeadlinePassed."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ExchangeDeadlinePassed):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 @dataclass
@@ -47,7 +76,9 @@ class Deadline:
             return timeout
         left = self.at - self.clock()
         if left <= 0:
-            raise httpcore.ReadTimeout(DEADLINE_PASSED if self.received else "timed out")
+            if self.received:
+                raise ExchangeDeadlinePassed()
+            raise httpcore.ReadTimeout("timed out")
         return left if timeout is None else min(timeout, left)
 
 
@@ -61,7 +92,7 @@ class _Stream(httpcore.NetworkStream):
             data = self._stream.read(max_bytes, self._deadline.bound(timeout))
         except httpcore.ReadTimeout:
             if self._deadline.received:  # it answered, slowly: the whole exchange timed out
-                raise httpcore.ReadTimeout(DEADLINE_PASSED) from None
+                raise ExchangeDeadlinePassed() from None
             raise
         self._deadline.received += len(data)
         return data
