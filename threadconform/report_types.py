@@ -7,8 +7,8 @@ cannot drift); the schema stays the contract for readers outside Python, and hol
 value constraints (enums, patterns) these types spell as plain `str` and `int`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: TypedDict must see NotRequired as an object,
+# not a string, for `__required_keys__` (which the self-test compares with the schema).
 from typing import NotRequired, TypedDict
 
 __all__ = [
