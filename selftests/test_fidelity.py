@@ -124,17 +124,17 @@ def test_no_answer_at_all_stays_exit_6() -> None:
 
 def test_an_empty_token_means_none() -> None:
     values = options.resolve({"tc_token": "", "tc_second_token": ""}, environ={})
-    assert values["tc_token"] is None and values["tc_second_token"] is None
+    assert values.token is None and values.second_token is None
 
 
 def test_headers_from_flags_and_from_the_variable() -> None:
     given = {"tc_header": ["X-Gateway: abc123 ", "X-Tenant:t-1"]}
-    assert options.resolve(given, environ={})["tc_header"] == (
+    assert options.resolve(given, environ={}).header == (
         ("X-Gateway", "abc123"),
         ("X-Tenant", "t-1"),
     )
     environ = {"THREADCONFORM_HEADERS": "X-Gateway: abc123\n\nX-Tenant: t-1\n"}
-    assert options.resolve({}, environ=environ)["tc_header"] == (
+    assert options.resolve({}, environ=environ).header == (
         ("X-Gateway", "abc123"),
         ("X-Tenant", "t-1"),
     )

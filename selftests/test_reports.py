@@ -16,6 +16,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from selftests.test_report_types import assert_shape
 from selftests.test_suite_cli import free_port, run_suite
 from threadconform import html_report, reference, reports, spec
 
@@ -90,6 +91,13 @@ def test_every_report_is_written_and_parses(any_run: SuiteRun) -> None:
     validate_summary(any_run.summary())
     ET.fromstring(any_run.text("junit.xml"))
     HTMLParser().feed(any_run.text("report.html"))
+
+
+def test_summary_matches_its_schema_and_its_types(any_run: SuiteRun) -> None:
+    """The schema and threadconform.report_types describe the same document: a real one."""
+    data = any_run.summary()
+    validate_summary(data)
+    assert_shape(data)
 
 
 def test_no_report_holds_a_credential(any_run: SuiteRun) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from selftests.test_report_types import assert_shape
 from selftests.test_suite_cli import run_suite
 from threadconform import reference, targets
 from threadconform.options import OptionError, resolve
@@ -128,6 +129,7 @@ def test_the_reports_hold_both_targets(
 ) -> None:
     _, output, reports, secrets = two_targets
     data = json.loads((reports / "summary.json").read_text())
+    assert_shape(data)
     found = {t["name"]: t for t in data["contracts"]}
     assert list(found) == ["staging-eu", "aitronos"]
     assert found["staging-eu"]["target"] == servers[0].url

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from selftests.test_report_types import assert_shape
 from selftests.test_suite_cli import run_suite
 from threadconform import reference, rules, waivers
 from threadconform.runner import gate
@@ -133,6 +134,7 @@ def test_a_waived_failure_passes_the_gate(faulty: reference.RunningServer, tmp_p
     assert "XFAIL tests/test_pagination.py::test_rule[kortix::META-PAGES]" in output
     assert "waived until 2999-12-31" in output and "TICKET-1" in output
     data = json.loads((reports / "summary.json").read_text())
+    assert_shape(data)  # a waiver entry, used or expired, has its TypedDict's keys
     rule = next(r for r in data["contracts"][0]["rules"] if r["id"] == "META-PAGES")
     assert rule["outcome"] == "waived" and rule["waiver"]["expired"] is False
     assert rule["violations"], "a waived failure keeps its evidence"
@@ -147,6 +149,7 @@ def test_an_expired_waiver_fails_the_gate_saying_when(
     assert status == 1, output
     assert "the waiver for this rule expired on 2001-01-01" in output
     data = json.loads((reports / "summary.json").read_text())
+    assert_shape(data)  # a waiver entry, used or expired, has its TypedDict's keys
     rule = next(r for r in data["contracts"][0]["rules"] if r["id"] == "META-PAGES")
     assert rule["outcome"] == "fail" and rule["waiver"]["expired"] is True
 

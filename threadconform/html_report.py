@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import Any
 
 from threadconform import rules, security_report
+from threadconform.report_types import (
+    RuleEntry,
+    SecurityEntry,
+    Summary,
+    TargetEntry,
+    ViolationEntry,
+    WaiverEntry,
+)
 
 _CURLS_SHOWN = 4  # per violation, as in the terminal's failure text
 _LABELS = {
@@ -60,7 +67,7 @@ code { font-family: ui-monospace, monospace; }
 """
 
 
-def render(data: dict[str, Any]) -> str:
+def render(data: Summary) -> str:
     verdict = data["verdict"].upper()
     body = [
         _header(data),
@@ -77,7 +84,7 @@ def render(data: dict[str, Any]) -> str:
     )
 
 
-def _header(data: dict[str, Any]) -> str:
+def _header(data: Summary) -> str:
     targets = data["contracts"]
     rows = [
         ("Target URL(s)", ", ".join(dict.fromkeys(t["target"] for t in targets)) or "none"),
@@ -107,7 +114,7 @@ def _header(data: dict[str, Any]) -> str:
     )
 
 
-def _targets(data: dict[str, Any]) -> str:
+def _targets(data: Summary) -> str:
     head = (
         "<tr><th>target</th><th>contract</th><th>URL</th><th>spec</th><th>failed</th>"
         "<th>warned</th><th>waived</th><th>skipped</th><th>passed</th><th>requests</th>"
@@ -127,13 +134,13 @@ def _targets(data: dict[str, Any]) -> str:
         )
         if t["unreachable"]:
             rows.append(f'<tr><td colspan="11" class="o-fail">{escape(t["unreachable"])}</td></tr>')
-        elif t.get("stopped"):
-            reason = escape(t["stopped"]["reason"])
+        elif stopped := t.get("stopped"):
+            reason = escape(stopped["reason"])
             rows.append(f'<tr><td colspan="11" class="o-warn">{reason}</td></tr>')
     return f"<h2>Targets</h2>\n<table>{head}{''.join(rows)}</table>"
 
 
-def _matrix(data: dict[str, Any]) -> str:
+def _matrix(data: Summary) -> str:
     targets = data["contracts"]
     by_target = [{rule["id"]: rule for rule in t["rules"]} for t in targets]
     seen = {rule_id for found in by_target for rule_id in found}
@@ -160,7 +167,7 @@ def _matrix(data: dict[str, Any]) -> str:
     )
 
 
-def _cell(target: dict[str, Any], rule: dict[str, Any] | None) -> str:
+def _cell(target: TargetEntry, rule: RuleEntry | None) -> str:
     if rule is None:
         return '<td class="cell o-none" title="not selected in this run">–</td>'
     outcome = rule["outcome"]
@@ -172,11 +179,11 @@ def _cell(target: dict[str, Any], rule: dict[str, Any] | None) -> str:
     return f'<td class="cell {css}" title="{title}">{label}</td>'
 
 
-def _anchor(target: dict[str, Any], rule: dict[str, Any]) -> str:
+def _anchor(target: TargetEntry | SecurityEntry, rule: RuleEntry) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", f"r-{target['name']}-{rule['id']}")
 
 
-def _findings(data: dict[str, Any]) -> str:
+def _findings(data: Summary) -> str:
     sections = [
         _finding(target, rule)
         for target in data["contracts"]
@@ -192,7 +199,7 @@ def _findings(data: dict[str, Any]) -> str:
     return "<h2>Failures, warnings and waived failures</h2>\n" + note + "\n".join(sections)
 
 
-def _finding(target: dict[str, Any], rule: dict[str, Any]) -> str:
+def _finding(target: TargetEntry, rule: RuleEntry) -> str:
     outcome = rule["outcome"]
     parts = [
         f'<section class="finding o-{outcome}" id="{_anchor(target, rule)}">',
@@ -210,7 +217,7 @@ def _finding(target: dict[str, Any], rule: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n</section>"
 
 
-def _waiver(waiver: dict[str, Any]) -> str:
+def _waiver(waiver: WaiverEntry) -> str:
     state = "Waiver expired on" if waiver["expired"] else "Waived until"
     return (
         f"<p><strong>{state} {escape(waiver['expires'])}</strong>: {escape(waiver['reason'])} "
@@ -218,11 +225,11 @@ def _waiver(waiver: dict[str, Any]) -> str:
     )
 
 
-def _violation(violation: dict[str, Any]) -> str:
+def _violation(violation: ViolationEntry) -> str:
     rows = "".join(
-        f"<tr><th>{name}</th><td><code>{escape(violation[key])}</code></td></tr>"
-        for name, key in (("expected", "expected"), ("got", "actual"))
-        if violation[key]
+        f"<tr><th>{name}</th><td><code>{escape(value)}</code></td></tr>"
+        for name, value in (("expected", violation["expected"]), ("got", violation["actual"]))
+        if value
     )
     curls = "\n".join(escape(curl) for curl in violation["curl"][:_CURLS_SHOWN])
     reproduce = f"<p>Reproduce:</p><pre>{curls}</pre>" if curls else ""
@@ -230,7 +237,7 @@ def _violation(violation: dict[str, Any]) -> str:
     return f"<li><p>{escape(violation['message'])}</p>{table}{reproduce}</li>"
 
 
-def _skips(data: dict[str, Any]) -> str:
+def _skips(data: Summary) -> str:
     rows = [
         f"<tr><td>{escape(t['label'])}</td><td>{escape(r['id'])}</td>"
         f"<td>{escape(r['reason'])}</td></tr>"

@@ -1,7 +1,8 @@
 """The suite's options: one definition for the pytest flags and their environment variables.
 
 Every option can come from `THREADCONFORM_<NAME>` so that CI secrets never appear on a
-command line; a flag given on the command line wins over the environment.
+command line; a flag given on the command line wins over the environment. `resolve` turns
+them, once per run, into a `RunOptions`: the typed, checked values the runner reads.
 """
 
 from __future__ import annotations
@@ -13,6 +14,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from threadconform.profiles import PROFILES
+
+__all__ = [
+    "BY_DEST",
+    "OPTIONS",
+    "SELECTORS",
+    "Option",
+    "OptionError",
+    "RunOptions",
+    "resolve",
+]
 
 
 class OptionError(ValueError):
@@ -36,6 +47,11 @@ class Option:
     def dest(self) -> str:
         name = self.flag.removeprefix("--").replace("-", "_")
         return name if self.pytest_owned else "tc_" + name
+
+    @property
+    def field(self) -> str:
+        """Its attribute on `RunOptions`: the flag's name, e.g. `base_url`."""
+        return self.flag.removeprefix("--").replace("-", "_")
 
     @property
     def env(self) -> str:
@@ -79,12 +95,44 @@ OPTIONS: tuple[Option, ...] = (
     Option("--targets", "YAML list of deployments to gate in one run (replaces --base-url)"),
 )
 
+
+@dataclass(frozen=True)
+class RunOptions:
+    """One run's option values, each the flag's, else its variable's, else the default.
+
+    Built by `resolve` (which checks them); one attribute per entry of OPTIONS, named
+    after its flag. The defaults here are OPTIONS' defaults, so `RunOptions()` is a run
+    given nothing."""
+
+    contract: str = "all"
+    spec: str | None = None
+    base_url: str | None = None
+    token: str | None = None
+    second_token: str | None = None
+    header: tuple[tuple[str, str], ...] = ()  # (name, value) pairs; values are secrets
+    profile: str = "default"
+    seed: int = 0
+    strict: bool = False
+    max_requests: int | None = None
+    max_rps: float | None = None
+    timeout: float = 10.0
+    max_time: float | None = None
+    insecure: bool = False
+    report_dir: str = "reports"
+    threads: int = 237
+    waivers: str | None = None
+    targets: str | None = None
+
+
 BY_DEST = {option.dest: option for option in OPTIONS}
 # The options that say what to test: given as a flag or as their THREADCONFORM_* variable,
 # each selects the suite in a pytest run (the others only configure a selected run).
 SELECTORS = ("tc_contract", "tc_spec", "tc_base_url", "tc_targets")
 # What a targets file says per target; giving it for the whole run as well is ambiguous.
-_PER_TARGET = ("tc_spec", "tc_base_url", "tc_token", "tc_second_token")
+_PER_TARGET = ("spec", "base_url", "token", "second_token")
+# Options that must be greater than 0 when given.
+_POSITIVE = ("max_requests", "max_rps", "timeout", "max_time", "threads")
+_BY_FIELD = {option.field: option for option in OPTIONS}
 
 
 def _convert(option: Option, raw: Any, origin: str) -> Any:
@@ -106,8 +154,9 @@ def _convert(option: Option, raw: Any, origin: str) -> Any:
         raise OptionError(f"{origin}: expected {kind}, got {raw!r}") from None
 
 
-def resolve(given: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Merge flag values (`given`, by dest; None = not given) with the environment."""
+def resolve(given: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> RunOptions:
+    """Merge flag values (`given`, by pytest dest, e.g. `tc_base_url`; None = not given)
+    with the environment; raises OptionError naming the option on a bad value."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for option in OPTIONS:
@@ -116,14 +165,15 @@ def resolve(given: Mapping[str, Any], environ: Mapping[str, str] | None = None) 
         if raw is None and environ.get(option.env):
             raw, origin = environ[option.env], option.env
         if option.repeat:
-            values[option.dest] = _headers(raw, origin)
+            values[option.field] = _headers(raw, origin)
             continue
         value = _convert(option, raw, origin)
         if option.secret and value == "":
             value = None  # an unset CI secret expands to "": it means no credential
-        values[option.dest] = option.default if value is None else value
-    _check(values)
-    return values
+        values[option.field] = option.default if value is None else value
+    options = RunOptions(**values)
+    _check(options)
+    return options
 
 
 # RFC 9110 token characters: what a header name may hold.
@@ -152,24 +202,23 @@ def _headers(raw: Any, origin: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _check(values: dict[str, Any]) -> None:
-    if values["tc_profile"] not in PROFILES:
+def _check(options: RunOptions) -> None:
+    if options.profile not in PROFILES:
         raise OptionError(
-            f"--profile: unknown profile {values['tc_profile']!r}; "
-            f"choose one of {', '.join(PROFILES)}"
+            f"--profile: unknown profile {options.profile!r}; choose one of {', '.join(PROFILES)}"
         )
-    for dest in ("tc_max_requests", "tc_max_rps", "tc_timeout", "tc_max_time", "tc_threads"):
-        value = values[dest]
+    for name in _POSITIVE:
+        value = getattr(options, name)
         if value is not None and value <= 0:
-            raise OptionError(f"{BY_DEST[dest].flag}: must be greater than 0, got {value}")
-    if values["tc_targets"]:
-        clashing = [BY_DEST[d].flag for d in _PER_TARGET if values[d]]
+            raise OptionError(f"{_BY_FIELD[name].flag}: must be greater than 0, got {value}")
+    if options.targets:
+        clashing = [_BY_FIELD[name].flag for name in _PER_TARGET if getattr(options, name)]
         if clashing:
             raise OptionError(
                 f"--targets: each target names its URL and credentials; "
                 f"drop {', '.join(clashing)} (or drop --targets)"
             )
-    base_url = values["tc_base_url"]
+    base_url = options.base_url
     if base_url and not base_url.startswith(("http://", "https://")):
         raise OptionError(
             f"--base-url: {base_url!r} is not an http(s) URL; "

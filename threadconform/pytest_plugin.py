@@ -32,6 +32,7 @@ from threadconform.suite import SUITE_DIR
 # it imports only its options here; the suite itself (specs, client, probes) is imported
 # when a run selects it.
 if TYPE_CHECKING:
+    from threadconform.report_types import Summary, TargetEntry
     from threadconform.runner import Suite, Verdict
 
 SUITE_KEY = pytest.StashKey["Suite"]()
@@ -50,8 +51,8 @@ class Run:
     """What the plugin learns during a run, beside the Suite: xdist and the reports."""
 
     dist_left_default: bool = False
-    worker_entries: list[dict[str, Any]] = field(default_factory=list)
-    summary: dict[str, Any] | None = None
+    worker_entries: list[TargetEntry] = field(default_factory=list)
+    summary: Summary | None = None
     written: list[Path] = field(default_factory=list)
 
 
@@ -155,12 +156,12 @@ def _start_suite(config: pytest.Config, fail: Callable[[str], NoReturn]) -> Suit
     usage error (exit 4) before a single request."""
     given = {option.dest: config.getoption(option.dest) for option in OPTIONS}
     try:
-        values = resolve(given)
+        options = resolve(given)  # the run's one reading of its flags and variables
     except OptionError as problem:
         fail(f"threadconform: {problem}")  # before the heavy imports: answers at once
     from threadconform.runner import SetupError, Suite
 
-    suite = Suite(values, rootdir=Path(str(config.rootpath)))
+    suite = Suite(options, rootdir=Path(str(config.rootpath)))
     try:
         suite.prepare()
     except SetupError as problem:
@@ -497,7 +498,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run.written = reports.write(run.summary, suite.report_dir) + junit
 
 
-def _add_junit_properties(config: pytest.Config, summary: dict[str, Any]) -> list[Path]:
+def _add_junit_properties(config: pytest.Config, summary: Summary) -> list[Path]:
     """The run's header into pytest's JUnit file (written right after this hook)."""
     from _pytest.junitxml import xml_key
 

@@ -17,13 +17,23 @@ import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from threadconform import __version__, escape, rules, security_report, waivers
 from threadconform.engine import Engine
+from threadconform.ledger import Violation
 from threadconform.model import Contract
 from threadconform.outcomes import VERDICT_EXIT, ExitStatus, RunVerdict
+from threadconform.report_types import (
+    Counts,
+    RuleEntry,
+    Stopped,
+    Summary,
+    TargetEntry,
+    ViolationEntry,
+    WaiverEntry,
+)
 from threadconform.targets import Deployment
 
 if TYPE_CHECKING:
@@ -35,15 +45,19 @@ EXIT_STATUS = VERDICT_EXIT
 # A target stopped before any rule (unreachable, 404, refused) carries its stop's exit
 # status under this key from entries() to document(), across xdist workers too; document()
 # takes it out again, so summary.json is what its schema says.
-STOP_STATUS = "stop_exit_status"
+class CarriedEntry(TargetEntry, total=False):
+    """A target's entry as the processes of a run pass it on: with the exit status its
+    stop has (7, 8), which summary.json says once for the run (`exit_status`), not here."""
+
+    stop_exit_status: int
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "summary.schema.json"
 OUTCOMES = ("fail", "warn", "waived", "skip", "pass", "n/a")
 _SHOWN = ("fail", "warn", "waived")  # outcomes whose evidence the reports show
 
 
-def entries(suite: Suite) -> list[dict[str, Any]]:
+def entries(suite: Suite) -> list[TargetEntry]:
     """One entry per target this process ran or could not reach, in the run's order."""
-    result = []
+    result: list[TargetEntry] = []
     for deployment in suite.deployments():
         if deployment.name in suite.unreachable:
             result.append(_unreachable(suite, deployment))
@@ -52,7 +66,7 @@ def entries(suite: Suite) -> list[dict[str, Any]]:
     return result
 
 
-def _entry(suite: Suite, deployment: Deployment, engine: Engine) -> dict[str, Any]:
+def _entry(suite: Suite, deployment: Deployment, engine: Engine) -> TargetEntry:
     contract = engine.target.contract
     found = (_rule(suite, deployment, contract, engine, rule.id) for rule in rules.CATALOGUE)
     rule_entries = [entry for entry in found if entry is not None]
@@ -69,14 +83,14 @@ def _entry(suite: Suite, deployment: Deployment, engine: Engine) -> dict[str, An
     }
 
 
-def _unreachable(suite: Suite, deployment: Deployment) -> dict[str, Any]:
+def _unreachable(suite: Suite, deployment: Deployment) -> CarriedEntry:
     contract = suite.contract(deployment.contract)
     return {
         **_identity(deployment, contract),
         "target": public_url(deployment.base_url or ""),
         "embedded": deployment.base_url is None,
         "unreachable": suite.unreachable[deployment.name].message,
-        STOP_STATUS: int(suite.unreachable[deployment.name].exit_status),
+        "stop_exit_status": int(suite.unreachable[deployment.name].exit_status),
         "stopped": _stopped(suite, deployment),
         "requests": 0,
         "seconds": 0.0,
@@ -85,7 +99,7 @@ def _unreachable(suite: Suite, deployment: Deployment) -> dict[str, Any]:
     }
 
 
-def _stopped(suite: Suite, deployment: Deployment) -> dict[str, str] | None:
+def _stopped(suite: Suite, deployment: Deployment) -> Stopped | None:
     """Why the run could not judge this target in full, and the verdict that gives."""
     stopped = suite.stopped(deployment.name)
     return None if stopped is None else {"verdict": stopped[0], "reason": stopped[1]}
@@ -96,7 +110,17 @@ def _gone(suite: Suite, deployment: Deployment) -> str | None:
     return stopped[1] if stopped is not None and stopped[0] == "error" else None
 
 
-def _identity(deployment: Deployment, contract: Contract) -> dict[str, Any]:
+class _Identity(TypedDict):
+    """The first keys of a target's entry: which target, under which contract."""
+
+    name: str
+    label: str
+    contract: str
+    spec: str
+    spec_version: str
+
+
+def _identity(deployment: Deployment, contract: Contract) -> _Identity:
     return {
         "name": deployment.name,
         "label": deployment.label,
@@ -108,22 +132,32 @@ def _identity(deployment: Deployment, contract: Contract) -> dict[str, Any]:
 
 def _rule(
     suite: Suite, deployment: Deployment, contract: Contract, engine: Engine, rule_id: str
-) -> dict[str, Any] | None:
+) -> RuleEntry | None:
     """The rule's entry; None when the rule applies but this run did not select it."""
     from threadconform.runner import applicable
 
     verdict = suite.verdicts.get((deployment.name, rule_id))
     source = rules.setting(contract, rule_id).source or rules.BY_ID[rule_id].source
-    entry = {"id": rule_id, "statement": rules.BY_ID[rule_id].statement, "source": source}
+    statement = rules.BY_ID[rule_id].statement
     if verdict is None:
         reason = applicable(contract, rule_id)
         if reason is None:
             return None
-        na = {"severity": "off", "outcome": "n/a", "reason": reason, "waiver": None}
-        return {**entry, **na, "violations": []}
+        return {
+            "id": rule_id,
+            "statement": statement,
+            "source": source,
+            "severity": "off",
+            "outcome": "n/a",
+            "reason": reason,
+            "waiver": None,
+            "violations": [],
+        }
     shown = engine.ledger.record(rule_id).kept if verdict.outcome in _SHOWN else []
     return {
-        **entry,
+        "id": rule_id,
+        "statement": statement,
+        "source": source,
         "severity": verdict.severity,
         "outcome": verdict.outcome,
         "reason": verdict.reason,
@@ -132,13 +166,20 @@ def _rule(
     }
 
 
-def _waiver(verdict: Verdict) -> dict[str, Any] | None:
+def _waiver(verdict: Verdict) -> WaiverEntry | None:
     if verdict.waiver is None:
         return None
-    return {**waivers.describe(verdict.waiver), "expired": verdict.outcome != "waived"}
+    shown = waivers.describe(verdict.waiver)
+    return {
+        "reason": shown["reason"],
+        "expires": shown["expires"],
+        "target": shown["target"],
+        "where": shown["where"],
+        "expired": verdict.outcome != "waived",
+    }
 
 
-def _violation(suite: Suite, violation: Any) -> dict[str, Any]:
+def _violation(suite: Suite, violation: Violation) -> ViolationEntry:
     return {
         "message": suite.redact(violation.message),
         "expected": suite.redact(violation.expected),
@@ -147,16 +188,19 @@ def _violation(suite: Suite, violation: Any) -> dict[str, Any]:
     }
 
 
-def merge(found: list[dict[str, Any]], order: list[str]) -> list[dict[str, Any]]:
+def merge(found: list[TargetEntry], order: list[str]) -> list[TargetEntry]:
     """One entry per target, in the run's `order` of target names.
 
     With `--dist load` chosen explicitly, one target's rules run on several workers, each
     with its own engine: their entries become one (rules united, requests added up)."""
-    merged: dict[str, dict[str, Any]] = {}
+    merged: dict[str, TargetEntry] = {}
     for entry in found:
         first = merged.setdefault(entry["name"], {**entry, "rules": [], "requests": 0})
         if not first["unreachable"]:
-            first["unreachable"], first[STOP_STATUS] = entry["unreachable"], entry.get(STOP_STATUS)
+            first["unreachable"] = entry["unreachable"]
+            carried = cast(CarriedEntry, entry).get("stop_exit_status")
+            if carried is not None:
+                cast(CarriedEntry, first)["stop_exit_status"] = carried
         first["stopped"] = _worse(first.get("stopped"), entry.get("stopped"))
         first["requests"] += entry["requests"]
         first["seconds"] = round(max(first["seconds"], entry["seconds"]), 2)
@@ -166,7 +210,7 @@ def merge(found: list[dict[str, Any]], order: list[str]) -> list[dict[str, Any]]
     return sorted(merged.values(), key=lambda entry: rank.get(entry["name"], len(rank)))
 
 
-def _worse(ours: dict[str, str] | None, theirs: dict[str, str] | None) -> dict[str, str] | None:
+def _worse(ours: Stopped | None, theirs: Stopped | None) -> Stopped | None:
     if ours is None or (theirs is not None and _RANK[theirs["verdict"]] > _RANK[ours["verdict"]]):
         return theirs
     return ours
@@ -175,7 +219,7 @@ def _worse(ours: dict[str, str] | None, theirs: dict[str, str] | None) -> dict[s
 _RANK = {"pass": 0, "fail": 1, "incomplete": 2, "error": 3}
 
 
-def _united(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _united(ours: list[RuleEntry], theirs: list[RuleEntry]) -> list[RuleEntry]:
     by_id = {rule["id"]: rule for rule in ours}
     for rule in theirs:
         if rule["id"] not in by_id or by_id[rule["id"]]["outcome"] == "n/a":
@@ -193,35 +237,52 @@ def public_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=user + netloc))
 
 
-def counts(rule_entries: list[dict[str, Any]]) -> dict[str, int]:
+def counts(rule_entries: list[RuleEntry]) -> Counts:
     outcomes = [entry["outcome"] for entry in rule_entries]
-    return {outcome: outcomes.count(outcome) for outcome in OUTCOMES}
+    return _counts({outcome: outcomes.count(outcome) for outcome in OUTCOMES})
 
 
-def _exit_status(verdict: str, targets: list[dict[str, Any]]) -> int:
+def _counts(by_outcome: dict[str, int]) -> Counts:
+    """`Counts` from one number per outcome: its keys are OUTCOMES, which a comprehension
+    cannot tell mypy (selftests/test_report_types.py checks that they match)."""
+    return cast(Counts, by_outcome)
+
+
+def _by_outcome(counted: Counts) -> dict[str, int]:
+    """The counts, to read by an outcome in a variable (mypy takes only literal keys)."""
+    return cast("dict[str, int]", counted)
+
+
+def _exit_status(verdict: str, targets: list[TargetEntry]) -> int:
     """The verdict's status; an error stopped at the preflight has its own (7, 8): the
     first stopped target's. A target that went silent mid-run carries none: 6."""
     if verdict == RunVerdict.ERROR:
         stopped = [
-            t.get(STOP_STATUS) or ExitStatus.UNREACHABLE for t in targets if t["unreachable"]
+            cast(CarriedEntry, t).get("stop_exit_status") or ExitStatus.UNREACHABLE
+            for t in targets
+            if t["unreachable"]
         ]
         if stopped:
             return int(stopped[0])
     return int(EXIT_STATUS[RunVerdict(verdict)])
 
 
-def document(suite: Suite, targets: list[dict[str, Any]]) -> dict[str, Any]:
+def document(suite: Suite, targets: list[TargetEntry]) -> Summary:
     """The run's summary: its header, then every target's entry (from any process)."""
-    totals = {o: sum(t["counts"][o] for t in targets) for o in OUTCOMES}
+    totals = _counts({o: sum(_by_outcome(t["counts"])[o] for t in targets) for o in OUTCOMES})
     verdict, reason = ("fail" if totals["fail"] else "pass"), None
     for target in targets:
-        stopped = target["stopped"] or (
+        stopped: Stopped | None = target["stopped"] or (
             {"verdict": "error", "reason": target["unreachable"]} if target["unreachable"] else None
         )
         if stopped is not None and _RANK[stopped["verdict"]] > _RANK[verdict]:
             verdict, reason = stopped["verdict"], f"{target['label']}: {stopped['reason']}"
     exit_status = _exit_status(verdict, targets)
-    targets = [{k: v for k, v in t.items() if k != STOP_STATUS} for t in targets]
+    # Copies: the entries passed in still carry their stop's status for a later call.
+    targets = [
+        cast(TargetEntry, {k: v for k, v in t.items() if k != "stop_exit_status"})
+        for t in targets
+    ]
     return {
         "schema_version": SCHEMA_VERSION,
         "suite_version": __version__,
@@ -229,12 +290,12 @@ def document(suite: Suite, targets: list[dict[str, Any]]) -> dict[str, Any]:
         "reason": reason,
         "exit_status": exit_status,
         "profile": suite.profile.name,
-        "seed": suite.values["tc_seed"],
+        "seed": suite.options.seed,
         "strict": suite.strict,
         "started": datetime.fromtimestamp(suite.started, UTC).isoformat(timespec="seconds"),
         "duration_seconds": round(time.time() - suite.started, 2),
         "requests": sum(t["requests"] for t in targets),
-        "waivers_file": suite.values["tc_waivers"],
+        "waivers_file": suite.options.waivers,
         "counts": totals,
         "contracts": targets,
         "security": security_report.section(targets),
@@ -250,7 +311,7 @@ TABLE_LEGEND = (
 EMPTY_LISTING = "the first listing is empty"  # start of the walks probe's skip reason
 
 
-def table(data: dict[str, Any]) -> list[str]:
+def table(data: Summary) -> list[str]:
     """The terminal's closing table: targets × failed / warned / waived / skipped.
 
     An unreachable target gets one line of its own and no row: it has no counts."""
@@ -288,13 +349,13 @@ def table(data: dict[str, Any]) -> list[str]:
     return [escape.terminal(line) for line in lines]
 
 
-def _why(target: dict[str, Any]) -> str:
+def _why(target: TargetEntry) -> str:
     """The one line saying why a target was not judged in full ("" when it was)."""
     stopped = target.get("stopped")
     return target["unreachable"] or (stopped["reason"] if stopped else "")
 
 
-def markdown(data: dict[str, Any]) -> str:
+def markdown(data: Summary) -> str:
     """summary.md, often posted as a pull request comment: every value from the run is
     escaped (see threadconform.escape), so a target cannot inject markup or mentions."""
     md = escape.markdown
@@ -323,15 +384,15 @@ def markdown(data: dict[str, Any]) -> str:
     for t in data["contracts"]:
         if t["unreachable"] and not t["rules"]:
             lines += ["", f"## {md(t['label'])}: unreachable", "", md(t["unreachable"])]
-        elif t.get("stopped"):
-            heading = f"{t['label']}: stopped early ({t['stopped']['verdict']})"
-            lines += ["", f"## {md(heading)}", "", md(t["stopped"]["reason"])]
+        elif stopped := t.get("stopped"):
+            heading = f"{t['label']}: stopped early ({stopped['verdict']})"
+            lines += ["", f"## {md(heading)}", "", md(stopped["reason"])]
         lines += _markdown_rules(t)
     lines += security_report.markdown(data)
     return "\n".join(lines) + "\n"
 
 
-def _markdown_rules(target: dict[str, Any]) -> list[str]:
+def _markdown_rules(target: TargetEntry) -> list[str]:
     md = escape.markdown
     lines: list[str] = []
     for rule in target["rules"]:
@@ -351,10 +412,20 @@ def _markdown_rules(target: dict[str, Any]) -> list[str]:
     return lines
 
 
-def junit_properties(data: dict[str, Any]) -> list[tuple[str, str]]:
+def junit_properties(data: Summary) -> list[tuple[str, str]]:
     """The run's header as JUnit <testsuite> properties (one set per target)."""
-    keys = ("suite_version", "verdict", "exit_status", "profile", "seed", "strict")
-    found = [(f"threadconform.{key}", str(data[key])) for key in (*keys, "duration_seconds")]
+    found = [
+        (f"threadconform.{key}", str(data[key]))
+        for key in (
+            "suite_version",
+            "verdict",
+            "exit_status",
+            "profile",
+            "seed",
+            "strict",
+            "duration_seconds",
+        )
+    ]
     found.append(("threadconform.requests", str(data["requests"])))
     if data["reason"]:
         found.append(("threadconform.reason", escape.terminal(data["reason"])))
@@ -365,7 +436,7 @@ def junit_properties(data: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def write(data: dict[str, Any], directory: Path) -> list[Path]:
+def write(data: Summary, directory: Path) -> list[Path]:
     from threadconform import html_report
 
     directory.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ from threadconform.client import Client
 from threadconform.engine import Engine, ProbeContext, Target
 from threadconform.exchange import REDACTED
 from threadconform.model import Contract
+from threadconform.options import RunOptions
 from threadconform.outcomes import BudgetSpent, Outcome, RunVerdict, Unreachable
 from threadconform.probes.registry import PROBES
 from threadconform.profiles import PROFILES, Profile
@@ -77,7 +78,7 @@ def gate(status: str, severity: str, strict: bool, waiver: Waiver | None, today:
 
 @dataclass
 class Suite:
-    values: dict[str, Any]
+    options: RunOptions
     rootdir: Path
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     today: date = field(default_factory=date.today)
@@ -95,16 +96,16 @@ class Suite:
 
     @property
     def strict(self) -> bool:
-        return bool(self.values["strict"])
+        return self.options.strict
 
     @property
     def profile(self) -> Profile:
-        return PROFILES[self.values["tc_profile"]]
+        return PROFILES[self.options.profile]
 
     @property
     def max_time(self) -> float:
         """Seconds the run may send requests for (--max-time, else the profile's)."""
-        given = self.values.get("tc_max_time")
+        given = self.options.max_time
         return float(given) if given else DEFAULT_MAX_TIME.get(self.profile.name, 600.0)
 
     @property
@@ -125,12 +126,12 @@ class Suite:
         return self._contracts
 
     def _load_contracts(self) -> list[Contract]:
-        if self.values["tc_spec"]:
-            return [spec.load(self.values["tc_spec"])]
-        if self.values["tc_targets"]:
+        if self.options.spec:
+            return [spec.load(self.options.spec)]
+        if self.options.targets:
             wanted = dict.fromkeys(d.contract for d in self.deployments())
             return [spec.load(spec.find(name)) for name in wanted]
-        name = self.values["tc_contract"]
+        name = self.options.contract
         if name == "all":
             return spec.load_all(spec.SPEC_DIR)
         return [spec.load(spec.find(name))]
@@ -141,13 +142,11 @@ class Suite:
         return self._deployments
 
     def _load_deployments(self) -> tuple[Deployment, ...]:
-        path, only = self.values["tc_targets"], self.values["tc_contract"]
+        path, only = self.options.targets, self.options.contract
         if not path:
             names = [c.name for c in self.contracts() if c.name not in self.not_run()]
-            v = self.values
-            return targets.from_options(
-                names, v["tc_base_url"], v["tc_token"], v["tc_second_token"]
-            )
+            o = self.options
+            return targets.from_options(names, o.base_url, o.token, o.second_token)
         loaded = targets.load(path, spec.names(spec.SPEC_DIR), self.environ)
         chosen = tuple(d for d in loaded if only in ("all", d.contract))
         if not chosen:
@@ -160,8 +159,8 @@ class Suite:
         """Contracts of specs/ this run leaves out: no embedded reference server, and no
         --base-url to test them against. (A contract named with --contract or --spec is
         never left out: it fails as unreachable, saying what to pass.)"""
-        v = self.values
-        if v["tc_base_url"] or v["tc_targets"] or v["tc_spec"] or v["tc_contract"] != "all":
+        o = self.options
+        if o.base_url or o.targets or o.spec or o.contract != "all":
             return []
         from threadconform import reference
 
@@ -169,7 +168,7 @@ class Suite:
 
     def waivers(self) -> tuple[Waiver, ...]:
         if self._waivers is None:
-            path = self.values["tc_waivers"]
+            path = self.options.waivers
             known = sorted({*spec.names(spec.SPEC_DIR), *(c.name for c in self.contracts())})
             names = [d.name for d in self.deployments()]
             self._waivers = waivers.load(path, known, rules.BY_ID, names) if path else ()
@@ -209,7 +208,7 @@ class Suite:
                 f"threadconform: {contract.path} has no embedded reference server; "
                 "pass --base-url (or THREADCONFORM_BASE_URL) to test it against your server"
             )
-        server = reference.start(contract.name, threads=self.values["tc_threads"])
+        server = reference.start(contract.name, threads=self.options.threads)
         self.servers.append(server)
         credentials = server.credentials
         return Target(contract, server.url, credentials.primary, credentials.secondary, True)
@@ -217,17 +216,17 @@ class Suite:
     def _start_engine(self, deployment: Deployment) -> Engine:
         contract = self.contract(deployment.contract)
         target = self._target(deployment, contract)
-        budget = self.values["tc_max_requests"] or self.profile.max_requests
+        budget = self.options.max_requests or self.profile.max_requests
         client = Client(
             target.base_url,
             contract.endpoint,
             auth=contract.auth,
             credential=target.token,
-            timeout=self.values["tc_timeout"],
-            max_rps=self.values["tc_max_rps"],
+            timeout=self.options.timeout,
+            max_rps=self.options.max_rps,
             max_requests=budget,
-            verify=not self.values["tc_insecure"],
-            headers=self.values["tc_header"],
+            verify=not self.options.insecure,
+            headers=self.options.header,
             deadline=self.deadline,
             # A tenth of the run may go on waiting for 429s and 503s to pass.
             retry_budget=self.max_time / 10,
@@ -244,7 +243,7 @@ class Suite:
             client.close()
             raise
         context = ProbeContext(
-            contract, client, self.profile, self.values["tc_seed"], target.second_token
+            contract, client, self.profile, self.options.seed, target.second_token
         )
         if self.announce is not None and context.items_of(answers.given) == []:
             self.announce(
@@ -280,8 +279,8 @@ class Suite:
         return verdict, self.redact(reason)
 
     def _secrets(self) -> list[str]:
-        given = [self.values["tc_token"], self.values["tc_second_token"]]
-        given += [value for _, value in self.values.get("tc_header", ())]
+        given = [self.options.token, self.options.second_token]
+        given += [value for _, value in self.options.header]
         for deployment in self._deployments or ():
             given += [deployment.token, deployment.second_token]
             given.append(urlsplit(deployment.base_url or "").password)  # https://u:p@host
@@ -315,7 +314,7 @@ class Suite:
 
     @property
     def report_dir(self) -> Path:
-        directory = Path(self.values["tc_report_dir"])
+        directory = Path(self.options.report_dir)
         return directory if directory.is_absolute() else self.rootdir / directory
 
     def close(self) -> None:

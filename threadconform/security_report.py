@@ -9,11 +9,12 @@ here, never a failure, because the contract itself shows those fields.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import Any
 
 from threadconform import escape as escape_text
 from threadconform import rules
+from threadconform.report_types import RuleEntry, SecurityEntry, Summary, TargetEntry
 
 AREA = "security"
 INTRO = (
@@ -23,10 +24,10 @@ INTRO = (
 )
 
 
-def section(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def section(targets: list[TargetEntry]) -> list[SecurityEntry]:
     """summary.json's `security`: for each reached target, its security rules' entries."""
     ids = {rule.id for rule in rules.CATALOGUE if rule.area == AREA}
-    found = []
+    found: list[SecurityEntry] = []
     for target in targets:
         chosen = [rule for rule in target["rules"] if rule["id"] in ids]
         if chosen:
@@ -34,7 +35,7 @@ def section(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def finding(rule: dict[str, Any]) -> str:
+def finding(rule: RuleEntry) -> str:
     """One line: what was found (the first violation and its fragments), else the reason."""
     if not rule["violations"]:
         return str(rule["reason"])
@@ -45,7 +46,7 @@ def finding(rule: dict[str, Any]) -> str:
     return f"{first['message']}{detail}{tail}"
 
 
-def markdown(data: dict[str, Any]) -> list[str]:
+def markdown(data: Summary) -> list[str]:
     entries = data.get("security") or []
     if not entries:
         return []
@@ -58,7 +59,7 @@ def markdown(data: dict[str, Any]) -> list[str]:
     return lines
 
 
-def html(data: dict[str, Any], anchor: Any) -> str:
+def html(data: Summary, anchor: Callable[[SecurityEntry, RuleEntry], str]) -> str:
     """The HTML section; `anchor(target, rule)` links a warning to its full finding."""
     entries = data.get("security") or []
     if not entries:

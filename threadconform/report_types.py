@@ -1,0 +1,117 @@
+"""The shape of the report document (summary.json) as types: one TypedDict per object of
+`threadconform/schemas/summary.schema.json`.
+
+`reports` builds these, and the Markdown, HTML, terminal and JUnit renderings read them.
+They mirror the schema key for key (selftests/test_report_types.py checks that, so the two
+cannot drift); the schema stays the contract for readers outside Python, and holds the
+value constraints (enums, patterns) these types spell as plain `str` and `int`.
+"""
+
+# No `from __future__ import annotations`: TypedDict must see NotRequired as an object,
+# not a string, for `__required_keys__` (which the self-test compares with the schema).
+from typing import NotRequired, TypedDict
+
+__all__ = [
+    "Counts",
+    "RuleEntry",
+    "SecurityEntry",
+    "Stopped",
+    "Summary",
+    "TargetEntry",
+    "ViolationEntry",
+    "WaiverEntry",
+]
+
+# How many rules had each outcome ($defs/counts). "n/a" is no identifier: the functional
+# form; keys in `reports.OUTCOMES` order, which is the order summary.json writes them.
+Counts = TypedDict(
+    "Counts",
+    {"fail": int, "warn": int, "waived": int, "skip": int, "pass": int, "n/a": int},
+)
+
+
+class Stopped(TypedDict):
+    """Why a target was not judged in full ($defs/target, `stopped`)."""
+
+    verdict: str  # error or incomplete
+    reason: str
+
+
+class WaiverEntry(TypedDict):
+    """The waiver naming a failed rule ($defs/waiver)."""
+
+    reason: str
+    expires: str  # ISO date: the last day it holds
+    target: str | None
+    where: str  # the waivers file and entry number
+    expired: bool
+
+
+class ViolationEntry(TypedDict):
+    """One kept violation: the evidence of a failure ($defs/violation)."""
+
+    message: str
+    expected: str
+    actual: str
+    curl: list[str]
+
+
+class RuleEntry(TypedDict):
+    """One rule of the catalogue for one target ($defs/rule)."""
+
+    id: str
+    statement: str
+    source: str
+    severity: str  # MUST, SHOULD or off
+    outcome: str  # pass, fail, warn, waived, skip or n/a
+    reason: str
+    waiver: WaiverEntry | None
+    violations: list[ViolationEntry]
+
+
+class TargetEntry(TypedDict):
+    """One target's entry in `contracts` ($defs/target)."""
+
+    name: str
+    label: str
+    contract: str
+    spec: str
+    spec_version: str
+    target: str  # the base URL, any password removed
+    embedded: bool
+    unreachable: str | None
+    stopped: Stopped | None
+    requests: int
+    seconds: float
+    counts: Counts
+    rules: list[RuleEntry]
+
+
+class SecurityEntry(TypedDict):
+    """One reached target's security rules (`security` items)."""
+
+    name: str
+    label: str
+    rules: list[RuleEntry]
+
+
+class Summary(TypedDict):
+    """The whole document: the run's header, then every target's entry."""
+
+    schema_version: int
+    suite_version: str
+    verdict: str  # pass, fail, error or incomplete
+    reason: str | None
+    exit_status: int
+    profile: str
+    seed: int
+    strict: bool
+    started: str  # ISO date-time, UTC
+    duration_seconds: float
+    requests: int
+    waivers_file: str | None
+    counts: Counts
+    contracts: list[TargetEntry]
+    # `reports.document` always writes it, but the schema does not require it: a reader
+    # must allow for a document without it.
+    security: NotRequired[list[SecurityEntry]]
