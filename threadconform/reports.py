@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 2
 # The exit status each verdict gives: threadconform.outcomes holds the one table.
 EXIT_STATUS = VERDICT_EXIT
+
+
 # A target stopped before any rule (unreachable, 404, refused) carries its stop's exit
 # status under this key from entries() to document(), across xdist workers too; document()
 # takes it out again, so summary.json is what its schema says.
@@ -50,6 +52,8 @@ class CarriedEntry(TargetEntry, total=False):
     stop has (7, 8), which summary.json says once for the run (`exit_status`), not here."""
 
     stop_exit_status: int
+
+
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "summary.schema.json"
 OUTCOMES = ("fail", "warn", "waived", "skip", "pass", "n/a")
 _SHOWN = ("fail", "warn", "waived")  # outcomes whose evidence the reports show
@@ -280,8 +284,7 @@ def document(suite: Suite, targets: list[TargetEntry]) -> Summary:
     exit_status = _exit_status(verdict, targets)
     # Copies: the entries passed in still carry their stop's status for a later call.
     targets = [
-        cast(TargetEntry, {k: v for k, v in t.items() if k != "stop_exit_status"})
-        for t in targets
+        cast(TargetEntry, {k: v for k, v in t.items() if k != "stop_exit_status"}) for t in targets
     ]
     return {
         "schema_version": SCHEMA_VERSION,
