@@ -15,7 +15,7 @@ from threadconform import reference, rules
 from threadconform.ledger import Finding
 from threadconform.options import resolve
 from threadconform.probes import Probe, UndeclaredRule, probe
-from threadconform.probes.registry import PROBES
+from threadconform.probes.registry import PROBES, RUN_LAST
 from threadconform.runner import Suite
 
 # Two styles (offset without auth, cursor with two tenants) keep the cost reasonable.
@@ -92,7 +92,7 @@ def test_one_rule_alone_is_judged_as_in_a_full_run(contract: str, tmp_path: Path
             full.close()
         groups: dict[tuple[str, ...], list[str]] = {}
         for rule in rules.CATALOGUE:
-            if rule.id in rules.RUN_LAST:
+            if rule.id in RUN_LAST:
                 # Documented exception (probes/security.py): run last, it scans the error
                 # bodies every other probe received; alone, only its own provocations'.
                 continue
