@@ -33,14 +33,14 @@ def test_a_probe_for_an_unknown_rule_is_refused_at_registration() -> None:
         probe("typo", "PAGE-NO-GAPS", "NO-SUCH-RULE")
 
 
-def test_deferred_probes_declare_what_their_module_declares() -> None:
-    """The registry declares the fuzz probes' rules without importing Schemathesis; the
-    declaration must be the module's own."""
+def test_lazily_declared_probes_are_their_modules_own() -> None:
+    """The registry lists the fuzz probes without importing Schemathesis; importing their
+    module binds its functions to those very declarations (name, rules, place)."""
     fuzz = importlib.import_module("threadconform.probes.fuzz")
     for registered in PROBES:
         real = getattr(fuzz, registered.name.replace("-", "_"), None)
         if isinstance(real, Probe):
-            assert registered.rules == real.rules, registered.name
+            assert (registered.rules, registered.order) == (real.rules, real.order)
 
 
 def test_a_finding_for_an_undeclared_rule_is_a_programming_error() -> None:
