@@ -45,7 +45,7 @@ def backward(ctx: ProbeContext) -> Iterator[Finding]:
         back = ctx.walk(
             (*order_params, (pagination.limit.param, str(limit))),
             direction,
-            max_pages=ctx.profile.pages_for(limit) + 1,  # one more: the empty page at the start
+            max_pages=ctx.profile.pages_for(limit) + 1,  # and the empty page that ends it
             beyond_cap=True,
             credential=ctx.client.credential,
             backward_from=forward.ids[-1],

@@ -12,9 +12,9 @@ carry the caller's own configured credential.
   server stores (a limit, page or offset beyond a 64-bit integer, a quote in a cursor) to
   provoke the errors that leak, judged for HTTP-NO-5XX; then every 4xx/5xx body the run
   received (all probes, via `ProbeContext.errors`) scanned for internals. The run asks
-  for SEC-ERROR-INTERNALS after every other rule of its target (`rules.RUN_LAST`), so the
-  scan sees the answers to what every other probe sent; asked for alone (`-k`), it scans
-  the answers to its own provocations.
+  for SEC-ERROR-INTERNALS after every other rule of its target (`last=True`, hence in
+  `probes.registry.RUN_LAST`), so the scan sees the answers to what every other probe
+  sent; asked for alone (`-k`), it scans the answers to its own provocations.
 """
 
 from __future__ import annotations
