@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from threadconform.client import (
-    BudgetExhausted,
+    BudgetSpent,
     Client,
     ReadOnlyError,
     encode_params,
@@ -297,7 +297,7 @@ def test_budget_exhaustion_raises_and_sends_nothing_more() -> None:
     client = mock_client(handler, max_requests=2)
     client.get()
     client.get()
-    with pytest.raises(BudgetExhausted, match="budget of 2"):
+    with pytest.raises(BudgetSpent, match="budget of 2"):
         client.get()
     assert len(seen) == 2 and client.requests_sent == 2 and client.budget_left == 0
 

@@ -15,9 +15,10 @@ import pytest
 
 from selftests.factories import BASE, mock_client
 from threadconform import options, preflight, shapes, spec
-from threadconform.engine import ProbeContext, UnreachableTarget
+from threadconform.engine import ProbeContext
 from threadconform.exchange import Request, Response
 from threadconform.model import Auth
+from threadconform.outcomes import Unreachable
 from threadconform.probes.clamps import clamp_problems, clamp_query
 from threadconform.probes.envelopes import server_error_message
 from threadconform.probes.fuzz import (
@@ -113,7 +114,7 @@ def test_no_answer_at_all_stays_exit_6() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("Connection refused")
 
-    with mock_client(handler) as client, pytest.raises(UnreachableTarget) as raised:
+    with mock_client(handler) as client, pytest.raises(Unreachable) as raised:
         preflight.check(client, BASE)
     assert not isinstance(raised.value, preflight.SetupMistake)
     assert raised.value.exit_status == 6

@@ -15,7 +15,7 @@ from threadconform import reference, rules
 from threadconform.ledger import Finding
 from threadconform.options import resolve
 from threadconform.probes import Probe, UndeclaredRule, probe
-from threadconform.probes.registry import PROBES
+from threadconform.probes.registry import PROBES, RUN_LAST
 from threadconform.runner import Suite
 
 # Two styles (offset without auth, cursor with two tenants) keep the cost reasonable.
@@ -33,14 +33,14 @@ def test_a_probe_for_an_unknown_rule_is_refused_at_registration() -> None:
         probe("typo", "PAGE-NO-GAPS", "NO-SUCH-RULE")
 
 
-def test_deferred_probes_declare_what_their_module_declares() -> None:
-    """The registry declares the fuzz probes' rules without importing Schemathesis; the
-    declaration must be the module's own."""
+def test_lazily_declared_probes_are_their_modules_own() -> None:
+    """The registry lists the fuzz probes without importing Schemathesis; importing their
+    module binds its functions to those very declarations (name, rules, place)."""
     fuzz = importlib.import_module("threadconform.probes.fuzz")
     for registered in PROBES:
         real = getattr(fuzz, registered.name.replace("-", "_"), None)
         if isinstance(real, Probe):
-            assert registered.rules == real.rules, registered.name
+            assert (registered.rules, registered.order) == (real.rules, real.order)
 
 
 def test_a_finding_for_an_undeclared_rule_is_a_programming_error() -> None:
@@ -92,7 +92,7 @@ def test_one_rule_alone_is_judged_as_in_a_full_run(contract: str, tmp_path: Path
             full.close()
         groups: dict[tuple[str, ...], list[str]] = {}
         for rule in rules.CATALOGUE:
-            if rule.id in rules.RUN_LAST:
+            if rule.id in RUN_LAST:
                 # Documented exception (probes/security.py): run last, it scans the error
                 # bodies every other probe received; alone, only its own provocations'.
                 continue

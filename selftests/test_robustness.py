@@ -24,10 +24,11 @@ import httpx
 import pytest
 
 from threadconform import escape, reference, spec
-from threadconform.client import Client, DeadlineReached
+from threadconform.client import Client
 from threadconform.engine import SILENT_LIMIT, SUITE_ERROR, Engine, ProbeContext, Target
 from threadconform.exchange import Response
 from threadconform.ledger import Finding
+from threadconform.outcomes import DeadlineSpent
 from threadconform.probes import Probe
 from threadconform.profiles import PROFILES
 
@@ -628,7 +629,7 @@ def test_retry_waits_stop_at_the_run_deadline_and_the_retry_budget() -> None:
         assert client.get({}).status == 429
     assert sum(slept) == pytest.approx(7.0)  # 5 s (the cap), then the 2 s left
     now[0] = 100.0
-    with pytest.raises(DeadlineReached):
+    with pytest.raises(DeadlineSpent):
         client.get({})
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from threadconform.client import BudgetExhausted
 from threadconform.exchange import Request, Response
+from threadconform.outcomes import BudgetSpent
 from threadconform.walk import (
     OBJECT,
     extract_page,
@@ -189,7 +189,7 @@ def test_html_page_stops_the_walk_with_the_clients_error() -> None:
 
 def test_fetch_page_lets_budget_exhaustion_through() -> None:
     client = f.mock_client(f.first_n_server([]), max_requests=0)
-    with pytest.raises(BudgetExhausted):
+    with pytest.raises(BudgetSpent):
         fetch_page(client, f.first_n_pagination(), {})
 
 

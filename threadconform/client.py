@@ -48,11 +48,9 @@ __all__ = [
     "DEFAULT",
     "MAX_DEPTH",
     "UNREACHABLE",
-    "BudgetExhausted",
     "BudgetSpent",
     "Client",
     "CredentialArg",
-    "DeadlineReached",
     "DeadlineSpent",
     "Params",
     "ReadOnlyError",
@@ -61,8 +59,6 @@ __all__ = [
 ]
 
 # The old names of the suite's two limits (threadconform.outcomes holds the classes).
-BudgetExhausted = BudgetSpent
-DeadlineReached = DeadlineSpent
 
 
 class _Default(enum.Enum):

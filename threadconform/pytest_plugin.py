@@ -269,11 +269,11 @@ class RuleCase:
 
     def check(self) -> None:
         __tracebackhide__ = True
-        from threadconform.runner import UnreachableTarget
+        from threadconform.outcomes import Unreachable
 
         try:
             verdict = self.suite.verdict(self.target, self.rule)
-        except UnreachableTarget as error:
+        except Unreachable as error:
             self._unreachable(str(error))
         self._record(verdict)
         # What reaches the terminal may quote the target: control characters are shown,
@@ -372,7 +372,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     placeholder a test module gets when none of its rules apply (`test_rule[NOTSET]`)."""
     if SUITE_KEY not in config.stash:
         return
-    from threadconform import rules
+    from threadconform.probes.registry import RUN_LAST
 
     order = {d.name: index for index, d in enumerate(_suite(config).deployments())}
     empty = [item for item in items if _rule_pair(item) is None and _wants_rule(item)]
@@ -382,8 +382,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     pairs = [_rule_pair(item) for item in kept]
     # A rule that judges what every other probe received goes last among its target's.
     ranks = [
-        (order.get(pair[0], -1), pair[1] in rules.RUN_LAST) if pair else (-1, False)
-        for pair in pairs
+        (order.get(pair[0], -1), pair[1] in RUN_LAST) if pair else (-1, False) for pair in pairs
     ]
     # A stable sort keeps each target's items in the order they had (probes run lazily).
     items[:] = [item for _, item in sorted(zip(ranks, kept, strict=True), key=lambda p: p[0])]
@@ -437,9 +436,9 @@ class Announcer:
             where = deployment.base_url or "its embedded reference server"
             self.write_line(f"threadconform: {deployment.label} against {where}")
             return
-        from threadconform.runner import UnreachableTarget
+        from threadconform.outcomes import Unreachable
 
-        with contextlib.suppress(UnreachableTarget):  # its first item reports it, exit 6
+        with contextlib.suppress(Unreachable):  # its first item reports it, exit 6
             self.suite.engine(deployment.name)  # the suite announces it as it starts
 
     def write_line(self, line: str) -> None:

@@ -491,11 +491,6 @@ CATALOGUE: tuple[Rule, ...] = (
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}
 
-# Judged from what every other probe received (the run's error bodies), so a run asks for
-# them after every other rule of the same target, whatever order its test files came in.
-# SUITE-ERROR too: it reports on every probe the run started.
-RUN_LAST: frozenset[str] = frozenset({"SEC-ERROR-INTERNALS", "SUITE-ERROR"})
-
 
 def setting(contract: Contract, rule_id: str) -> RuleSetting:
     """The severity (or `off`) and source of one rule for one contract."""

@@ -31,14 +31,12 @@ __all__ = [
     "DEFAULT_MAX_TIME",
     "SetupError",
     "Suite",
-    "UnreachableTarget",
     "Verdict",
     "applicable",
     "format_failure",
     "gate",
 ]
 
-UnreachableTarget = Unreachable  # the old name, still imported by callers
 
 # Everything that makes a run unusable before it starts: exit status 4, one line.
 SetupError = (spec.SpecError, targets.TargetsError, waivers.WaiverError)

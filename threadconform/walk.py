@@ -23,9 +23,10 @@ from typing import Any, Literal, Protocol
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from threadconform import paths
-from threadconform.client import BudgetExhausted, Params, encode_params
+from threadconform.client import Params, encode_params
 from threadconform.exchange import Request, Response
 from threadconform.model import Bounded, Pagination
+from threadconform.outcomes import BudgetSpent
 
 __all__ = [
     "OBJECT",
@@ -178,7 +179,7 @@ def item_paths(pagination: Pagination) -> tuple[str, ...]:
 
 
 def fetch_page(client: Fetcher, pagination: Pagination, params: Params) -> Page:
-    """GET one page. `BudgetExhausted` propagates: the caller decides how to stop."""
+    """GET one page. `BudgetSpent` propagates: the caller decides how to stop."""
     response = client.get(params)
     return extract_page(pagination, response.request, response)
 
@@ -462,7 +463,7 @@ def _run(
             return done("page-cap", f"stopped at the cap of {max_pages} pages before {_label(key)}")
         try:
             page = fetch_page(client, pagination, request_params)
-        except BudgetExhausted as exc:
+        except BudgetSpent as exc:
             return done("budget", str(exc))
         pages.append(page)
         number = len(pages)

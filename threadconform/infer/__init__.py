@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from threadconform.client import BudgetExhausted, Client
+from threadconform.client import Client
 from threadconform.infer.draft import HEADER, document, to_yaml
 from threadconform.infer.facts import Findings, todo
 from threadconform.infer.probe import Prober, Target
 from threadconform.infer.steps import Inference, run
+from threadconform.outcomes import BudgetSpent
 
 __all__ = ["Draft", "cli_main", "infer"]
 
@@ -96,7 +97,7 @@ def _filters(inference: Inference, openapi: Path | str | None) -> list[dict[str,
             continue
         try:
             found.append(_filter(inference, name, parameter.get("schema") or {"type": "string"}))
-        except BudgetExhausted:
+        except BudgetSpent:
             inference.found.not_inferred.append(f"filter {name}")
             break
     return found

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from threadconform.client import BudgetExhausted
 from threadconform.infer.fields import find_items, find_response_fields
 from threadconform.infer.limits import find_limit_param, find_maximum
 from threadconform.infer.order import find_order
@@ -17,6 +16,7 @@ from threadconform.infer.refusals import find_auth, find_cursor_errors, find_err
 from threadconform.infer.state import LIMITS, Inference, Stop
 from threadconform.infer.style import find_style
 from threadconform.infer.walk import walk_listing
+from threadconform.outcomes import BudgetSpent
 
 __all__ = ["LIMITS", "Inference", "run"]
 
@@ -38,7 +38,7 @@ def run(inference: Inference, credential: str | None, headers: dict[str, str]) -
     for index, (name, step) in enumerate(steps):
         try:
             step()
-        except BudgetExhausted:
+        except BudgetSpent:
             left = [name] + [later for later, _ in steps[index + 1 :]]
             inference.found.not_inferred += left
             break

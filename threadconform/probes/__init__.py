@@ -2,62 +2,30 @@
 
 Each probe declares the rules it can speak to and yields `Finding`s for them; the engine
 runs a probe the first time one of its rules is asked for, and only once per contract.
-Registering a probe is one decorator, as Schemathesis registers checks.
+Registering a probe is one decorator, as Schemathesis registers checks (`probes.api`);
+what a probe may ask of the target is `probes.context.ProbeContext`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from threadconform.ledger import Finding
+from threadconform.probes.api import Probe, ProbeFunction, UndeclaredRule, probe
 from threadconform.walk import Page, Walk
 
 if TYPE_CHECKING:
-    from threadconform.engine import ProbeContext
     from threadconform.model import Contract
 
-ProbeFunction = Callable[["ProbeContext"], Iterable[Finding]]
-
-
-class UndeclaredRule(Exception):
-    """A probe reported a rule it does not declare: a programming error in the suite.
-
-    The engine runs a rule's declaring probes before it answers for the rule, so an
-    undeclared finding would make a rule's verdict depend on which other rules ran first
-    (`pytest -k RULE` would differ from a full run)."""
-
-
-@dataclass(frozen=True)
-class Probe:
-    name: str
-    rules: tuple[str, ...]
-    run: ProbeFunction
-
-    def findings(self, context: ProbeContext) -> Iterator[Finding]:
-        """The probe's findings, each checked against what it declares."""
-        for finding in self.run(context):
-            if finding.rule not in self.rules:
-                raise UndeclaredRule(
-                    f"probe {self.name!r} reported {finding.rule}, which it does not declare; "
-                    f"add {finding.rule!r} to its @probe({self.name!r}, ...) rules"
-                )
-            yield finding
-
-
-def probe(name: str, *rules: str) -> Callable[[ProbeFunction], Probe]:
-    """Register a probe that speaks to `rules` (ids from the catalogue, checked now)."""
-    from threadconform.rules import BY_ID
-
-    unknown = [rule for rule in rules if rule not in BY_ID]
-    if unknown or not rules:
-        raise ValueError(f"probe {name!r}: unknown rule ids {unknown} (see rules.CATALOGUE)")
-
-    def register(function: ProbeFunction) -> Probe:
-        return Probe(name, rules, function)
-
-    return register
+__all__ = [
+    "Probe",
+    "ProbeFunction",
+    "UndeclaredRule",
+    "judge",
+    "judge_usable",
+    "probe",
+    "unusable",
+]
 
 
 def judge(contract: Contract, rule: str, *inputs: object, **options: object) -> list[Finding]:

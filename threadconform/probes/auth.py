@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from threadconform import paths
-from threadconform.engine import ProbeContext
 from threadconform.exchange import Request, Response
 from threadconform.ledger import Finding, Violation
+from threadconform.outcomes import BudgetSpent
 from threadconform.probes import probe
+from threadconform.probes.context import ProbeContext
 from threadconform.probes.envelopes import envelope_findings
 
 WRONG_CREDENTIAL = "threadconform-wrong-credential"
@@ -47,7 +48,7 @@ def _refusal(ctx: ProbeContext, response: Response, rule: str, what: str) -> Ite
         yield from envelope_findings(ctx, response, expected.response, "AUTH-ERROR-ENVELOPE")
 
 
-@probe("auth", *AUTH_RULES)
+@probe("auth", *AUTH_RULES, order=10)
 def auth(ctx: ProbeContext) -> Iterator[Finding]:
     if ctx.contract.auth is None:
         for rule in AUTH_RULES:
@@ -57,37 +58,33 @@ def auth(ctx: ProbeContext) -> Iterator[Finding]:
         reason = "no credential given: pass --token or THREADCONFORM_TOKEN"
         yield Finding.skipped("AUTH-VALID-ACCEPTED", reason)
     else:
-        response = ctx.get({})
-        if response is not None and response.ok:
+        response = ctx.fetch({})
+        if response.ok:
             yield Finding.held("AUTH-VALID-ACCEPTED")
-        elif response is not None and (response.status is None or response.status < 300):
+        elif response.status is None or response.status < 300:
             # No answer, or a 2xx whose body is unusable (HTTP-JSON says why): not a refusal.
             yield Finding.skipped("AUTH-VALID-ACCEPTED", f"no usable answer: {response.error}")
-        elif response is not None:
+        else:
             message = f"the configured credential was refused with {response.status}"
             yield _violation("AUTH-VALID-ACCEPTED", response, message, "a 2xx")
     for what, credential, rule in (
         ("without a credential", None, "AUTH-REQUIRED"),
         ("with a wrong credential", WRONG_CREDENTIAL, "AUTH-INVALID-REJECTED"),
     ):
-        response = ctx.get({}, credential=credential)
-        if response is not None:
-            yield from _refusal(ctx, response, rule, what)
+        yield from _refusal(ctx, ctx.fetch({}, credential=credential), rule, what)
 
 
 def _ids(ctx: ProbeContext, credential: str | None) -> tuple[set[str], list[Request]]:
-    """Ids of one tenant's listing: a bounded walk of the largest pages."""
-    from threadconform.walk import walk
-
+    """Ids of one tenant's listing: a bounded walk of the largest pages (a quarter of the
+    profile's page cap, whatever the limit)."""
     pagination = ctx.contract.pagination
-    params = {pagination.limit.param: str(pagination.limit.maximum or 100)}
-    result = walk(
-        ctx.client_for(credential), pagination, params, max_pages=ctx.profile.max_pages // 4
-    )
+    params = ((pagination.limit.param, str(pagination.limit.maximum or 100)),)
+    pages = ctx.profile.max_pages // 4
+    result = ctx.walk(params, max_pages=pages, beyond_cap=True, credential=credential)
     return set(result.ids), [page.request for page in result.pages]
 
 
-@probe("tenants", "TENANT-ISOLATION", "TENANT-FILTER", "AUTH-ERROR-ENVELOPE")
+@probe("tenants", "TENANT-ISOLATION", "TENANT-FILTER", "AUTH-ERROR-ENVELOPE", order=120)
 def tenants(ctx: ProbeContext) -> Iterator[Finding]:
     if ctx.contract.auth is None:
         for rule in ("TENANT-ISOLATION", "TENANT-FILTER"):
@@ -138,9 +135,10 @@ def _foreign_filters(ctx: ProbeContext, theirs: set[str]) -> Iterator[Finding]:
                 "TENANT-FILTER", f"the second tenant has no {flt.param} of its own"
             )
             continue
-        response = ctx.get({flt.param: str(foreign[0])})
-        if response is None:
-            continue
+        try:
+            response = ctx.fetch({flt.param: str(foreign[0])})
+        except BudgetSpent:
+            continue  # the run stopped; the other filters still say what they lack
         yield from _judge_foreign(ctx, response, flt.param, foreign[0], theirs)
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding
 from threadconform.probes import judge, probe
-from threadconform.walk import walk_backward
+from threadconform.probes.context import ProbeContext
 
 # A small odd limit puts page boundaries inside runs of tied keys.
 BACKWARD_LIMIT = 7
@@ -25,7 +24,7 @@ def _directions(ctx: ProbeContext) -> list[tuple[tuple[tuple[str, str], ...], st
     return [(((order.param, order.values[d]),), d) for d in sorted(order.values)]
 
 
-@probe("backward", "WALK-BACKWARD", "META-HAS-MORE")
+@probe("backward", "WALK-BACKWARD", "META-HAS-MORE", order=90)
 def backward(ctx: ProbeContext) -> Iterator[Finding]:
     pagination = ctx.contract.pagination
     cursor = pagination.cursor
@@ -40,16 +39,16 @@ def backward(ctx: ProbeContext) -> Iterator[Finding]:
             reason = f"needs a forward walk with items ({forward.stop}: {forward.note})"
             yield Finding.skipped("WALK-BACKWARD", reason)
             continue
-        if ctx.exhausted:
+        if ctx.state.over:
             return
         limit = _limit(ctx, len(forward.ids))
-        back = walk_backward(
-            ctx.client_for(ctx.client.credential),
-            pagination,
+        back = ctx.walk(
             (*order_params, (pagination.limit.param, str(limit))),
-            start=forward.ids[-1],
-            max_pages=ctx.profile.pages_for(limit) + 1,
-            direction=direction,
+            direction,
+            max_pages=ctx.profile.pages_for(limit) + 1,  # and the empty page that ends it
+            beyond_cap=True,
+            credential=ctx.client.credential,
+            backward_from=forward.ids[-1],
         )
         yield from judge(ctx.contract, "WALK-BACKWARD", back, forward)
         yield from judge(ctx.contract, "META-HAS-MORE", back)

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from threadconform.engine import ProbeContext
 from threadconform.exchange import Response
+from threadconform.probes.context import ProbeContext
 from threadconform.walk import extract_page
 
 # What a page of the clamped request must obey, whatever the contract's style.

@@ -16,10 +16,10 @@ import re
 import string
 from collections.abc import Iterator
 
-from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding
 from threadconform.model import CursorError
 from threadconform.probes import judge, probe
+from threadconform.probes.context import ProbeContext
 from threadconform.probes.envelopes import envelope_findings
 from threadconform.walk import extract_page
 
@@ -90,7 +90,7 @@ def malformed_ids(real: list[str]) -> list[tuple[str, str]]:
     return found
 
 
-@probe("cursor-errors", *RULES)
+@probe("cursor-errors", *RULES, order=80)
 def cursor_errors(ctx: ProbeContext) -> Iterator[Finding]:
     pagination = ctx.contract.pagination
     cursor = pagination.cursor
@@ -122,9 +122,7 @@ def _ask(
     documented: CursorError,
     label: str,
 ) -> Iterator[Finding]:
-    response = ctx.get(params)
-    if response is None:
-        return
+    response = ctx.fetch(params)  # once the run stops, the probe ends here
     page = extract_page(ctx.contract.pagination, response.request, response)
     for finding in judge(ctx.contract, rule, page, response.body):
         if finding.violation is not None:  # say which kind of cursor it was

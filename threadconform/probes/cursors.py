@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding
+from threadconform.model import Cursor
+from threadconform.outcomes import BudgetSpent
 from threadconform.plan import tie_groups
 from threadconform.probes import judge, probe
+from threadconform.probes.context import ProbeContext
 from threadconform.probes.edges import page
 from threadconform.walk import Walk
 
@@ -43,7 +45,7 @@ def _direction_params(ctx: ProbeContext) -> list[tuple[tuple[tuple[str, str], ..
     return [(((order.param, order.values[d]),), d) for d in sorted(order.values)]
 
 
-@probe("cursors", *CURSOR_RULES, "CURSOR-EXCLUSIVE")  # also judged by walks
+@probe("cursors", *CURSOR_RULES, "CURSOR-EXCLUSIVE", order=70)  # also judged by walks
 def cursors(ctx: ProbeContext) -> Iterator[Finding]:
     cursor = ctx.contract.pagination.cursor
     if cursor is None:
@@ -57,18 +59,29 @@ def cursors(ctx: ProbeContext) -> Iterator[Finding]:
             yield Finding.skipped("CURSOR-AFTER", "needs threads to take cursors from, found 0")
             continue
         base = (*order_params, (limit_param, str(limit)))
-        for item_id in positions(reference, limit, ctx.profile.cursor_positions):
-            after = page(ctx, (*base, (cursor.after, item_id)))
-            if after is not None:
-                yield from judge(ctx.contract, "CURSOR-AFTER", after, reference)
-                yield from judge(ctx.contract, "CURSOR-EXCLUSIVE", [after])
-            if cursor.before:
-                before = page(ctx, (*base, (cursor.before, item_id)))
-                if before is not None:
-                    yield from judge(ctx.contract, "CURSOR-BEFORE", before, reference)
-                    yield from judge(ctx.contract, "CURSOR-BEFORE-PREVIOUS-PAGE", before, reference)
-                    yield from judge(ctx.contract, "CURSOR-EXCLUSIVE", [before])
-        if reference.complete:
-            last = page(ctx, (*base, (cursor.after, reference.ids[-1])))
-            if last is not None:
-                yield from judge(ctx.contract, "CURSOR-AFTER-LAST", last)
+        try:
+            yield from _judge_cursors(ctx, cursor, reference, base, limit)
+        except BudgetSpent:
+            continue  # the run stopped; the next direction may still lack threads
+
+
+def _judge_cursors(
+    ctx: ProbeContext,
+    cursor: Cursor,
+    reference: Walk,
+    base: tuple[tuple[str, str], ...],
+    limit: int,
+) -> Iterator[Finding]:
+    """`after` and `before` at each chosen position, and `after` the last id."""
+    for item_id in positions(reference, limit, ctx.profile.cursor_positions):
+        after = page(ctx, (*base, (cursor.after, item_id)))
+        yield from judge(ctx.contract, "CURSOR-AFTER", after, reference)
+        yield from judge(ctx.contract, "CURSOR-EXCLUSIVE", [after])
+        if cursor.before:
+            before = page(ctx, (*base, (cursor.before, item_id)))
+            yield from judge(ctx.contract, "CURSOR-BEFORE", before, reference)
+            yield from judge(ctx.contract, "CURSOR-BEFORE-PREVIOUS-PAGE", before, reference)
+            yield from judge(ctx.contract, "CURSOR-EXCLUSIVE", [before])
+    if reference.complete:
+        last = page(ctx, (*base, (cursor.after, reference.ids[-1])))
+        yield from judge(ctx.contract, "CURSOR-AFTER-LAST", last)

@@ -5,24 +5,23 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding
 from threadconform.probes import judge, judge_usable, probe, unusable
+from threadconform.probes.context import ProbeContext
 from threadconform.probes.walks import empty_listing
 from threadconform.walk import Page, Walk, extract_page
 
 
-def page(ctx: ProbeContext, params: tuple[tuple[str, str], ...]) -> Page | None:
-    response = ctx.get(params)
-    if response is None:
-        return None
+def page(ctx: ProbeContext, params: tuple[tuple[str, str], ...]) -> Page:
+    """One page; raises the run's stop (BudgetSpent) once it has stopped."""
+    response = ctx.fetch(params)
     return extract_page(ctx.contract.pagination, response.request, response)
 
 
 DEFAULTS_RULES = ("PAGE-DEFAULT-LIMIT", "DETERMINISM", "META-TOTAL", "META-LENGTH")
 
 
-@probe("defaults", *DEFAULTS_RULES)
+@probe("defaults", *DEFAULTS_RULES, order=20)
 def defaults(ctx: ProbeContext) -> Iterator[Finding]:
     flag = ctx.contract.pagination.response.total_requires
     reference = ctx.reference(((flag, "true"),) if flag else ())
@@ -34,16 +33,13 @@ def defaults(ctx: ProbeContext) -> Iterator[Finding]:
     total = len(reference.ids) if reference.complete else None
     first = page(ctx, ())
     again = page(ctx, ())
-    if first is None or again is None:
-        return
     yield from judge(ctx.contract, "PAGE-DEFAULT-LIMIT", first, total)
     yield from _determinism(ctx, first, again)
     limit = ctx.contract.pagination.limit.param
     deeper = _second_page_params(ctx, first)
     if deeper is not None:
         one, two = page(ctx, (*deeper, (limit, "7"))), page(ctx, (*deeper, (limit, "7")))
-        if one is not None and two is not None:
-            yield from _determinism(ctx, one, two)
+        yield from _determinism(ctx, one, two)
 
 
 def _determinism(ctx: ProbeContext, one: Page, two: Page) -> list[Finding]:
@@ -65,7 +61,7 @@ def _second_page_params(ctx: ProbeContext, first: Page) -> tuple[tuple[str, str]
     return None
 
 
-@probe("past-end", "PAGE-PAST-END", "PAGE-PAST-END-TOTAL")
+@probe("past-end", "PAGE-PAST-END", "PAGE-PAST-END-TOTAL", order=40)
 def past_end(ctx: ProbeContext) -> Iterator[Finding]:
     pagination = ctx.contract.pagination
     reference = ctx.reference()
@@ -88,9 +84,8 @@ def past_end(ctx: ProbeContext) -> Iterator[Finding]:
         yield Finding.skipped("PAGE-PAST-END-TOTAL", reason)
         return
     beyond_page = page(ctx, params)
-    if beyond_page is not None:
-        yield from judge(ctx.contract, "PAGE-PAST-END", beyond_page)
-        yield from judge(ctx.contract, "PAGE-PAST-END-TOTAL", beyond_page, total)
+    yield from judge(ctx.contract, "PAGE-PAST-END", beyond_page)
+    yield from judge(ctx.contract, "PAGE-PAST-END-TOTAL", beyond_page, total)
 
 
 def _known_total(reference: Walk) -> int | None:
@@ -102,7 +97,7 @@ def _known_total(reference: Walk) -> int | None:
     return total if isinstance(total, int) and not isinstance(total, bool) else None
 
 
-@probe("totals", "META-TOTAL-OPT-IN")
+@probe("totals", "META-TOTAL-OPT-IN", order=50)
 def totals(ctx: ProbeContext) -> Iterator[Finding]:
     flag = ctx.contract.pagination.response.total_requires
     if flag is None:
@@ -110,11 +105,10 @@ def totals(ctx: ProbeContext) -> Iterator[Finding]:
         return
     without = page(ctx, ())
     with_total = ctx.reference(((flag, "true"),))
-    if without is not None:
-        yield from judge(ctx.contract, "META-TOTAL-OPT-IN", [without], with_total)
+    yield from judge(ctx.contract, "META-TOTAL-OPT-IN", [without], with_total)
 
 
-@probe("directions", "ORDER-STABLE", "ORDER-REVERSE", "ORDER-PREFIX")
+@probe("directions", "ORDER-STABLE", "ORDER-REVERSE", "ORDER-PREFIX", order=60)
 def directions(ctx: ProbeContext) -> Iterator[Finding]:
     pagination = ctx.contract.pagination
     if reason := empty_listing(ctx, ctx.reference()):
@@ -135,7 +129,6 @@ def directions(ctx: ProbeContext) -> Iterator[Finding]:
     if pagination.style == "first-n":
         smaller = page(ctx, ((limit, "5"),))
         larger = page(ctx, ((limit, "40"),))
-        if smaller is not None and larger is not None:
-            yield from judge(ctx.contract, "ORDER-PREFIX", smaller, larger)
+        yield from judge(ctx.contract, "ORDER-PREFIX", smaller, larger)
     else:
         yield Finding.skipped("ORDER-PREFIX", "only first-N listings are compared by prefix")

@@ -17,7 +17,7 @@ from threadconform.exchange import Response
 from threadconform.ledger import Finding, Violation
 
 if TYPE_CHECKING:
-    from threadconform.engine import ProbeContext
+    from threadconform.probes.context import ProbeContext
 
 
 def violation(rule: str, response: Response, message: str, expected: str) -> Finding:

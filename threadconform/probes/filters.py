@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding
 from threadconform.model import Filter
 from threadconform.probes import judge, judge_usable, probe
+from threadconform.probes.context import ProbeContext
 from threadconform.probes.walks import encode
 
 # A value for a narrowing filter whose item field the contract does not return: the
@@ -55,6 +55,7 @@ def other_values(ctx: ProbeContext, flt: Filter) -> list[str]:
     "FILTER-EXACT",
     "FILTER-TOTAL",
     "FILTER-ECHO",
+    order=110,
 )
 def filters(ctx: ProbeContext) -> Iterator[Finding]:
     pagination = ctx.contract.pagination

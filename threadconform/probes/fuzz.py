@@ -38,12 +38,13 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
 from threadconform import shapes
-from threadconform.engine import ProbeContext
 from threadconform.exchange import Response
 from threadconform.ledger import Finding
 from threadconform.model import Contract
-from threadconform.probes import probe
+from threadconform.outcomes import BudgetSpent
+from threadconform.probes import fuzz_declared as declared
 from threadconform.probes.clamps import clamp_problems, clamp_query, clamping_allowed, describe
+from threadconform.probes.context import ProbeContext
 from threadconform.probes.envelopes import error_contract_findings, server_error_message
 from threadconform.probes.envelopes import violation as _violation
 
@@ -182,10 +183,13 @@ def run_cases(
     )
     @given(case=strategy)
     def fuzz(case: Any) -> None:
-        if ctx.exhausted:
+        if ctx.state.over:
             return
-        response = ctx.get(query_pairs(case.query))
-        if response is None or response.status is None:
+        try:
+            response = ctx.fetch(query_pairs(case.query))
+        except BudgetSpent:
+            return  # the run stopped: no verdict from this example
+        if response.status is None:
             return  # no answer at all is not a 5xx; the engine counts it towards silence
         found.extend(evaluate(case, response))
 
@@ -251,9 +255,9 @@ def fractional_numbers(ctx: ProbeContext, pairs: tuple[tuple[str, str], ...]) ->
 def _shape_findings(ctx: ProbeContext, response: Response) -> Iterator[Finding]:
     if not (response.ok and response.is_json and response.body is not None):
         return
-    if "shapes" not in ctx.cache:
-        ctx.cache["shapes"] = shapes.shapes(ctx.contract)
-    found: shapes.Shapes = ctx.cache["shapes"]
+    if ctx.shapes is None:
+        ctx.shapes = shapes.shapes(ctx.contract)
+    found = ctx.shapes
     problem = found.problem(response.body)
     if problem is not None:
         rule = "SCHEMA-RESPONSE"
@@ -345,14 +349,7 @@ def _negated_params(case: Any) -> set[str]:
     return {name for name in names if name}
 
 
-@probe(
-    "fuzz-positive",
-    "HTTP-NO-5XX",
-    "HTTP-JSON",
-    "SCHEMA-RESPONSE",
-    "SCHEMA-EXAMPLE",
-    "PARAM-VALID-ACCEPTED",
-)
+@declared.fuzz_positive
 def fuzz_positive(ctx: ProbeContext) -> Iterator[Finding]:
     examples = ctx.profile.fuzz_examples
     if not shapes.shapes(ctx.contract).marked:
@@ -362,13 +359,7 @@ def fuzz_positive(ctx: ProbeContext) -> Iterator[Finding]:
     yield from run_cases(ctx, GenerationMode.POSITIVE, examples, _positive(ctx))
 
 
-@probe(
-    "fuzz-negative",
-    "HTTP-NO-5XX",
-    "PARAM-INVALID-REJECTED",
-    "PARAM-ERROR-STATUS",
-    "PARAM-ERROR-ENVELOPE",
-)
+@declared.fuzz_negative
 def fuzz_negative(ctx: ProbeContext) -> Iterator[Finding]:
     examples = ctx.profile.fuzz_examples
     yield from run_cases(ctx, GenerationMode.NEGATIVE, examples, _negative(ctx))

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding
 from threadconform.probes import judge_usable, probe
+from threadconform.probes.context import ProbeContext
 from threadconform.probes.walks import encode
 
 RULES = ("LINK-SAME-ORIGIN", "LINK-KEEPS-PARAMS")
 LINK_LIMIT = 7  # small and odd: several pages, boundaries inside runs of ties
 
 
-@probe("links", *RULES)
+@probe("links", *RULES, order=100)
 def links(ctx: ProbeContext) -> Iterator[Finding]:
     pagination = ctx.contract.pagination
     if pagination.link is None:

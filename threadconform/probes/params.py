@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from threadconform.engine import ProbeContext
 from threadconform.exchange import Response
 from threadconform.ledger import Finding, Violation
 from threadconform.probes import probe
 from threadconform.probes.clamps import clamp_problems, clamp_query, clamping_allowed, describe
+from threadconform.probes.context import ProbeContext
 from threadconform.probes.envelopes import error_contract_findings, server_error_message
 from threadconform.probes.walks import encode
 
@@ -154,6 +154,7 @@ def one_page_listing(ctx: ProbeContext) -> tuple[tuple[str, str], ...] | None:
     "PARAM-ERROR-STATUS",
     "PARAM-ERROR-ENVELOPE",
     "HTTP-NO-5XX",
+    order=130,
 )
 def param_bounds(ctx: ProbeContext) -> Iterator[Finding]:
     small = one_page_listing(ctx) if clamping_allowed(ctx) else None
@@ -163,9 +164,7 @@ def param_bounds(ctx: ProbeContext) -> Iterator[Finding]:
             if bad.clampable and small is not None:
                 queries.append(((bad.param, bad.value), *(p for p in small if p[0] != bad.param)))
             for sent in queries:  # the one-page listing only while the value looks fine
-                response = ctx.get(sent)
-                if response is None:
-                    return
+                response = ctx.fetch(sent)  # once the run stops, the probe ends here
                 if response.status is None:
                     yield Finding.skipped("PARAM-INVALID-REJECTED", f"no answer: {response.error}")
                     break
@@ -177,8 +176,6 @@ def param_bounds(ctx: ProbeContext) -> Iterator[Finding]:
                 if any(f.violation for f in findings) or not response.ok:
                     break  # one violation per bad value: the kept evidence stays varied
         for far in far_values(name, schema):
-            response = ctx.get((far,))
-            if response is None:
-                return
+            response = ctx.fetch((far,))
             if response.status is not None:
                 yield _no_5xx(response, f"{far[0]}={far[1]} (valid: no maximum is documented)")

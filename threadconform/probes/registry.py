@@ -1,86 +1,31 @@
 """Every probe the engine knows, in the order a run executes them.
 
-The fuzz probes are deferred: their module imports Schemathesis (about a second of CPU),
-which a run pays only when it asks for one of their rules. Their rules are declared here
-as well; selftests/test_probes.py checks they match the module's own declaration.
+Importing the probe modules registers their probes (`@probe` in `probes.api`); each says
+its place with `order`, and `last` puts a probe after all others. The fuzz probes are
+declared lazily (`probes.fuzz_declared`): Schemathesis is imported only when one runs.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-from threadconform.ledger import Finding
-from threadconform.probes import Probe
-from threadconform.probes.auth import auth, tenants
-from threadconform.probes.backward import backward
-from threadconform.probes.cursor_errors import cursor_errors
-from threadconform.probes.cursors import cursors
-from threadconform.probes.edges import defaults, directions, past_end, totals
-from threadconform.probes.filters import filters
-from threadconform.probes.links import links
-from threadconform.probes.params import param_bounds
-from threadconform.probes.security import (
-    beyond_int64,
-    security_auth,
-    security_errors,
-    security_items,
-)
-from threadconform.probes.walks import walks
-
-if TYPE_CHECKING:
-    from threadconform.engine import ProbeContext
-
-
-def deferred(module: str, attribute: str, name: str, *rules: str) -> Probe:
-    """A probe whose module is imported the first time it runs."""
-
-    def run(context: ProbeContext) -> Iterable[Finding]:
-        real: Probe = getattr(importlib.import_module(module), attribute)
-        return real.run(context)
-
-    return Probe(name, rules, run)
-
-
-fuzz_positive = deferred(
-    "threadconform.probes.fuzz",
-    "fuzz_positive",
-    "fuzz-positive",
-    "HTTP-NO-5XX",
-    "HTTP-JSON",
-    "SCHEMA-RESPONSE",
-    "SCHEMA-EXAMPLE",
-    "PARAM-VALID-ACCEPTED",
-)
-fuzz_negative = deferred(
-    "threadconform.probes.fuzz",
-    "fuzz_negative",
-    "fuzz-negative",
-    "HTTP-NO-5XX",
-    "PARAM-INVALID-REJECTED",
-    "PARAM-ERROR-STATUS",
-    "PARAM-ERROR-ENVELOPE",
-)
-
-PROBES: tuple[Probe, ...] = (
+from threadconform.probes import (  # noqa: F401  (imported to register their probes)
     auth,
-    defaults,
-    walks,
-    past_end,
-    totals,
-    directions,
-    cursors,
-    cursor_errors,
     backward,
-    links,
+    cursor_errors,
+    cursors,
+    edges,
     filters,
-    tenants,
-    param_bounds,
-    fuzz_positive,
-    fuzz_negative,
-    beyond_int64,
-    security_auth,
-    security_items,
-    security_errors,  # last: it scans the error bodies every probe before it received
+    fuzz_declared,
+    links,
+    params,
+    security,
+    walks,
 )
+from threadconform.probes.api import REGISTRY, Probe
+
+__all__ = ["PROBES", "RUN_LAST"]
+
+PROBES: tuple[Probe, ...] = REGISTRY.probes()
+# Rules a run asks for after every other rule of the same target (pytest_plugin orders
+# the items so): those of the `last` probes, which judge what every other probe received
+# (the run's error bodies), and SUITE-ERROR, which reports on every probe the run started.
+RUN_LAST: frozenset[str] = REGISTRY.run_last()

@@ -12,9 +12,9 @@ carry the caller's own configured credential.
   server stores (a limit, page or offset beyond a 64-bit integer, a quote in a cursor) to
   provoke the errors that leak, judged for HTTP-NO-5XX; then every 4xx/5xx body the run
   received (all probes, via `ProbeContext.errors`) scanned for internals. The run asks
-  for SEC-ERROR-INTERNALS after every other rule of its target (`rules.RUN_LAST`), so the
-  scan sees the answers to what every other probe sent; asked for alone (`-k`), it scans
-  the answers to its own provocations.
+  for SEC-ERROR-INTERNALS after every other rule of its target (`last=True`, hence in
+  `probes.registry.RUN_LAST`), so the scan sees the answers to what every other probe
+  sent; asked for alone (`-k`), it scans the answers to its own provocations.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from threadconform import leaks, paths
-from threadconform.engine import ProbeContext
 from threadconform.exchange import Request, Response
 from threadconform.ledger import Finding, Violation
 from threadconform.model import Auth
+from threadconform.outcomes import BudgetSpent
 from threadconform.probes import probe
+from threadconform.probes.context import ProbeContext
 
 AUTH_RULES = (
     "SEC-AUTH-SCHEME-CASE",
@@ -66,14 +67,13 @@ def _auth_precondition(ctx: ProbeContext) -> tuple[str | None, Response | None]:
             why = "the spec documents no authentication and no token is configured"
             return why + " (pass --token to check a target that requires one)", None
         return "no credential given: pass --token or THREADCONFORM_TOKEN", None
-    valid = ctx.get({})
-    if valid is None:
-        return f"the run stopped: {ctx.stopped}", None
-    if not valid.ok:
-        return f"the configured credential itself got {valid.status}", None
-    bare = ctx.get({}, credential=None)
-    if bare is None:
-        return f"the run stopped: {ctx.stopped}", None
+    try:
+        valid = ctx.fetch({})
+        if not valid.ok:
+            return f"the configured credential itself got {valid.status}", None
+        bare = ctx.fetch({}, credential=None)
+    except BudgetSpent:
+        return f"the run stopped: {ctx.state.reason}", None
     if bare.status is not None and 200 <= bare.status < 300:
         return (
             "the target serves requests without any credential, so an accepted variant "
@@ -82,7 +82,7 @@ def _auth_precondition(ctx: ProbeContext) -> tuple[str | None, Response | None]:
     return None, valid
 
 
-@probe("security-auth", *AUTH_RULES)
+@probe("security-auth", *AUTH_RULES, order=170)
 def security_auth(ctx: ProbeContext) -> Iterator[Finding]:
     reason, valid = _auth_precondition(ctx)
     if reason is not None or valid is None:
@@ -108,9 +108,7 @@ def security_auth(ctx: ProbeContext) -> Iterator[Finding]:
 def _accepted_variant(
     ctx: ProbeContext, rule: str, headers: dict[str, str], what: str
 ) -> Iterator[Finding]:
-    response = ctx.get({}, credential=None, headers=headers)
-    if response is None:
-        return
+    response = ctx.fetch({}, credential=None, headers=headers)  # a stop ends the probe
     if response.ok:
         yield Finding.held(rule)
         return
@@ -126,9 +124,7 @@ def _accepted_variant(
 def _not_in_query(ctx: ProbeContext, auth: Auth, token: str) -> Iterator[Finding]:
     names = (*QUERY_NAMES[auth.kind], *((auth.header,) if auth.kind == "header" else ()))
     for name in dict.fromkeys(names):
-        response = ctx.get({name: token}, credential=None)
-        if response is None:
-            return
+        response = ctx.fetch({name: token}, credential=None)
         if response.ok:
             message = (
                 f"the credential sent as the query parameter {name}=*** (no {auth.header} "
@@ -146,9 +142,7 @@ def _second_header(ctx: ProbeContext, auth: Auth, token: str, valid: Response) -
         extra = {"X-API-Key": token}
     else:
         extra = {"Authorization": f"Bearer {token}"}
-    response = ctx.get({}, headers=extra)
-    if response is None:
-        return
+    response = ctx.fetch({}, headers=extra)
     header = next(iter(extra))
     if not response.ok:
         message = (
@@ -187,13 +181,11 @@ def _first_ids(ctx: ProbeContext, response: Response) -> list[str]:
 # --- credentials in list items --------------------------------------------------------
 
 
-@probe("security-items", "SEC-ITEM-CREDENTIALS")
+@probe("security-items", "SEC-ITEM-CREDENTIALS", order=180)
 def security_items(ctx: ProbeContext) -> Iterator[Finding]:
     rule = "SEC-ITEM-CREDENTIALS"
     limit = ctx.contract.pagination.limit
-    response = ctx.get({limit.param: str(limit.maximum or limit.default or 100)})
-    if response is None:
-        return
+    response = ctx.fetch({limit.param: str(limit.maximum or limit.default or 100)})
     items = ctx.items_of(response) if response.ok else None
     if items is None:
         reason = response.error or f"status {response.status}"
@@ -240,22 +232,21 @@ def _provocations(ctx: ProbeContext) -> list[dict[str, str]]:
     return found
 
 
-def _provoke(ctx: ProbeContext) -> list[Response]:
-    """The answers to the provocations, sent once per run whichever probe asks first."""
-    key = "security-provocations"
-    if key not in ctx.cache:
+def _provoke(ctx: ProbeContext) -> tuple[Response, ...]:
+    """The answers to the provocations, sent once per run whichever probe asks first (as
+    many as were answered before the run stopped)."""
+    if ctx.provocations is None:
         answers: list[Response] = []
         for params in _provocations(ctx):
-            response = ctx.get(params)
-            if response is None:
+            try:
+                answers.append(ctx.fetch(params))
+            except BudgetSpent:
                 break
-            answers.append(response)
-        ctx.cache[key] = answers
-    found: list[Response] = ctx.cache[key]
-    return found
+        ctx.provocations = tuple(answers)
+    return ctx.provocations
 
 
-@probe("beyond-int64", "HTTP-NO-5XX")
+@probe("beyond-int64", "HTTP-NO-5XX", order=160)
 def beyond_int64(ctx: ProbeContext) -> Iterator[Finding]:
     """No 5xx for the provocations either (a page beyond bigint is a 500 at Kortix)."""
     for response in _provoke(ctx):
@@ -268,7 +259,7 @@ def beyond_int64(ctx: ProbeContext) -> Iterator[Finding]:
             yield Finding.held("HTTP-NO-5XX")
 
 
-@probe("security-errors", "SEC-ERROR-INTERNALS")
+@probe("security-errors", "SEC-ERROR-INTERNALS", order=190, last=True)
 def security_errors(ctx: ProbeContext) -> Iterator[Finding]:
     _provoke(ctx)
     sample = ctx.errors

@@ -29,10 +29,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
 from threadconform import plan, rules
-from threadconform.engine import ProbeContext
 from threadconform.ledger import Finding, Violation
 from threadconform.model import Pagination
 from threadconform.probes import judge, probe, unusable
+from threadconform.probes.context import ProbeContext
 from threadconform.walk import Walk, position
 
 ONE_WALK_RULES = (
@@ -70,7 +70,6 @@ WINDOW_RULES = tuple(r for r in ONE_WALK_RULES if r not in ("WALK-TERMINATES", "
 # this one still have requests left; the planned walks take PLAN_SHARE of that.
 WALK_BUDGET_SHARE = 0.45
 PLAN_SHARE = 0.7
-EMPTY_NOTE = "empty-listing"  # ctx.cache key of the run note about an empty listing
 
 
 class WalkFailed(AssertionError):
@@ -313,9 +312,8 @@ def planned(
         max_pages=ctx.profile.max_pages,
         sweep=ctx.profile.sweep_limits,
     )
-    stats = ctx.cache.setdefault("walk-stats", {"walks": 0, "limits": set()})
     for walk_plan in chosen:
-        if ctx.exhausted:
+        if ctx.state.over:
             return
         limit = ((pagination.limit.param, str(walk_plan.limit)),)
         if walk_plan.window:
@@ -325,8 +323,7 @@ def planned(
         else:
             small = ctx.walk((*params, *limit), None)
             findings = judge_walk(ctx, small, large)
-        stats["walks"] += 1
-        stats["limits"].add(walk_plan.limit)
+        ctx.walk_stats.add(walk_plan.limit)
         yield from caused(findings, small)
 
 
@@ -350,11 +347,11 @@ def empty_listing(ctx: ProbeContext, large: Walk) -> str | None:
         "the first listing is empty (0 threads for this credential): no walk, order or "
         "metadata rule can be judged; give the suite an account with threads"
     )
-    ctx.cache[EMPTY_NOTE] = reason
+    ctx.empty_listing = reason
     return reason
 
 
-@probe("walks", *WALK_RULES)
+@probe("walks", *WALK_RULES, order=30)
 def walks(ctx: ProbeContext) -> Iterator[Finding]:
     pagination = ctx.contract.pagination
     default = base_params(pagination, {"filter": None, "direction": None})
@@ -373,7 +370,6 @@ def explore(ctx: ProbeContext) -> Iterator[Finding]:
     passed: list[Finding] = []
     failing: list[list[Finding]] = []
     floor = ctx.client.budget_left * (1 - WALK_BUDGET_SHARE) if ctx.client.budget_left else 0
-    stats = ctx.cache.setdefault("walk-stats", {"walks": 0, "limits": set()})
 
     @hypothesis_seed(ctx.seed)
     @settings(
@@ -386,7 +382,7 @@ def explore(ctx: ProbeContext) -> Iterator[Finding]:
     )
     @given(choice=walk_params(ctx), data=st.data())
     def property_(choice: dict[str, Any], data: st.DataObject) -> None:
-        if ctx.exhausted or (ctx.client.budget_left or 0) < floor:
+        if ctx.state.over or (ctx.client.budget_left or 0) < floor:
             return  # out of budget: no verdict from this example
         params = base_params(pagination, choice)
         large = ctx.reference(params, choice["direction"])
@@ -394,8 +390,7 @@ def explore(ctx: ProbeContext) -> Iterator[Finding]:
         limit = data.draw(limits(pagination, total, ctx.profile.max_pages), label="limit")
         small = ctx.walk((*params, (pagination.limit.param, str(limit))), choice["direction"])
         findings = caused(judge_walk(ctx, small, large), small)
-        stats["walks"] += 1
-        stats["limits"].add(limit)
+        ctx.walk_stats.add(limit)
         if any(f.violation and must(ctx, f.rule) for f in findings):
             failing.append(findings)  # the last one appended is Hypothesis' shrunk example
             raise WalkFailed(f"{len([f for f in findings if f.violation])} violation(s)")

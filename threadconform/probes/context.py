@@ -1,0 +1,318 @@
+"""What a probe may ask of the target during one run: one way to send, one way to walk.
+
+`fetch` sends one GET and raises the typed stop (`client.BudgetSpent`, of which
+`DeadlineSpent` is a kind) once the run has stopped; `walk` never raises: a stopped
+run ends a walk with stop "budget". Both take the credential to send (another tenant's)
+as a parameter. The run's state (whether and why it stopped) is one `RunState`, and what
+the probes share (reference walks, samples, walk statistics, notes) are typed fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from threadconform import paths, spec
+from threadconform.client import DEFAULT, Client, CredentialArg
+from threadconform.exchange import Response
+from threadconform.leaks import ErrorSample
+from threadconform.model import Contract
+from threadconform.outcomes import BudgetSpent, DeadlineSpent
+from threadconform.profiles import Profile
+from threadconform.walk import Item, Walk, extract_page, walk, walk_backward
+
+if TYPE_CHECKING:
+    from threadconform.shapes import Shapes
+
+__all__ = [
+    "MAX_ITEMS_EXAMINED",
+    "MIN_ITEMS_EXAMINED",
+    "SILENT_LIMIT",
+    "Ending",
+    "ProbeContext",
+    "ReferenceKey",
+    "RunState",
+    "Samples",
+    "WalkStats",
+]
+
+SILENT_LIMIT = 3  # consecutive unanswered requests before a run stops sending
+# Items of one page the probes examine: twice the largest page the contract allows
+# (within bounds), so a page that is too long still shows as too long, while 450,000
+# items in a 2 MB body cost what a few hundred do (bench/hostile_table.py, case crowd).
+MIN_ITEMS_EXAMINED, MAX_ITEMS_EXAMINED = 200, 1000
+# Why a run ended before judging everything: "gone" (the target stopped answering) and
+# "deadline" (--max-time) leave rules unjudged; "budget" is an ordinary, chosen limit.
+Ending = Literal["", "budget", "deadline", "gone"]
+StrParams = tuple[tuple[str, str], ...]
+
+
+@dataclass
+class RunState:
+    """Whether the run still sends requests, and if not, why."""
+
+    ending: Ending = ""  # what stopped the run's requests ("" while it sends)
+    reason: str = ""  # why no more requests are sent: the budget, the deadline, silence
+    gone: str = ""  # why the target counts as gone (ending "gone")
+    silent: int = 0  # consecutive requests that got no answer at all
+
+    @property
+    def over(self) -> bool:
+        return self.ending != ""
+
+    def stop(self, reason: str, *, gone: str = "", ending: Ending = "budget") -> None:
+        """The first stop names the ending; the first reason given is kept."""
+        if not self.over:
+            self.gone = gone
+            self.ending = "gone" if gone else ending
+        self.reason = self.reason or reason
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Values taken from the target's own answers: real ids and filter values."""
+
+    ids: list[str]
+    values: dict[str, list[Any]]
+
+
+@dataclass(frozen=True)
+class ReferenceKey:
+    """Which reference walk: its filters and its direction."""
+
+    params: StrParams
+    direction: str | None
+
+
+@dataclass
+class WalkStats:
+    """How many walks the walk probe judged, and with which limits."""
+
+    walks: int = 0
+    limits: set[int] = field(default_factory=set)
+
+    def add(self, limit: int) -> None:
+        self.walks += 1
+        self.limits.add(limit)
+
+
+@dataclass
+class ProbeContext:
+    contract: Contract
+    client: Client
+    profile: Profile
+    seed: int
+    second_token: str | None = None
+    state: RunState = field(default_factory=RunState)
+    errors: ErrorSample = field(default_factory=ErrorSample)  # 4xx/5xx bodies, for leaks
+    references: dict[ReferenceKey, Walk] = field(default_factory=dict)
+    samples_by_credential: dict[str | None, Samples] = field(default_factory=dict)
+    walk_stats: WalkStats = field(default_factory=WalkStats)
+    empty_listing: str | None = None  # the run's note that the caller's listing is empty
+    provocations: tuple[Response, ...] | None = None  # security's, sent once per run
+    shapes: Shapes | None = None  # the 200 body's shapes, built once for the fuzz probe
+
+    def fetch(
+        self,
+        params: Mapping[str, Any] | Sequence[tuple[str, str]] = (),
+        *,
+        credential: CredentialArg = DEFAULT,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """One GET (another tenant's `credential`, extra `headers`), counted towards
+        SILENT_LIMIT. Raises BudgetSpent once the run has stopped, whatever stopped it."""
+        if self.state.over:
+            raise BudgetSpent(self.state.reason)
+        try:
+            response = self.client.get(params, credential=credential, headers=headers)
+        except DeadlineSpent as reached:
+            self.state.stop(str(reached), ending="deadline")
+            raise
+        except BudgetSpent:
+            self.state.stop(f"the request budget ({self.client.max_requests}) is spent")
+            raise
+        self._count_silence(response)
+        self.errors.add(response)
+        return self._bounded(response)
+
+    def walk(
+        self,
+        params: Sequence[tuple[str, str]],
+        direction: str | None = None,
+        *,
+        max_pages: int | None = None,
+        beyond_cap: bool = False,
+        credential: CredentialArg = DEFAULT,
+        backward_from: str | None = None,
+    ) -> Walk:
+        """A bounded walk; a stopped run ends it with stop "budget".
+
+        At most `max_pages` pages within the profile's cap, or exactly that cap when
+        `beyond_cap` (a walk back needs one page more than the walk forward). `credential`
+        walks another tenant's listing; `backward_from` walks back from that item id."""
+        if self.state.over:
+            return Walk(tuple(params), direction, (), "budget", self.state.reason)
+        pages = self._page_cap(params, max_pages, beyond_cap)
+        sender = _Sender(self, credential)
+        pagination = self.contract.pagination
+        if backward_from is not None:
+            return walk_backward(
+                sender,
+                pagination,
+                params,
+                start=backward_from,
+                max_pages=pages,
+                direction=direction,
+            )
+        return walk(sender, pagination, params, max_pages=pages, direction=direction)
+
+    def _page_cap(
+        self, params: Sequence[tuple[str, str]], max_pages: int | None, beyond_cap: bool
+    ) -> int:
+        if beyond_cap:
+            if max_pages is None:
+                raise ValueError("beyond_cap needs max_pages: the cap to walk to")
+            return max_pages
+        limit = dict(params).get(self.contract.pagination.limit.param)
+        default = self.contract.pagination.limit.default
+        pages = self.profile.pages_for(int(limit) if limit and limit.isdigit() else default)
+        return min(pages, max_pages) if max_pages is not None else pages
+
+    def reference(
+        self, params: Sequence[tuple[str, str]] = (), direction: str | None = None
+    ) -> Walk:
+        """The walk with the largest limit for these filters and direction, fetched once."""
+        key = ReferenceKey(tuple(params), direction)
+        if key not in self.references:
+            self.references[key] = self.walk(tuple(params) + self._largest(), direction)
+        return self.references[key]
+
+    def samples(self) -> Samples:
+        """Ids and filter values of the caller's own listing, from the reference walk (no
+        request of its own)."""
+        return _samples(self.contract, self.reference().items)
+
+    def samples_for(self, credential: str | None) -> Samples:
+        """The same for another tenant's credential: its first page of the largest limit."""
+        if credential == self.client.credential:
+            return self.samples()
+        if credential not in self.samples_by_credential:
+            try:
+                response = self.fetch(self._largest(), credential=credential)
+            except BudgetSpent:
+                return _samples(self.contract, ())
+            page = extract_page(self.contract.pagination, response.request, response)
+            self.samples_by_credential[credential] = _samples(self.contract, page.items)
+        return self.samples_by_credential[credential]
+
+    def _largest(self) -> StrParams:
+        limit = self.contract.pagination.limit
+        return ((limit.param, str(limit.maximum or limit.default or 100)),)
+
+    def items_of(self, response: Response) -> list[Any] | None:
+        items = paths.get(response.body, self.contract.pagination.response.items)
+        return items if isinstance(items, list) else None
+
+    @property
+    def items_examined(self) -> int:
+        limit = self.contract.pagination.limit
+        largest = limit.maximum or limit.default or MAX_ITEMS_EXAMINED
+        return max(MIN_ITEMS_EXAMINED, min(MAX_ITEMS_EXAMINED, 2 * largest))
+
+    def error_schema(self, status_key: str | None) -> dict[str, Any] | None:
+        """The JSON schema of a documented error response's body, references resolved."""
+        operation = self.contract.document["paths"][self.contract.endpoint]["get"]
+        response = operation.get("responses", {}).get(status_key or "")
+        if response is None:
+            return None
+        resolved = spec.resolve(self.contract, response)
+        schema = resolved.get("content", {}).get("application/json", {}).get("schema")
+        return schema if isinstance(schema, dict) and schema else None
+
+    # Read-only views kept for callers of the old context (runner, selftests).
+    @property
+    def ending(self) -> Ending:
+        return self.state.ending
+
+    @property
+    def cache(self) -> dict[str, Any]:
+        """Legacy view of the old `cache` keys: "walk-stats" and "empty-listing"."""
+        stats = {"walks": self.walk_stats.walks, "limits": self.walk_stats.limits}
+        view: dict[str, Any] = {"walk-stats": stats}
+        if self.empty_listing is not None:
+            view["empty-listing"] = self.empty_listing
+        return view
+
+    def _bounded(self, response: Response) -> Response:
+        """The response with at most items_examined items in its list (the rest dropped
+        and counted in `items_dropped`)."""
+        path = paths.split(self.contract.pagination.response.items)
+        items = paths.get(response.body, self.contract.pagination.response.items)
+        cap = self.items_examined
+        plain = path and not any(part == "*" or part.isdigit() for part in path)
+        if not isinstance(items, list) or len(items) <= cap or not plain:
+            return response
+        body = _replaced(response.body, path, items[:cap])
+        return dataclasses.replace(response, body=body, items_dropped=len(items) - cap)
+
+    def _count_silence(self, response: Response) -> None:
+        # A target that stops serving (timeouts, trickled bodies, endless 429s) would
+        # otherwise cost a timeout or a Retry-After per remaining request; a few in a row
+        # end the run's requests instead.
+        unserved = self._unserved(response)
+        self.state.silent = self.state.silent + 1 if unserved else 0
+        if unserved and self.state.silent >= SILENT_LIMIT:
+            self.state.stop(f"the target stopped answering: {unserved}", gone=unserved)
+
+    def _unserved(self, response: Response) -> str | None:
+        """Why this response is no answer at all (None when it is one, however wrong)."""
+        where = self.client.redact(f"{response.request.method} {response.request.full_url}")
+        if response.status is None:
+            return response.error or f"{where}: no answer"
+        if response.elapsed >= self.client.timeout:  # e.g. a body trickled byte by byte
+            return response.error or f"{where}: took {response.elapsed:.1f} s"
+        hint = response.headers.get("retry-after")
+        if response.status == 429:
+            return (
+                f"{where}: still HTTP 429 Too Many Requests after its retries "
+                f"(Retry-After: {hint or 'none'}); lower --max-rps"
+            )
+        if response.status == 503 and hint is not None:
+            # 503 with Retry-After is "come back later", not an answer to judge; a bare
+            # 503 is a server error (HTTP-NO-5XX).
+            return (
+                f"{where}: still HTTP 503 Service Unavailable after its retries "
+                f"(Retry-After: {hint})"
+            )
+        return None
+
+
+def _replaced(body: Any, path: tuple[str, ...], value: Any) -> Any:
+    """A copy of `body` with the value at the (mapping-only) `path` replaced."""
+    if not path or not isinstance(body, dict):
+        return value
+    head, *rest = path
+    return {**body, head: _replaced(body.get(head), tuple(rest), value)}
+
+
+def _samples(contract: Contract, items: Sequence[Item]) -> Samples:
+    values: dict[str, list[Any]] = {}
+    for flt in contract.pagination.filters:
+        if flt.field is not None:
+            seen = {item.get(flt.field, None) for item in items}
+            values[flt.param] = sorted((v for v in seen if v is not None), key=str)
+    return Samples([item.id for item in items], values)
+
+
+@dataclass(frozen=True)
+class _Sender:
+    """The context as a walker's fetcher: its pages count towards SILENT_LIMIT too, and
+    carry the walk's credential."""
+
+    context: ProbeContext
+    credential: CredentialArg
+
+    def get(self, params: Any = ()) -> Response:
+        return self.context.fetch(params, credential=self.credential)
