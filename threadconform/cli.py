@@ -87,7 +87,7 @@ def _ties(text: str) -> list[int]:
 
 
 def add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from threadconform.reference import SERVED
+    from threadconform.reference import MODES, SERVED
 
     serve = subparsers.add_parser(
         "serve",
@@ -121,9 +121,33 @@ def add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--prefix", default="", help="serve the routes under this path, e.g. /v1 (default: none)"
     )
     serve.add_argument(
+        "--live",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="live mode: every N requests to the list route (all tenants counted together), "
+        "before answering, change the data as another client of the main tenant would; each "
+        "change is reported on stderr (default: frozen data)",
+    )
+    serve.add_argument(
+        "--live-mode",
+        choices=MODES,
+        default="insert",
+        help="what a live change does: insert a new thread newest of all, delete the thread "
+        "in the middle of the listing, or update that thread's activity time (it moves to "
+        "the head where the listing is ordered by activity) (default: insert)",
+    )
+    serve.add_argument(
         "--list-faults", action="store_true", help="list the contract's faults and exit"
     )
     serve.set_defaults(handler=run_serve)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return value
 
 
 def run_serve(namespace: argparse.Namespace) -> int:
@@ -156,8 +180,10 @@ def run_serve(namespace: argparse.Namespace) -> int:
 
 
 def _serve_until_interrupted(namespace: argparse.Namespace) -> None:
+    from threadconform.reference.live import Live
     from threadconform.reference.server import listen, prepare, url_of, uvicorn_server
 
+    live = None if namespace.live is None else Live(namespace.live, namespace.live_mode)
     app, store = prepare(
         namespace.contract,
         threads=namespace.threads,
@@ -167,6 +193,8 @@ def _serve_until_interrupted(namespace: argparse.Namespace) -> None:
         ties=namespace.ties,
         compress=namespace.compress,
         prefix=namespace.prefix,
+        live=live,
+        report=lambda change: print(change.line(), file=sys.stderr, flush=True),
     )
     sock = listen(namespace.host, namespace.port)
     try:
@@ -196,6 +224,9 @@ def _announce(namespace: argparse.Namespace, url: str) -> None:
     ties = "" if namespace.ties is None else f", tie groups {namespace.ties}"
     print(f"  data: {namespace.threads} threads, seed {namespace.seed}{ties}, {storage}")
     print(f"  fault: {namespace.fault or 'none'}", flush=True)
+    if namespace.live is not None:
+        every = f"every {namespace.live} list requests"
+        print(f"  live: {namespace.live_mode} {every} (changes reported on stderr)", flush=True)
 
 
 def add_rules(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -27,6 +27,7 @@ from threadconform.reference.contracts import (
 from threadconform.reference.contracts.common import Context
 from threadconform.reference.errors import ErrorReply
 from threadconform.reference.hooks import CONFORMING, FaultCrash, Hooks
+from threadconform.reference.live import LiveData
 from threadconform.reference.store import Store
 
 MODULES: dict[str, ModuleType] = {
@@ -61,16 +62,22 @@ def build_app(
     *,
     compress: str | None = None,
     prefix: str = "",
+    live: LiveData | None = None,
 ) -> Starlette:
     """The contract's app; `compress="gzip"` gzips every response the client accepts
     gzip for (as Cloudflare workerd and every CDN do), `prefix="/v1"` serves the routes
-    under that path only (as the real Kortix backend serves `/v1/threads`)."""
+    under that path only (as the real Kortix backend serves `/v1/threads`); `live` counts
+    the list route's requests and changes the data before answering some (`live.py`)."""
     module = MODULES[contract]
     crash: Callable[[], ErrorReply] = module.internal_error
-    routes: list[BaseRoute] = [
-        Route(r.path, guarded(r.endpoint, crash), methods=sorted(r.methods or ()))
-        for r in module.ROUTES
-    ]
+    routes: list[BaseRoute] = []
+    for route in module.ROUTES:
+        endpoint = route.endpoint
+        if live is not None and route.path == module.PATH:
+            endpoint = counted(endpoint, live)
+        routes.append(
+            Route(route.path, guarded(endpoint, crash), methods=sorted(route.methods or ()))
+        )
     if prefix.strip("/"):
         routes = [Mount("/" + prefix.strip("/"), routes=routes)]
     if compress not in (None, *COMPRESSIONS):
@@ -79,20 +86,41 @@ def build_app(
     middleware = [Middleware(GZipMiddleware, minimum_size=0)] if compress else []
     app = Starlette(routes=routes, middleware=middleware)
     app.state.context = Context(contract, store, hooks)
+    app.state.live = live
     return app
 
 
-def build_fault_app(contract: str, store: Store, faults: Mapping[str, Hooks]) -> Starlette:
+def build_fault_app(
+    contract: str, store: Store, faults: Mapping[str, Hooks], *, live: LiveData | None = None
+) -> Starlette:
     """The conforming application, plus each fault's application under its own prefix.
 
     One server (one store) then serves every variant of the mutation matrix, and every
     faulty variant sits under a path prefix, as real deployments behind a gateway do. The
-    conforming routes are the very ones `build_app` makes: no prefix, no fault.
+    conforming routes are the very ones `build_app` makes: no prefix, no fault. With `live`,
+    one counter counts the list requests of every variant together.
     """
-    app = build_app(contract, store)
+    app = build_app(contract, store, live=live)
     for name, hooks in faults.items():
-        app.router.routes.append(Mount(f"{FAULT_PREFIX}/{name}", build_app(contract, store, hooks)))
+        variant = build_app(contract, store, hooks, live=live)
+        app.router.routes.append(Mount(f"{FAULT_PREFIX}/{name}", variant))
     return app
+
+
+def live_of(app: Starlette) -> LiveData | None:
+    """The live-mode state of an app `build_app` or `build_fault_app` made (None: frozen)."""
+    found: LiveData | None = app.state.live
+    return found
+
+
+def counted(endpoint: Endpoint, live: LiveData) -> Endpoint:
+    """Count the request, and let live mode change the data before the endpoint reads it."""
+
+    async def run(request: Request) -> Response:
+        live.on_list_request()
+        return await endpoint(request)
+
+    return run
 
 
 def guarded(endpoint: Endpoint, crash: Callable[[], ErrorReply]) -> Endpoint:

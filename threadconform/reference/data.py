@@ -245,6 +245,43 @@ def tie_timeline(rng: Random, count: int, ties: Sequence[int]) -> list[int]:
     return instants
 
 
+def new_thread(rng: Random, tenant: int, created_at: int) -> Thread:
+    """A thread another client just created: every contract lists it by default (visible,
+    not deleted, project type general), no messages yet, no project; the id is random like
+    every other id of the data set (`live.py` makes sure it is unused)."""
+    return Thread(
+        id=_hex_id(rng),
+        tenant=tenant,
+        owner=OWNERS[tenant],
+        organization_id=ORGANIZATIONS[tenant][0],
+        project_id=None,
+        chat_project=rng.choice(CHAT_PROJECTS),
+        project_type="general",
+        assistant_id=rng.choice((*ASSISTANTS, None)),
+        workflow_id=None,
+        agent_id=rng.choice([a.agent_id for a in AGENTS[:3]]),
+        end_user=rng.choice(END_USERS),
+        title=f"{rng.choice(TITLE_WORDS)} #{rng.randint(1, 999)}",
+        created_at=created_at,
+        updated_at=created_at,
+        last_message_at=created_at,
+        message_count=0,
+        status="inactive",
+        visible=True,
+        pinned_at=None,
+        deleted_at=None,
+        is_public=False,
+        last_model=None,
+        tags=(),
+        metadata=(),
+        space_ids=(),
+        quality=round(rng.uniform(0, 100), 1),
+        relevance=round(rng.random(), 2),
+        temperature=rng.choice((0.2, 0.7, 1.0, 1.5, 2.0)),
+        max_tokens=rng.choice((256, 1024, 4096)),
+    )
+
+
 def _hex_id(rng: Random) -> str:
     return uuid.UUID(int=rng.getrandbits(128), version=4).hex
 

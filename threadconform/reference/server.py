@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import queue
 import re
@@ -15,15 +16,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 from urllib.parse import urlsplit
 
 import uvicorn
 from starlette.applications import Starlette
 
-from threadconform.reference.app import FAULT_PREFIX, SERVED, build_app, build_fault_app
+from threadconform.reference.app import FAULT_PREFIX, SERVED, build_app, build_fault_app, live_of
 from threadconform.reference.auth import Credentials
 from threadconform.reference.data import check_ties
 from threadconform.reference.faults import credentials_for, faults, hooks_for
+from threadconform.reference.live import CHANGE_LINE, Change, Live, LiveData, Mode
 from threadconform.reference.store import Store, open_store
 
 STARTUP_SECONDS = 30.0
@@ -38,6 +41,13 @@ class RunningServer:
     fault: str | None = None
     _stop: Callable[[], None] = field(default=lambda: None, repr=False)
     _stopped: bool = field(default=False, repr=False)
+    # How many changes live mode has made so far (always 0 on a frozen server).
+    _changes: Callable[[], int] = field(default=lambda: 0, repr=False)
+
+    @property
+    def changes(self) -> int:
+        """The changes live mode made to the data so far (0 on a frozen server)."""
+        return self._changes()
 
     def fault_url(self, fault: str | None) -> str:
         """Where a server started with `all_faults=True` serves `fault` (None: conforming)."""
@@ -77,24 +87,32 @@ def prepare(
     compress: str | None = None,
     prefix: str = "",
     all_faults: bool = False,
+    live: Live | None = None,
+    report: Callable[[Change], None] | None = None,
 ) -> tuple[Starlette, Store]:
     """The application and its loaded store (raises ValueError for unknown names).
 
     `all_faults`: conforming at the root and every fault under /__fault/NAME (`fault_url`).
+    `live`: the data changes as the list route is requested (`live.py`; `live_of(app)` is
+    the state, `report` hears of each change).
     """
     check_contract(contract)
     if all_faults and fault is not None:
         raise ValueError(f"fault {fault!r} given with all_faults (which serves every fault)")
     hooks = hooks_for(contract, fault)
     store = open_store(db, threads=threads, seed=seed, ties=ties)
+    state = None
+    if live is not None:
+        state = LiveData(live, store, contract=contract, seed=seed, report=report)
     if all_faults:
         every = {name: found.hooks for name, found in faults(contract).items()}
-        return build_fault_app(contract, store, every), store
+        return build_fault_app(contract, store, every, live=state), store
     try:
-        return build_app(contract, store, hooks, compress=compress, prefix=prefix), store
+        app = build_app(contract, store, hooks, compress=compress, prefix=prefix, live=state)
     except ValueError:
         store.close()
         raise
+    return app, store
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -140,13 +158,19 @@ def start(
     compress: str | None = None,
     prefix: str = "",
     all_faults: bool = False,
+    live: Live | None = None,
+    live_every: int | None = None,
+    live_mode: Mode = "insert",
 ) -> RunningServer:
     """Serve `contract` from a background thread of this process until `stop()`.
 
     `compress="gzip"` gzips every response (when the request accepts gzip); `prefix`
     mounts the routes under a path such as `/v1` (the URL stays the server's root); `ties`
     lays out the main tenant's tie groups (see `data.generate`); `all_faults=True` serves the
-    conforming API at `url` and each fault at `fault_url`."""
+    conforming API at `url` and each fault at `fault_url`; `live=Live(every=3)` (or
+    `live_every=3, live_mode="delete"`) changes the data as the listing is requested
+    (see `live.py`; `changes` counts the changes)."""
+    live = _live(live, live_every, live_mode)
     app, store = prepare(
         contract,
         threads=threads,
@@ -157,6 +181,7 @@ def start(
         compress=compress,
         prefix=prefix,
         all_faults=all_faults,
+        live=live,
     )
     sock = listen(host, port)
     server = uvicorn_server(app)
@@ -171,6 +196,9 @@ def start(
         store.close()
 
     running = RunningServer(url_of(sock), contract, credentials_for(contract, fault), fault, stop)
+    state = live_of(app)
+    if state is not None:
+        running._changes = lambda: state.changes
     thread.start()
     try:
         _wait_started(server, thread)
@@ -179,6 +207,13 @@ def start(
         running.stop()
         raise
     return running
+
+
+def _live(live: Live | None, every: int | None, mode: Mode) -> Live | None:
+    """The live mode the keyword arguments ask for (`live` and `live_every` exclude)."""
+    if live is not None and every is not None:
+        raise ValueError("give live or live_every, not both")
+    return Live(every, mode) if every is not None else live
 
 
 def _wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
@@ -221,9 +256,16 @@ def start_subprocess(
     ties: Sequence[int] | None = None,
     compress: str | None = None,
     prefix: str = "",
+    live: Live | None = None,
+    live_every: int | None = None,
+    live_mode: Mode = "insert",
 ) -> RunningServer:
-    """Serve `contract` from `python -m threadconform serve ...` until `stop()`."""
+    """Serve `contract` from `python -m threadconform serve ...` until `stop()`.
+
+    In live mode the child reports each change on stderr; `changes` counts those lines
+    (the others pass through to this process's stderr)."""
     check_contract(contract)
+    live = _live(live, live_every, live_mode)
     check_ties(threads, ties)
     hooks_for(contract, fault)  # fail here, with the valid names, not in the child
     command = [sys.executable, "-m", "threadconform", "serve", contract]
@@ -234,7 +276,10 @@ def start_subprocess(
     command += ["--ties", ",".join(map(str, ties))] if ties is not None else []
     command += ["--compress", compress] if compress is not None else []
     command += ["--prefix", prefix] if prefix else []
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    command += ["--live", str(live.every), "--live-mode", live.mode] if live else []
+    stderr = subprocess.PIPE if live else None
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True)
+    reader = ChangeCounter(process.stderr) if process.stderr is not None else None
 
     def stop() -> None:
         if process.poll() is None:
@@ -246,15 +291,43 @@ def start_subprocess(
                 process.wait()
         if process.stdout is not None:
             process.stdout.close()
+        if reader is not None:
+            reader.join(timeout=10)
 
     try:
         url = _announced_url(process)
         running = RunningServer(url, contract, credentials_for(contract, fault), fault, stop)
+        if reader is not None:
+            running._changes = lambda: reader.count
         wait_answering(url)
     except BaseException:
         stop()
         raise
     return running
+
+
+class ChangeCounter:
+    """Reads a live child's stderr in a thread: counts its change lines, passes the rest on.
+
+    The count trails the child a little (the child prints before answering the request, the
+    thread reads when scheduled): poll it rather than reading it once."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.count = 0
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        with stream:
+            for line in stream:
+                if line.startswith(CHANGE_LINE):
+                    self.count += 1
+                else:
+                    with contextlib.suppress(ValueError, OSError):  # our stderr may be closed
+                        sys.stderr.write(line)
+
+    def join(self, timeout: float = 10.0) -> None:
+        self._thread.join(timeout=timeout)
 
 
 def _announced_url(process: subprocess.Popen[str]) -> str:

@@ -2,7 +2,8 @@
 
 One connection per store, shared by uvicorn's threads and guarded by a lock (an in-memory
 database lives in its connection). The data is written once at start-up and only read
-afterwards.
+afterwards, except on a live server (`live.py`), whose few writes each run as one
+transaction under the same lock.
 
 Paging is real SQL, because that is where real list endpoints go wrong:
   * keyset pages compare `(created_at, id)` as a row value against the cursor's pair, so
@@ -200,7 +201,7 @@ class ThreadRow:
 
 
 class Store:
-    """Read access to one loaded database; safe to share between threads."""
+    """Access to one loaded database; safe to share between threads."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
@@ -294,6 +295,53 @@ class Store:
 
     def explain(self, sql: str, params: Sequence[object] = ()) -> list[str]:
         return [str(r[-1]) for r in self.rows(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+    # Writes: only a live server makes them (see `live.py`).
+
+    def latest_instant(self) -> int:
+        """The greatest timestamp any thread carries (created, updated, pinned, deleted...)."""
+        columns = ("created_at", "updated_at", "last_message_at", "pinned_at", "deleted_at")
+        terms = ", ".join(f"COALESCE(MAX({c}), 0)" for c in columns)
+        (latest,) = self.rows(f"SELECT MAX({terms}) FROM threads")[0]
+        return int(cast(int, latest))
+
+    def listed_ids(self, tenant: int) -> list[str]:
+        """The ids of the tenant's threads every contract lists by default (visible, not
+        deleted, project type general), newest first as the contracts sort them."""
+        sql = (
+            "SELECT id FROM threads WHERE tenant = ? AND visible = 1 AND deleted_at IS NULL"
+            " AND project_type = 'general' ORDER BY created_at DESC, id DESC"
+        )
+        return [str(row[0]) for row in self.rows(sql, (tenant,))]
+
+    def id_prefix_taken(self, prefix: str) -> bool:
+        """Whether a thread id starts with `prefix` (contracts show shortened ids)."""
+        sql = "SELECT 1 FROM threads WHERE substr(id, 1, ?) = ? LIMIT 1"
+        return bool(self.rows(sql, (len(prefix), prefix)))
+
+    def insert_thread(self, thread: Thread) -> None:
+        marks = ", ".join("?" for _ in THREAD_COLUMNS)
+        sql = f"INSERT INTO threads ({', '.join(THREAD_COLUMNS)}) VALUES ({marks})"
+        self._write(sql, _thread_values(thread))
+
+    def delete_thread(self, thread_id: str) -> None:
+        self._write("DELETE FROM threads WHERE id = ?", (thread_id,))
+
+    def touch_thread(self, thread_id: str, at: int, *, created: bool = False) -> None:
+        """New activity on a thread: `updated_at` and `last_message_at` become `at` (and
+        `created_at` too when `created`, for a contract whose sort key is that column)."""
+        columns = ["updated_at", "last_message_at", *(["created_at"] if created else [])]
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        params = (*(at for _ in columns), thread_id)
+        self._write(f"UPDATE threads SET {assignments} WHERE id = ?", params)
+
+    def _write(self, sql: str, params: Sequence[object]) -> None:
+        """One write in its own transaction. The data no longer matches its meta, so a
+        database file is rebuilt when next opened; fault caches of listings are stale."""
+        with self._lock, self._connection:
+            self._connection.execute(sql, params)
+            self._connection.execute("INSERT OR REPLACE INTO meta VALUES ('changed', 'live')")
+            self._listings.clear()
 
 
 _SELECT = (
