@@ -8,6 +8,8 @@ walks worth judging, most telling first:
 
   * the edges: limit 1, total - 1, a limit that leaves the last page exactly full, the
     documented default, and the limits either side of each;
+  * windows that start where the last page is exactly full, for several limits (a
+    has-more that counts a full page as "more" shows only there);
   * for tie groups (the first, a middle and the last before the others): a limit whose
     first page ends strictly inside the group (shallow), and a small limit whose k-th page
     ends inside it (deep). Deep boundaries in page/offset styles are judged on the two
@@ -15,8 +17,9 @@ walks worth judging, most telling first:
   * with `sweep` (the thorough profile), every other limit from 1 to total - 1, spread so
     that a sweep cut short by the budget still covers the range evenly.
 
-Every planned walk spans at least two pages: a limit at or above the total proves nothing
-about page boundaries. The plan never costs more than `budget` requests (estimated).
+Every planned walk spans at least two pages (a limit at or above the total proves nothing
+about page boundaries), except the windows at the end, whose boundary is the end itself.
+The plan never costs more than `budget` requests (estimated).
 
 Pure: no I/O, no Hypothesis; the walks probe runs the plan.
 """
@@ -38,6 +41,7 @@ class Planned:
     why: str
     start: int = 0  # index of the first item of the first page fetched
     pages: int | None = None  # pages to fetch: None for the whole walk, 2 for a window
+    at_end: bool = False  # a window whose first page is the exactly full last page
 
     @property
     def window(self) -> bool:
@@ -113,7 +117,9 @@ def plan(
     spent = 0
     seen: set[tuple[int, int, int | None]] = set()
 
-    def add(limit: int, why: str, start: int = 0, pages: int | None = None) -> None:
+    def add(
+        limit: int, why: str, start: int = 0, pages: int | None = None, at_end: bool = False
+    ) -> None:
         nonlocal spent
         if not low <= limit <= high:
             return
@@ -125,10 +131,12 @@ def plan(
             return
         seen.add(key)
         spent += cost
-        chosen.append(Planned(limit, why, start, pages))
+        chosen.append(Planned(limit, why, start, pages, at_end))
 
     for limit, why in _edges(total, low, high, default, complete):
         add(limit, why)
+    for limit, why, start in _last_pages(total, low, high, default, style, complete):
+        add(limit, why, start, 2, at_end=True)
     for limit, why, start, pages in _ties(keys, low, high, style, max_pages):
         add(limit, why, start, pages)
     if sweep:
@@ -157,6 +165,33 @@ def _edges(
     for limit, why in edges:
         around += [(limit - 1, f"one below {why}"), (limit + 1, f"one above {why}")]
     return edges + around
+
+
+def _last_pages(
+    total: int, low: int, high: int, default: int | None, style: str, complete: bool
+) -> list[tuple[int, str, int]]:
+    """Windows that start where the last page comes out exactly full, for several limits.
+
+    A has-more computed as `len(page) == limit` is wrong only on an exactly full last
+    page, and a whole walk ends on one only where the limit divides the total (on a prime
+    total: limit 1, the costliest walk). A cursor or an offset lets a walk start there
+    instead (`after` the item `limit + 1` from the end; `offset = total - limit`), and a
+    page number does for limit 1 (`page = total`). Two pages at most: the full last page,
+    and the one after it only if the target claims there is more."""
+    if not complete:
+        return []
+    if style == "page":
+        limits = [1]
+    elif style in ("offset", "cursor"):
+        limits = [d for d in (default, 2, 3, 7, high) if d is not None]
+    else:
+        return []
+    out: list[tuple[int, str, int]] = []
+    for limit in dict.fromkeys(limits):
+        if low <= limit < total:
+            why = f"the last page exactly full: limit {limit} from item {total - limit}"
+            out.append((limit, why, total - limit))
+    return out
 
 
 def _ties(
