@@ -19,7 +19,7 @@ walk taken before and re-read after) and names the change. The probes decide whe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -179,6 +179,7 @@ class LiveLog:
     repeated: int = 0  # walks taken again because the listing changed under them
     unjudged: dict[str, str] = field(default_factory=dict)  # rule -> why it was not judged
     checks: int = 0  # re-reads made to tell a change from a fault
+    first: tuple[Hashable, Snapshot] | None = None  # the run's first reference: (key, read)
 
     def saw(self, where: str, change: Change) -> None:
         if change:

@@ -237,6 +237,9 @@ class Pagination:
     order: Order | None = None
     filters: tuple[Filter, ...] = ()
     volatile: tuple[str, ...] = ()  # body paths excluded from determinism checks
+    # What the pagination promises while the listing changes: "none", "keyset" or
+    # "snapshot" (None: the style's default, `live.DEFAULT_CONSISTENCY`).
+    consistency: Literal["none", "keyset", "snapshot"] | None = None
     items: ItemRules = ItemRules()
     errors: Errors = Errors()
     rules: dict[str, RuleSetting] = field(default_factory=dict)

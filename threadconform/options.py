@@ -89,6 +89,13 @@ OPTIONS: tuple[Option, ...] = (
         float,
     ),
     Option("--insecure", "do not verify TLS certificates", bool, False),
+    Option(
+        "--frozen",
+        "the target's listing does not change during the run: judge every read as today "
+        "and fail TARGET-FROZEN if it changes anyway",
+        bool,
+        False,
+    ),
     Option("--report-dir", "where the run writes its reports", default="reports"),
     Option("--threads", "threads in the embedded reference server's main tenant", int, 237),
     Option("--waivers", "YAML list of accepted failures: contract, rule, reason, expires"),
@@ -118,6 +125,7 @@ class RunOptions:
     timeout: float = 10.0
     max_time: float | None = None
     insecure: bool = False
+    frozen: bool = False
     report_dir: str = "reports"
     threads: int = 237
     waivers: str | None = None

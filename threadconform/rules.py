@@ -480,6 +480,14 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     # The suite itself: a probe that crashes must fail the run, never hide its rules.
     Rule(
+        "TARGET-FROZEN",
+        "A target declared frozen (--frozen) does not change while it is tested; without "
+        "--frozen a change is reported and only reads an unchanged listing bracketed are judged.",
+        "MUST",
+        "live",
+        "docs/contracts.md#live-targets",
+    ),
+    Rule(
         "SUITE-ERROR",
         "Every probe of the suite ran to its end; an internal error is reported here.",
         "MUST",

@@ -241,7 +241,12 @@ class Suite:
             client.close()
             raise
         context = ProbeContext(
-            contract, client, self.profile, self.options.seed, target.second_token
+            contract,
+            client,
+            self.profile,
+            self.options.seed,
+            target.second_token,
+            frozen=self.options.frozen,
         )
         if self.announce is not None and context.items_of(answers.given) == []:
             self.announce(

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 from threadconform.ledger import Finding
 from threadconform.probes import judge, probe
-from threadconform.probes.context import ProbeContext
+from threadconform.probes.context import ProbeContext, ReferenceKey
+from threadconform.probes.settle import settled
 
 # A small odd limit puts page boundaries inside runs of tied keys.
 BACKWARD_LIMIT = 7
@@ -42,16 +43,22 @@ def backward(ctx: ProbeContext) -> Iterator[Finding]:
         if ctx.state.over:
             return
         limit = _limit(ctx, len(forward.ids))
-        back = ctx.walk(
-            (*order_params, (pagination.limit.param, str(limit))),
-            direction,
-            max_pages=ctx.profile.pages_for(limit) + 1,  # and the empty page that ends it
-            beyond_cap=True,
-            credential=ctx.client.credential,
-            backward_from=forward.ids[-1],
-        )
-        yield from judge(ctx.contract, "WALK-BACKWARD", back, forward)
-        yield from judge(ctx.contract, "META-HAS-MORE", back)
+        key = ReferenceKey(order_params, direction)
+
+        def unit(key: ReferenceKey = key, limit: int = limit) -> list[Finding]:
+            forward = ctx.reference(key.params, key.direction)
+            back = ctx.walk(
+                (*key.params, (pagination.limit.param, str(limit))),
+                key.direction,
+                max_pages=ctx.profile.pages_for(limit) + 1,  # and the empty page that ends it
+                beyond_cap=True,
+                credential=ctx.client.credential,
+                backward_from=forward.ids[-1],
+            )
+            findings = judge(ctx.contract, "WALK-BACKWARD", back, forward)
+            return findings + judge(ctx.contract, "META-HAS-MORE", back)
+
+        yield from settled(ctx, unit, key=key, where=f"the walk back with limit={limit}")
 
 
 def _limit(ctx: ProbeContext, items: int) -> int:

@@ -18,6 +18,7 @@ from threadconform import paths, spec
 from threadconform.client import DEFAULT, Client, CredentialArg
 from threadconform.exchange import Response
 from threadconform.leaks import ErrorSample
+from threadconform.live import DEFAULT_CONSISTENCY, Consistency, LiveLog, snapshot
 from threadconform.model import Contract
 from threadconform.outcomes import BudgetSpent, DeadlineSpent
 from threadconform.profiles import Profile
@@ -113,6 +114,8 @@ class ProbeContext:
     empty_listing: str | None = None  # the run's note that the caller's listing is empty
     provocations: tuple[Response, ...] | None = None  # security's, sent once per run
     shapes: Shapes | None = None  # the 200 body's shapes, built once for the fuzz probe
+    frozen: bool = False  # --frozen: the user guarantees the listing does not change
+    live: LiveLog = field(default_factory=LiveLog)  # what the run saw of a changing target
 
     def fetch(
         self,
@@ -187,7 +190,19 @@ class ProbeContext:
         key = ReferenceKey(tuple(params), direction)
         if key not in self.references:
             self.references[key] = self.walk(tuple(params) + self._largest(), direction)
+            if self.live.first is None and not self.state.over:
+                self.live.first = (key, snapshot(self.references[key]))
         return self.references[key]
+
+    def reread(self, key: ReferenceKey) -> Walk:
+        """That reference walk read again (not cached): has the listing changed since?"""
+        return self.walk(key.params + self._largest(), key.direction)
+
+    @property
+    def consistency(self) -> Consistency:
+        """What the contract's pagination promises while the listing changes."""
+        pagination = self.contract.pagination
+        return pagination.consistency or DEFAULT_CONSISTENCY.get(pagination.style, "none")
 
     def samples(self) -> Samples:
         """Ids and filter values of the caller's own listing, from the reference walk (no

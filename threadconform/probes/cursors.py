@@ -9,8 +9,9 @@ from threadconform.model import Cursor
 from threadconform.outcomes import BudgetSpent
 from threadconform.plan import tie_groups
 from threadconform.probes import judge, probe
-from threadconform.probes.context import ProbeContext
+from threadconform.probes.context import ProbeContext, ReferenceKey
 from threadconform.probes.edges import page
+from threadconform.probes.settle import settled
 from threadconform.walk import Walk
 
 CURSOR_RULES = (
@@ -59,8 +60,9 @@ def cursors(ctx: ProbeContext) -> Iterator[Finding]:
             yield Finding.skipped("CURSOR-AFTER", "needs threads to take cursors from, found 0")
             continue
         base = (*order_params, (limit_param, str(limit)))
+        key = ReferenceKey(order_params, direction)
         try:
-            yield from _judge_cursors(ctx, cursor, reference, base, limit)
+            yield from _judge_cursors(ctx, cursor, key, base, limit)
         except BudgetSpent:
             continue  # the run stopped; the next direction may still lack threads
 
@@ -68,20 +70,48 @@ def cursors(ctx: ProbeContext) -> Iterator[Finding]:
 def _judge_cursors(
     ctx: ProbeContext,
     cursor: Cursor,
-    reference: Walk,
+    key: ReferenceKey,
     base: tuple[tuple[str, str], ...],
     limit: int,
 ) -> Iterator[Finding]:
-    """`after` and `before` at each chosen position, and `after` the last id."""
-    for item_id in positions(reference, limit, ctx.profile.cursor_positions):
-        after = page(ctx, (*base, (cursor.after, item_id)))
-        yield from judge(ctx.contract, "CURSOR-AFTER", after, reference)
-        yield from judge(ctx.contract, "CURSOR-EXCLUSIVE", [after])
-        if cursor.before:
-            before = page(ctx, (*base, (cursor.before, item_id)))
-            yield from judge(ctx.contract, "CURSOR-BEFORE", before, reference)
-            yield from judge(ctx.contract, "CURSOR-BEFORE-PREVIOUS-PAGE", before, reference)
-            yield from judge(ctx.contract, "CURSOR-EXCLUSIVE", [before])
-    if reference.complete:
+    """`after` and `before` at each chosen position, and `after` the last id, each
+    judged against the reference walk in force (a fresh one once the listing changed)."""
+    chosen = positions(
+        ctx.reference(key.params, key.direction), limit, ctx.profile.cursor_positions
+    )
+    for item_id in chosen:
+
+        def at(item_id: str = item_id) -> list[Finding]:
+            return _at(ctx, cursor, key, base, item_id)
+
+        yield from settled(ctx, at, key=key, where=f"the pages around {item_id}")
+
+    def after_last() -> list[Finding]:
+        reference = ctx.reference(key.params, key.direction)
+        if not reference.complete or not reference.ids:
+            return []
         last = page(ctx, (*base, (cursor.after, reference.ids[-1])))
-        yield from judge(ctx.contract, "CURSOR-AFTER-LAST", last)
+        return judge(ctx.contract, "CURSOR-AFTER-LAST", last)
+
+    yield from settled(ctx, after_last, key=key, where="the page after the last thread")
+
+
+def _at(
+    ctx: ProbeContext,
+    cursor: Cursor,
+    key: ReferenceKey,
+    base: tuple[tuple[str, str], ...],
+    item_id: str,
+) -> list[Finding]:
+    reference = ctx.reference(key.params, key.direction)
+    if item_id not in reference.ids:  # deleted by another client since it was chosen
+        return []
+    after = page(ctx, (*base, (cursor.after, item_id)))
+    findings = judge(ctx.contract, "CURSOR-AFTER", after, reference)
+    findings += judge(ctx.contract, "CURSOR-EXCLUSIVE", [after])
+    if cursor.before:
+        before = page(ctx, (*base, (cursor.before, item_id)))
+        findings += judge(ctx.contract, "CURSOR-BEFORE", before, reference)
+        findings += judge(ctx.contract, "CURSOR-BEFORE-PREVIOUS-PAGE", before, reference)
+        findings += judge(ctx.contract, "CURSOR-EXCLUSIVE", [before])
+    return findings

@@ -6,8 +6,10 @@ import math
 from collections.abc import Iterator
 
 from threadconform.ledger import Finding
+from threadconform.model import Pagination
 from threadconform.probes import judge, judge_usable, probe, unusable
-from threadconform.probes.context import ProbeContext
+from threadconform.probes.context import ProbeContext, ReferenceKey
+from threadconform.probes.settle import settled
 from threadconform.probes.walks import empty_listing
 from threadconform.walk import Page, Walk, extract_page
 
@@ -24,22 +26,34 @@ DEFAULTS_RULES = ("PAGE-DEFAULT-LIMIT", "DETERMINISM", "META-TOTAL", "META-LENGT
 @probe("defaults", *DEFAULTS_RULES, order=20)
 def defaults(ctx: ProbeContext) -> Iterator[Finding]:
     flag = ctx.contract.pagination.response.total_requires
-    reference = ctx.reference(((flag, "true"),) if flag else ())
-    if reason := empty_listing(ctx, reference):  # 0 of 0 items would "hold" every rule
+    params = ((flag, "true"),) if flag else ()
+    if reason := empty_listing(ctx, ctx.reference(params)):  # 0 of 0 items "hold" all
         yield from (Finding.skipped(rule, reason) for rule in DEFAULTS_RULES)
         return
-    yield from judge_usable(ctx.contract, "META-TOTAL", reference)
-    yield from judge_usable(ctx.contract, "META-LENGTH", reference)
-    total = len(reference.ids) if reference.complete else None
-    first = page(ctx, ())
-    again = page(ctx, ())
-    yield from judge(ctx.contract, "PAGE-DEFAULT-LIMIT", first, total)
-    yield from _determinism(ctx, first, again)
+    key = ReferenceKey(params, None)
+
+    def first_pages() -> list[Finding]:
+        reference = ctx.reference(params)
+        findings = judge_usable(ctx.contract, "META-TOTAL", reference)
+        findings += judge_usable(ctx.contract, "META-LENGTH", reference)
+        total = len(reference.ids) if reference.complete else None
+        first, again = page(ctx, ()), page(ctx, ())
+        findings += judge(ctx.contract, "PAGE-DEFAULT-LIMIT", first, total)
+        findings += _determinism(ctx, first, again)
+        found.append(first)
+        return findings
+
+    found: list[Page] = []
+    yield from settled(ctx, first_pages, key=key, where="the default page read twice")
     limit = ctx.contract.pagination.limit.param
-    deeper = _second_page_params(ctx, first)
+    deeper = _second_page_params(ctx, found[-1])
     if deeper is not None:
-        one, two = page(ctx, (*deeper, (limit, "7"))), page(ctx, (*deeper, (limit, "7")))
-        yield from _determinism(ctx, one, two)
+        deeper_params = (*deeper, (limit, "7"))
+
+        def second_pages() -> list[Finding]:
+            return _determinism(ctx, page(ctx, deeper_params), page(ctx, deeper_params))
+
+        yield from settled(ctx, second_pages, key=key, where="a deeper page read twice")
 
 
 def _determinism(ctx: ProbeContext, one: Page, two: Page) -> list[Finding]:
@@ -71,21 +85,33 @@ def past_end(ctx: ProbeContext) -> Iterator[Finding]:
         yield Finding.skipped("PAGE-PAST-END", reason)
         yield Finding.skipped("PAGE-PAST-END-TOTAL", reason)
         return
-    limit = 10
-    if pagination.page is not None:
-        first = pagination.page.minimum or 1
-        beyond = first + math.ceil(total / limit) + 1
-        params = ((pagination.page.param, str(beyond)), (pagination.limit.param, str(limit)))
-    elif pagination.offset is not None:
-        params = ((pagination.offset.param, str(total + 3)), (pagination.limit.param, str(limit)))
-    else:
+    if _past(pagination, total) is None:
         reason = f"{pagination.style} pagination has no page past the end to ask for"
         yield Finding.skipped("PAGE-PAST-END", reason)
         yield Finding.skipped("PAGE-PAST-END-TOTAL", reason)
         return
-    beyond_page = page(ctx, params)
-    yield from judge(ctx.contract, "PAGE-PAST-END", beyond_page)
-    yield from judge(ctx.contract, "PAGE-PAST-END-TOTAL", beyond_page, total)
+
+    def beyond() -> list[Finding]:
+        # The total as the reference walk now in force counts it (a fresh one after a
+        # change): the page past the end of the listing as it is.
+        counted = _known_total(ctx.reference()) or total
+        beyond_page = page(ctx, _past(pagination, counted) or ())
+        findings = judge(ctx.contract, "PAGE-PAST-END", beyond_page)
+        return findings + judge(ctx.contract, "PAGE-PAST-END-TOTAL", beyond_page, counted)
+
+    key = ReferenceKey((), None)
+    yield from settled(ctx, beyond, key=key, where="the page past the end")
+
+
+def _past(pagination: Pagination, total: int) -> tuple[tuple[str, str], ...] | None:
+    """The page past the end of a listing of `total` items, limit 10."""
+    limit = 10
+    if pagination.page is not None:
+        beyond = (pagination.page.minimum or 1) + math.ceil(total / limit) + 1
+        return ((pagination.page.param, str(beyond)), (pagination.limit.param, str(limit)))
+    if pagination.offset is not None:
+        return ((pagination.offset.param, str(total + 3)), (pagination.limit.param, str(limit)))
+    return None
 
 
 def _known_total(reference: Walk) -> int | None:
@@ -103,9 +129,15 @@ def totals(ctx: ProbeContext) -> Iterator[Finding]:
     if flag is None:
         yield Finding.skipped("META-TOTAL-OPT-IN", "the contract's total needs no opt-in")
         return
-    without = page(ctx, ())
-    with_total = ctx.reference(((flag, "true"),))
-    yield from judge(ctx.contract, "META-TOTAL-OPT-IN", [without], with_total)
+    params = ((flag, "true"),)
+
+    def opt_in() -> list[Finding]:
+        with_total = ctx.reference(params)
+        without = page(ctx, ())
+        return judge(ctx.contract, "META-TOTAL-OPT-IN", [without], with_total)
+
+    key = ReferenceKey(params, None)
+    yield from settled(ctx, opt_in, key=key, where="the page without its total")
 
 
 @probe("directions", "ORDER-STABLE", "ORDER-REVERSE", "ORDER-PREFIX", order=60)
@@ -118,17 +150,35 @@ def directions(ctx: ProbeContext) -> Iterator[Finding]:
     limit = pagination.limit.param
     # Ties straddle page boundaries most often with a small odd limit.
     small = ((limit, "7"),)
-    yield from judge(ctx.contract, "ORDER-STABLE", ctx.walk(small), ctx.walk(small))
+    key = ReferenceKey((), None)
+
+    def stable() -> list[Finding]:
+        ctx.reference()
+        return judge(ctx.contract, "ORDER-STABLE", ctx.walk(small), ctx.walk(small))
+
+    yield from settled(ctx, stable, key=key, where=f"two walks with {limit}=7")
     order = pagination.order
     if order is not None and order.param and {"asc", "desc"} <= set(order.values):
-        asc = ctx.reference(((order.param, order.values["asc"]),), "asc")
-        desc = ctx.reference(((order.param, order.values["desc"]),), "desc")
-        yield from judge(ctx.contract, "ORDER-REVERSE", asc, desc)
+        ascending = ((order.param, order.values["asc"]),)
+        descending = ((order.param, order.values["desc"]),)
+
+        def reverse() -> list[Finding]:
+            asc = ctx.reference(ascending, "asc")
+            desc = ctx.reference(descending, "desc")
+            return judge(ctx.contract, "ORDER-REVERSE", asc, desc)
+
+        where = "the walks in both directions"
+        yield from settled(ctx, reverse, key=ReferenceKey(ascending, "asc"), where=where)
     else:
         yield Finding.skipped("ORDER-REVERSE", "the contract has no asc/desc order parameter")
     if pagination.style == "first-n":
-        smaller = page(ctx, ((limit, "5"),))
-        larger = page(ctx, ((limit, "40"),))
-        yield from judge(ctx.contract, "ORDER-PREFIX", smaller, larger)
+
+        def prefix() -> list[Finding]:
+            ctx.reference()
+            smaller = page(ctx, ((limit, "5"),))
+            larger = page(ctx, ((limit, "40"),))
+            return judge(ctx.contract, "ORDER-PREFIX", smaller, larger)
+
+        yield from settled(ctx, prefix, key=key, where=f"{limit}=5 against {limit}=40")
     else:
         yield Finding.skipped("ORDER-PREFIX", "only first-N listings are compared by prefix")

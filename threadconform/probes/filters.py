@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from threadconform.ledger import Finding
 from threadconform.model import Filter
 from threadconform.probes import judge, judge_usable, probe
-from threadconform.probes.context import ProbeContext
+from threadconform.probes.context import ProbeContext, ReferenceKey
+from threadconform.probes.settle import settled
 from threadconform.probes.walks import encode
 
 # A value for a narrowing filter whose item field the contract does not return: the
 # subset property must hold for any value, including one that matches nothing.
 UNSEEN_VALUE = "threadconform-probe"
+DEFAULT = ReferenceKey((), None)  # the unfiltered listing: read first, re-read on a change
 
 
 def _value(ctx: ProbeContext, flt: Filter) -> str:
@@ -65,8 +67,13 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
     total = pagination.response.total_requires
     opt_in = ((total, "true"),) if total else ()
     for flt in narrowing:
-        narrowed = ctx.reference(((flt.param, _value(ctx, flt)), *opt_in))
-        yield from judge(ctx.contract, "FILTER-SUBSET", narrowed, default_walk)
+        narrowing_params = ((flt.param, _value(ctx, flt)), *opt_in)
+
+        def subset(params: tuple[tuple[str, str], ...] = narrowing_params) -> list[Finding]:
+            return judge(ctx.contract, "FILTER-SUBSET", ctx.reference(params), ctx.reference())
+
+        yield from settled(ctx, subset, key=DEFAULT, where=f"the walk filtered by {flt.param}")
+        narrowed = ctx.reference(narrowing_params)
         if flt.match == "exact":
             yield from judge_usable(ctx.contract, "FILTER-EXACT", narrowed)
             yield from judge_usable(ctx.contract, "FILTER-TOTAL", narrowed)
@@ -76,8 +83,13 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
             elsewhere = ctx.reference(((flt.param, value), *opt_in))
             yield from judge_usable(ctx.contract, "FILTER-EXACT", elsewhere)
     for flt in widening:
-        widened = ctx.reference(((flt.param, "true"),))
-        yield from judge(ctx.contract, "FILTER-SUPERSET", widened, default_walk)
+        widening_params = ((flt.param, "true"),)
+
+        def superset(params: tuple[tuple[str, str], ...] = widening_params) -> list[Finding]:
+            widened = ctx.reference(params)
+            return judge(ctx.contract, "FILTER-SUPERSET", widened, ctx.reference())
+
+        yield from settled(ctx, superset, key=DEFAULT, where=f"the walk with {flt.param}=true")
     if not widening:
         yield Finding.skipped("FILTER-SUPERSET", "the contract has no widening filter")
     defaulted = [f for f in pagination.filters if f.default is not None]

@@ -16,6 +16,7 @@ from threadconform.probes import (  # noqa: F401  (imported to register their pr
     filters,
     fuzz_declared,
     links,
+    live,
     params,
     security,
     walks,

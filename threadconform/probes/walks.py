@@ -32,7 +32,8 @@ from threadconform import plan, rules
 from threadconform.ledger import Finding, Violation
 from threadconform.model import Pagination
 from threadconform.probes import judge, probe, unusable
-from threadconform.probes.context import ProbeContext
+from threadconform.probes.context import ProbeContext, ReferenceKey
+from threadconform.probes.settle import keyset_gaps_of, settled
 from threadconform.walk import Walk, position
 
 ONE_WALK_RULES = (
@@ -183,14 +184,19 @@ def vacuous(pagination: Pagination, small: Walk, findings: list[Finding]) -> lis
     ]
 
 
-def judge_window(ctx: ProbeContext, small: Walk, large: Walk, start: int) -> list[Finding]:
+def judge_window(
+    ctx: ProbeContext, small: Walk, large: Walk, start: int, at_end: bool = False
+) -> list[Finding]:
     """Two pages from the middle of the listing: duplicates across them are definite; an
-    item missing counts only when its tie group lies wholly inside the window."""
+    item missing counts only when its tie group lies wholly inside the window. A window
+    at the end (its first page the exactly full last page) also judges has-more there."""
     if reason := unusable(small):
         return [Finding.skipped(rule, reason) for rule in WINDOW_RULES]
     findings: list[Finding] = []
     for rule in WINDOW_RULES:
         findings += judge(ctx.contract, rule, small)
+    if at_end and large.complete:
+        findings += judge(ctx.contract, "META-HAS-MORE", small, large)
     findings += judge(ctx.contract, "ORDER-SORTED", small)
     findings += window_gaps(ctx, small, large, start)
     return vacuous(ctx.contract.pagination, small, findings)
@@ -315,16 +321,48 @@ def planned(
     for walk_plan in chosen:
         if ctx.state.over:
             return
-        limit = ((pagination.limit.param, str(walk_plan.limit)),)
+        yield from judge_planned(ctx, params, walk_plan)
+
+
+def judge_planned(
+    ctx: ProbeContext, params: tuple[tuple[str, str], ...], walk_plan: plan.Planned
+) -> list[Finding]:
+    """One planned walk, judged against a reference walk of the same listing; on a target
+    that changes meanwhile, taken again until an unchanged listing brackets it."""
+    pagination = ctx.contract.pagination
+    limit = ((pagination.limit.param, str(walk_plan.limit)),)
+    taken: list[Walk] = []
+
+    def unit() -> list[Finding]:
+        large = ctx.reference(params, None)
         if walk_plan.window:
             where = _window_param(pagination, large, walk_plan)
             small = ctx.walk((*params, *limit, *where), None, max_pages=walk_plan.pages)
-            findings = judge_window(ctx, small, large, walk_plan.start)
+            findings = judge_window(ctx, small, large, walk_plan.start, walk_plan.at_end)
         else:
             small = ctx.walk((*params, *limit), None)
             findings = judge_walk(ctx, small, large)
-        ctx.walk_stats.add(walk_plan.limit)
-        yield from caused(findings, small)
+        taken.append(small)
+        return caused(findings, small)
+
+    findings = settled(
+        ctx,
+        unit,
+        key=ReferenceKey(params, None),
+        where=f"the walk with {pagination.limit.param}={walk_plan.limit} ({walk_plan.why})",
+        keyset_gaps=None if walk_plan.window else _last_gaps(ctx, taken),
+    )
+    ctx.walk_stats.add(walk_plan.limit)
+    return findings
+
+
+def _last_gaps(ctx: ProbeContext, taken: list[Walk]) -> Any:
+    """PAGE-NO-GAPS of the walk taken last, as the keyset promise says."""
+
+    def judge(before: Any, after: Any) -> list[Finding]:
+        return keyset_gaps_of(ctx, taken[-1])(before, after)
+
+    return judge
 
 
 def _window_param(
@@ -385,11 +423,24 @@ def explore(ctx: ProbeContext) -> Iterator[Finding]:
         if ctx.state.over or (ctx.client.budget_left or 0) < floor:
             return  # out of budget: no verdict from this example
         params = base_params(pagination, choice)
-        large = ctx.reference(params, choice["direction"])
-        total = len(large.ids)
+        direction = choice["direction"]
+        total = len(ctx.reference(params, direction).ids)
         limit = data.draw(limits(pagination, total, ctx.profile.max_pages), label="limit")
-        small = ctx.walk((*params, (pagination.limit.param, str(limit))), choice["direction"])
-        findings = caused(judge_walk(ctx, small, large), small)
+        taken: list[Walk] = []
+
+        def unit() -> list[Finding]:
+            large = ctx.reference(params, direction)
+            small = ctx.walk((*params, (pagination.limit.param, str(limit))), direction)
+            taken.append(small)
+            return caused(judge_walk(ctx, small, large), small)
+
+        findings = settled(
+            ctx,
+            unit,
+            key=ReferenceKey(params, direction),
+            where=f"the walk with {pagination.limit.param}={limit}",
+            keyset_gaps=_last_gaps(ctx, taken),
+        )
         ctx.walk_stats.add(limit)
         if any(f.violation and must(ctx, f.rule) for f in findings):
             failing.append(findings)  # the last one appended is Hypothesis' shrunk example

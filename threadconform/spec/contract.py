@@ -123,6 +123,7 @@ def _pagination(block: dict[str, Any]) -> model.Pagination:
         order=_order(order) if order else None,
         filters=tuple(model.Filter(**item) for item in block.get("filters") or []),
         volatile=tuple(block.get("volatile") or []),
+        consistency=block.get("consistency"),
         items=_item_rules(block.get("items") or {}),
         errors=_errors(block.get("errors") or {}),
         rules={rule_id: _rule(value) for rule_id, value in (block.get("rules") or {}).items()},

@@ -1,4 +1,5 @@
-"""Conformance run integrity: the suite's own errors (SUITE-ERROR).
+"""Conformance run integrity: whether the listing held still (TARGET-FROZEN) and the
+suite's own errors (SUITE-ERROR).
 
 Collected last (file order), so that it reports on every probe the run started.
 """
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from threadconform.pytest_plugin import RuleCase
 
-AREAS = ("suite",)
+AREAS = ("live", "suite")
 
 
 def test_rule(rule_case: RuleCase) -> None:
