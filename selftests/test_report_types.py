@@ -15,11 +15,13 @@ import pytest
 from threadconform import report_types, reports
 from threadconform.report_types import (
     Counts,
+    LiveEntry,
     RuleEntry,
     SecurityEntry,
     Stopped,
     Summary,
     TargetEntry,
+    Unjudged,
     ViolationEntry,
     WaiverEntry,
 )
@@ -31,6 +33,8 @@ WHERE: dict[str, tuple[type, tuple[str | int, ...]]] = {
     "Summary": (Summary, ()),
     "Counts": (Counts, ("$defs", "counts")),
     "TargetEntry": (TargetEntry, ("$defs", "target")),
+    "LiveEntry": (LiveEntry, ("$defs", "live")),
+    "Unjudged": (Unjudged, ("$defs", "live", "properties", "unjudged", "items")),
     "Stopped": (Stopped, ("$defs", "target", "properties", "stopped", "oneOf", 1)),
     "RuleEntry": (RuleEntry, ("$defs", "rule")),
     "WaiverEntry": (WaiverEntry, ("$defs", "waiver")),

@@ -137,6 +137,8 @@ def _targets(data: Summary) -> str:
         elif stopped := t.get("stopped"):
             reason = escape(stopped["reason"])
             rows.append(f'<tr><td colspan="11" class="o-warn">{reason}</td></tr>')
+        if (live := t.get("live")) and live["changed"]:
+            rows.append(f'<tr><td colspan="11" class="o-skip">{escape(live["summary"])}</td></tr>')
     return f"<h2>Targets</h2>\n<table>{head}{''.join(rows)}</table>"
 
 

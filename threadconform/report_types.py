@@ -13,11 +13,13 @@ from typing import NotRequired, TypedDict
 
 __all__ = [
     "Counts",
+    "LiveEntry",
     "RuleEntry",
     "SecurityEntry",
     "Stopped",
     "Summary",
     "TargetEntry",
+    "Unjudged",
     "ViolationEntry",
     "WaiverEntry",
 ]
@@ -69,6 +71,27 @@ class RuleEntry(TypedDict):
     violations: list[ViolationEntry]
 
 
+class Unjudged(TypedDict):
+    """A rule left unjudged because the listing changed under every try ($defs/live)."""
+
+    rule: str
+    reason: str
+
+
+class LiveEntry(TypedDict):
+    """What the run saw of a listing that changed while it was tested ($defs/live)."""
+
+    changed: bool
+    frozen: bool
+    summary: str
+    new: int
+    vanished: int
+    moved: int
+    walks_repeated: int
+    rereads: int
+    unjudged: list[Unjudged]
+
+
 class TargetEntry(TypedDict):
     """One target's entry in `contracts` ($defs/target)."""
 
@@ -85,6 +108,7 @@ class TargetEntry(TypedDict):
     seconds: float
     counts: Counts
     rules: list[RuleEntry]
+    live: LiveEntry | None
 
 
 class SecurityEntry(TypedDict):

@@ -27,6 +27,7 @@ from threadconform.model import Contract
 from threadconform.outcomes import VERDICT_EXIT, ExitStatus, RunVerdict
 from threadconform.report_types import (
     Counts,
+    LiveEntry,
     RuleEntry,
     Stopped,
     Summary,
@@ -84,6 +85,24 @@ def _entry(suite: Suite, deployment: Deployment, engine: Engine) -> TargetEntry:
         "seconds": round(engine.seconds, 2),
         "counts": counts(rule_entries),
         "rules": rule_entries,
+        "live": _live(engine),
+    }
+
+
+def _live(engine: Engine) -> LiveEntry:
+    """What the run saw of a changing listing (ProbeContext.live), for every report."""
+    log = engine.context.live
+    seen = log.total
+    return {
+        "changed": log.changed,
+        "frozen": engine.context.frozen,
+        "summary": log.describe(),
+        "new": len(seen.new),
+        "vanished": len(seen.vanished),
+        "moved": len(seen.moved),
+        "walks_repeated": log.repeated,
+        "rereads": log.checks,
+        "unjudged": [{"rule": rule, "reason": why} for rule, why in sorted(log.unjudged.items())],
     }
 
 
@@ -100,6 +119,7 @@ def _unreachable(suite: Suite, deployment: Deployment) -> CarriedEntry:
         "seconds": 0.0,
         "counts": counts([]),
         "rules": [],
+        "live": None,
     }
 
 
@@ -210,8 +230,16 @@ def merge(found: list[TargetEntry], order: list[str]) -> list[TargetEntry]:
         first["seconds"] = round(max(first["seconds"], entry["seconds"]), 2)
         first["rules"] = _united(first["rules"], entry["rules"])
         first["counts"] = counts(first["rules"])
+        first["live"] = _either_live(first["live"], entry["live"])
     rank = {name: index for index, name in enumerate(order)}
     return sorted(merged.values(), key=lambda entry: rank.get(entry["name"], len(rank)))
+
+
+def _either_live(ours: LiveEntry | None, theirs: LiveEntry | None) -> LiveEntry | None:
+    """Of two workers' views of one target, the one that saw the listing change."""
+    if ours is None or (theirs is not None and theirs["changed"] and not ours["changed"]):
+        return theirs
+    return ours
 
 
 def _worse(ours: Stopped | None, theirs: Stopped | None) -> Stopped | None:
@@ -337,6 +365,11 @@ def table(data: Summary) -> list[str]:
         for t in reached
         if any(r["reason"].startswith(EMPTY_LISTING) for r in t["rules"])
     ]
+    lines += [
+        f"{t['label']}: note: {live['summary']}"
+        for t in reached
+        if (live := t.get("live")) and live["changed"]
+    ]
     width = max([8, *(len(t["label"]) for t in reached)])
     lines.append(
         f"{'target':<{width}} {'failed':>6} {'warned':>6} {'waived':>6} {'skipped':>7} "
@@ -390,9 +423,22 @@ def markdown(data: Summary) -> str:
         elif stopped := t.get("stopped"):
             heading = f"{t['label']}: stopped early ({stopped['verdict']})"
             lines += ["", f"## {md(heading)}", "", md(stopped["reason"])]
+        lines += _markdown_live(t)
         lines += _markdown_rules(t)
     lines += security_report.markdown(data)
     return "\n".join(lines) + "\n"
+
+
+def _markdown_live(target: TargetEntry) -> list[str]:
+    """The target changed while it was tested: what, and which rules that left unjudged."""
+    live = target.get("live")
+    if not live or not live["changed"]:
+        return []
+    md = escape.markdown
+    heading = f"{target['label']}: the listing changed while it was tested"
+    lines = ["", f"## {md(heading)}", "", md(live["summary"])]
+    lines += [f"- {md(item['rule'])}: {md(item['reason'])}" for item in live["unjudged"]]
+    return lines
 
 
 def _markdown_rules(target: TargetEntry) -> list[str]:
@@ -436,6 +482,11 @@ def junit_properties(data: Summary) -> list[tuple[str, str]]:
         prefix = f"threadconform.target.{target['name']}"
         for key in ("contract", "target", "spec_version", "requests", "seconds"):
             found.append((f"{prefix}.{key}", str(target[key])))
+        if live := target.get("live"):
+            found.append((f"{prefix}.live.changed", str(live["changed"]).lower()))
+            found.append((f"{prefix}.live.walks_repeated", str(live["walks_repeated"])))
+            if live["changed"]:
+                found.append((f"{prefix}.live.summary", escape.terminal(live["summary"])))
     return found
 
 
