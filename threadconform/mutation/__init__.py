@@ -14,6 +14,7 @@ from threadconform.mutation.matrix import BLACK_BOX, Comparison, Matrix, Outcome
 from threadconform.mutation.plan import (
     DATASETS,
     DEFAULT,
+    LIVE_DATASETS,
     PAGE_BOUNDARY_RULES,
     PRIME,
     SMALL,
@@ -22,6 +23,7 @@ from threadconform.mutation.plan import (
     Variant,
     cells,
     datasets_for,
+    live_variants,
     variants,
 )
 from threadconform.mutation.report import failures, headline, report
@@ -39,6 +41,7 @@ __all__ = [
     "BLACK_BOX",
     "DATASETS",
     "DEFAULT",
+    "LIVE_DATASETS",
     "PAGE_BOUNDARY_RULES",
     "PRIME",
     "ROOT",
@@ -56,6 +59,7 @@ __all__ = [
     "datasets_for",
     "failures",
     "headline",
+    "live_variants",
     "report",
     "run_matrix",
     "suite_command",

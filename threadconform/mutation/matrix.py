@@ -9,6 +9,7 @@ is done, since CI shows nothing of a long step otherwise.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import multiprocessing
 import queue
@@ -79,6 +80,7 @@ class ServerInfo:
     total: int | None
     default_limit: int | None
     meets: bool
+    changes: int = 0  # what live mode changed in its data during the runs (0: frozen)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,10 @@ def run_matrix(
         cpu = time.process_time()
         results = _pool(jobs, workers, _Tracker(jobs, planned, say, started))
         matrix.server_cpu_seconds = time.process_time() - cpu
+        matrix.servers = [
+            dataclasses.replace(info, changes=s.server.changes)
+            for info, s in zip(matrix.servers, served.values(), strict=True)
+        ]
     finally:
         servers.stop_all(served)
     _assemble(matrix, planned, results)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from threadconform import reference
+from threadconform.reference.live import Live
 
 # The rules whose verdict depends on where page boundaries fall in the data: a fault that
 # breaks one of them may hide on one dataset and show on another.
@@ -66,6 +67,20 @@ DEFAULT = Dataset("default", 237, seed=0)  # what `pytest` serves with no --base
 PRIME = Dataset("prime", 151, seed=1, total="prime")
 SMALL = Dataset("small", 13, seed=2, total="below-default-limit")
 DATASETS: tuple[Dataset, ...] = (DEFAULT, PRIME, SMALL)
+# Live targets (issue 19): the data changes while the suite walks it, as another client of
+# a staging server would change it. One server serves every variant of a contract, so the
+# changes come at the given rate over all runs together (two workers: about twice as often
+# per run). Deletions come more rarely, so that a default run still finds a listing to walk
+# after every variant before it took its share.
+LIVE_INSERT = Dataset("live-insert", 151, seed=1, options=(("live", Live(20, "insert")),))
+LIVE_DELETE = Dataset("live-delete", 237, seed=0, options=(("live", Live(60, "delete")),))
+LIVE_DATASETS: tuple[Dataset, ...] = (LIVE_INSERT, LIVE_DELETE)
+
+
+def live_variants(contracts: Iterable[str] = reference.CONTRACTS) -> list[Variant]:
+    """What must hold on a live target: the conforming server and the tolerated variants
+    pass, and every page-boundary fault is still caught while the writes arrive."""
+    return [v for v in variants(contracts) if v.tolerated or v.page_boundary]
 
 
 @dataclass(frozen=True)

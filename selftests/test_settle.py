@@ -1,0 +1,158 @@
+"""Judging on a target that changes while it is read (probes/settle.py, issue 19).
+
+Each case has a listing that holds still and one that changes under the walk: a violation
+stands on the first, is taken again (then judged, or skipped with the reason) on the
+second, and a keyset contract never excuses a repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from selftests.factories import (
+    contract,
+    cursor_pagination,
+    cursor_server,
+    mock_client,
+    offset_pagination,
+    offset_server,
+    threads,
+)
+from threadconform.ledger import Finding, Violation
+from threadconform.probes.context import ProbeContext, ReferenceKey
+from threadconform.probes.settle import TRIES, settled
+from threadconform.probes.walks import judge_walk
+from threadconform.profiles import PROFILES
+
+KEY = ReferenceKey((), None)
+
+
+def _changing(
+    data: list[dict[str, Any]], style: str, every: int | None, once: int | None = None
+) -> Callable[..., Any]:
+    """A server over `data` that puts a new newest thread at its head before every
+    `every`-th request (None: never), or only before request number `once`."""
+    serve = offset_server(data) if style == "offset" else cursor_server(data)
+    seen = [0]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen[0] += 1
+        if (every and seen[0] % every == 0) or seen[0] == once:
+            fresh = threads(1, style)[0]
+            key = "id"
+            fresh[key] = f"new-{seen[0]}"
+            data.insert(0, fresh)
+        return serve(request)
+
+    return handle
+
+
+def _context(
+    style: str, every: int | None, *, frozen: bool = False, once: int | None = None
+) -> ProbeContext:
+    pagination = offset_pagination() if style == "offset" else cursor_pagination()
+    data = threads(30, style)
+    client = mock_client(_changing(data, style, every, once))
+    return ProbeContext(contract(pagination), client, PROFILES["default"], 0, frozen=frozen)
+
+
+def _walk_unit(ctx: ProbeContext, limit: int) -> Callable[[], list[Finding]]:
+    def unit() -> list[Finding]:
+        large = ctx.reference()
+        small = ctx.walk((("limit", str(limit)),))
+        return judge_walk(ctx, small, large)
+
+    return unit
+
+
+def _repeat(ctx: ProbeContext, rule: str) -> Callable[[], list[Finding]]:
+    """A unit that reads one page and always finds `rule` violated, as a server bug would."""
+
+    def unit() -> list[Finding]:
+        ctx.fetch((("limit", "5"),))
+        return [Finding(rule, Violation(rule, "a repeat", (), "none", "one"))]
+
+    return unit
+
+
+def _failed(findings: list[Finding]) -> set[str]:
+    return {f.rule for f in findings if f.violation is not None}
+
+
+def test_a_violation_on_a_listing_that_held_still_stands() -> None:
+    ctx = _context("offset", None)
+    ctx.reference()
+    found = settled(ctx, _repeat(ctx, "PAGE-NO-DUPLICATES"), key=KEY, where="a walk")
+    assert _failed(found) == {"PAGE-NO-DUPLICATES"}
+    assert ctx.live.checks == 1 and ctx.live.repeated == 0 and not ctx.live.changed
+
+
+def test_a_walk_that_holds_costs_no_extra_read() -> None:
+    ctx = _context("offset", None)
+    ctx.reference()
+    sent = ctx.client.requests_sent
+    found = settled(ctx, _walk_unit(ctx, 7), key=KEY, where="the walk with limit=7")
+    assert not _failed(found)
+    assert ctx.client.requests_sent - sent == 5  # 5 pages of 7 of 30 threads, no re-read
+    assert ctx.live.checks == 0
+
+
+def test_an_insert_during_an_offset_walk_is_taken_again_then_judged() -> None:
+    # One new thread before request 4, inside the first walk (limit 7: requests 2-6): its
+    # later pages repeat an item. The re-read shows the new thread, so the walk is taken
+    # again against a fresh reference; that one an unchanged listing brackets: judged.
+    ctx = _context("offset", None, once=4)
+    ctx.reference()
+    found = settled(ctx, _walk_unit(ctx, 7), key=KEY, where="the walk with limit=7")
+    held = {f.rule for f in found if f.violation is None and f.skip is None}
+    assert not _failed(found), found
+    assert {"PAGE-NO-DUPLICATES", "PAGE-NO-GAPS", "META-TOTAL"} <= held
+    assert ctx.live.repeated == 1 and ctx.live.checks == 1
+    assert "1 new thread(s) (new-4)" in ctx.live.describe()
+
+
+def test_a_listing_that_changes_under_every_try_skips_never_passes() -> None:
+    ctx = _context("offset", 2)
+    ctx.reference()
+    found = settled(ctx, _walk_unit(ctx, 3), key=KEY, where="the walk with limit=3")
+    skipped = {f.rule: f.skip for f in found if f.skip}
+    assert not _failed(found)
+    assert "PAGE-NO-DUPLICATES" in skipped
+    assert f"changed during every one of {TRIES} tries" in (skipped["PAGE-NO-DUPLICATES"] or "")
+    assert ctx.live.repeated == TRIES - 1 and "PAGE-NO-DUPLICATES" in ctx.live.unjudged
+
+
+def test_a_fault_is_still_a_fault_while_the_listing_changes() -> None:
+    # A repeat on every try, the listing changing under each: under a keyset promise a
+    # repeat is never a write's doing, so it stands.
+    ctx = _context("cursor", 2)
+    ctx.reference()
+    found = settled(ctx, _repeat(ctx, "PAGE-NO-DUPLICATES"), key=KEY, where="a walk")
+    assert _failed(found) == {"PAGE-NO-DUPLICATES"}
+
+
+def test_the_same_repeat_on_an_offset_listing_that_keeps_changing_is_not_judged() -> None:
+    ctx = _context("offset", 2)
+    ctx.reference()
+    found = settled(ctx, _repeat(ctx, "PAGE-NO-DUPLICATES"), key=KEY, where="a walk")
+    assert not _failed(found) and any(f.skip for f in found)
+
+
+def test_frozen_reads_nothing_again_and_the_violation_stands() -> None:
+    ctx = _context("offset", 2, frozen=True)
+    ctx.reference()
+    sent = ctx.client.requests_sent
+    found = settled(ctx, _repeat(ctx, "PAGE-NO-DUPLICATES"), key=KEY, where="a walk")
+    assert _failed(found) == {"PAGE-NO-DUPLICATES"}
+    assert ctx.client.requests_sent == sent + 1 and ctx.live.checks == 0
+
+
+def test_a_keyset_walk_owes_every_thread_that_existed_throughout() -> None:
+    ctx = _context("cursor", 5)
+    ctx.reference()
+    found = settled(ctx, _walk_unit(ctx, 4), key=KEY, where="the walk with limit=4")
+    assert "PAGE-NO-GAPS" not in _failed(found)
+    assert "PAGE-NO-DUPLICATES" not in _failed(found)
