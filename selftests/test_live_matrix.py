@@ -1,7 +1,7 @@
 """The mutation matrix on live targets (issue 19): servers whose data changes while the
 suite walks them (a new newest thread every 20 list requests on a prime total; a deletion
-every 60 on the default dataset). Every conforming server and tolerated variant passes,
-and every page-boundary fault is still caught while the writes arrive.
+every 60 on the default dataset). Every conforming server passes, and every page-boundary
+fault is still caught while the writes arrive.
 
 Slow (`-m slow`, CI's slow tier). The report goes next to the mutation matrix's
 ($MUTATION_MATRIX_REPORT's folder, as mutation-matrix-live.md), else to a tmp folder.

@@ -115,5 +115,6 @@ def test_the_suite_runs_its_probes_in_the_order_it_always_has() -> None:
         "security-auth",
         "security-items",
         "security-errors",
+        "listing-change",  # issue 19: reads the listing once more, after everything else
     ]
-    assert {"SEC-ERROR-INTERNALS", "SUITE-ERROR"} == RUN_LAST
+    assert {"SEC-ERROR-INTERNALS", "TARGET-FROZEN", "SUITE-ERROR"} == RUN_LAST

@@ -52,7 +52,8 @@ class Response:
     text: str = ""
     error: str | None = None
     elapsed: float = 0.0
-    items_dropped: int = 0  # list items past what the probes examine (engine.ProbeContext)
+    items_dropped: int = 0  # list items past what the probes examine (probes.context)
+    unreachable: bool = False  # no connection could be made (refused, DNS, connect, TLS)
 
     @property
     def content_type(self) -> str:

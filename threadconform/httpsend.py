@@ -40,10 +40,9 @@ _TEXT_CAP: Final = 4096  # characters of body text kept on a Response
 
 
 def is_unreachable(response: Response) -> bool:
-    """True when no connection could be made (refused, DNS, connect timeout, TLS)."""
-    if response.status is not None or not response.error:
-        return False
-    return any(f": {reason}" in response.error for reason in UNREACHABLE)
+    """True when no connection could be made (refused, DNS, connect timeout, TLS): a
+    typed fact set where the transport failed, never read back out of the message."""
+    return response.status is None and response.unreachable
 
 
 class HttpSender:
@@ -94,12 +93,13 @@ class HttpSender:
             ) as reply:
                 return self._read(record, reply, started)
         except (httpx.HTTPError, httpx.InvalidURL, OSError, ssl.SSLError) as exc:
-            reason = _transport_reason(exc, self.timeout)
+            reason, unreachable = _transport_reason(exc, self.timeout)
             return Response(
                 record,
                 None,
                 error=f"{where(record)}: {reason}",
                 elapsed=time.perf_counter() - started,
+                unreachable=unreachable,
             )
         finally:
             self._deadline.start(None)
@@ -171,26 +171,31 @@ class HttpSender:
         return b"".join(chunks), None
 
 
-def _transport_reason(exc: BaseException, timeout: float) -> str:
-    """One short phrase for a transport failure; unreachable ones start with UNREACHABLE."""
+def _transport_reason(exc: BaseException, timeout: float) -> tuple[str, bool]:
+    """One short phrase for a transport failure, and whether it means the target could
+    not be reached at all (those phrases start with one of UNREACHABLE, for the reader)."""
     message = one_line(str(exc)) or type(exc).__name__
     lowered = message.lower()
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
-        return f"invalid URL ({message})"
+        return f"invalid URL ({message})", True
     if _deadline_passed(exc):
-        return f"no complete answer within {timeout:g} s (connect, headers and body together)"
+        return (
+            f"no complete answer within {timeout:g} s (connect, headers and body together)",
+            False,
+        )
     if isinstance(exc, httpx.ConnectTimeout):
-        return f"connect timeout after {timeout:g} s"
+        return f"connect timeout after {timeout:g} s", True
     if isinstance(exc, httpx.TimeoutException):
-        return f"no response within {timeout:g} s (read timeout)"
+        return f"no response within {timeout:g} s (read timeout)", False
+    # The OS and TLS libraries say what failed only in their own words.
     if "ssl" in lowered or "certificate" in lowered or isinstance(exc, ssl.SSLError):
-        return f"TLS error ({message})"
+        return f"TLS error ({message})", True
     if isinstance(exc, httpx.ConnectError | ConnectionRefusedError):
         if "refused" in lowered:
-            return "connection refused"
+            return "connection refused", True
         if any(s in lowered for s in ("name or service", "nodename", "getaddrinfo", "resolution")):
-            return f"DNS lookup failed ({message})"
-        return f"cannot connect ({message})"
+            return f"DNS lookup failed ({message})", True
+        return f"cannot connect ({message})", True
     if isinstance(exc, httpx.RemoteProtocolError):
-        return f"the server broke the HTTP exchange ({message})"
-    return f"{type(exc).__name__}: {message}"
+        return f"the server broke the HTTP exchange ({message})", False
+    return f"{type(exc).__name__}: {message}", False

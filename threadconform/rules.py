@@ -498,6 +498,22 @@ CATALOGUE: tuple[Rule, ...] = (
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}
+# The run-integrity rules stay last in the catalogue (and in every report).
+_LAST_AREAS = ("live", "suite")
+
+
+def define(rule: Rule) -> Rule:
+    """Add a rule to the catalogue: how a new probe module declares the rule it judges
+    (docs/DESIGN.md, "Adding a rule"). It takes its place before the run-integrity rules;
+    an id already in the catalogue is refused."""
+    global CATALOGUE
+    if rule.id in BY_ID:
+        raise ValueError(f"rule {rule.id} is already in the catalogue; choose another id")
+    cut = next((n for n, known in enumerate(CATALOGUE) if known.area in _LAST_AREAS), None)
+    cut = len(CATALOGUE) if cut is None else cut
+    CATALOGUE = (*CATALOGUE[:cut], rule, *CATALOGUE[cut:])
+    BY_ID[rule.id] = rule
+    return rule
 
 
 def setting(contract: Contract, rule_id: str) -> RuleSetting:

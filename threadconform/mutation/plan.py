@@ -78,9 +78,11 @@ LIVE_DATASETS: tuple[Dataset, ...] = (LIVE_INSERT, LIVE_DELETE)
 
 
 def live_variants(contracts: Iterable[str] = reference.CONTRACTS) -> list[Variant]:
-    """What must hold on a live target: the conforming server and the tolerated variants
-    pass, and every page-boundary fault is still caught while the writes arrive."""
-    return [v for v in variants(contracts) if v.tolerated or v.page_boundary]
+    """What must hold on a live target: the conforming server passes, and every
+    page-boundary fault is still caught while the writes arrive. (The tolerated variants
+    differ from the conforming server in shapes and statuses, not in how pages are cut:
+    the frozen matrix proves them; leaving them out halves the live matrix's cost.)"""
+    return [v for v in variants(contracts) if v.fault is None or v.page_boundary]
 
 
 @dataclass(frozen=True)

@@ -239,10 +239,10 @@ def _non_default(contract: Any, direction: str) -> bool:
     return order is not None and order.direction != direction
 
 
-def cut_by_page_count(small: Walk, large: Walk) -> str | None:
+def cut_by_page_count(pagination: Pagination, small: Walk, large: Walk) -> str | None:
     """Why items missing only at the end are not a gap: the walk stopped where the target's
     own page count said the listing ends (META-PAGES judges that count)."""
-    if "was the last of" not in small.note:
+    if not _ended_at_page_count(pagination, small):
         return None
     seen = set(small.ids)
     missing = [ident for ident in large.ids if ident not in seen]
@@ -256,10 +256,21 @@ def cut_by_page_count(small: Walk, large: Walk) -> str | None:
     )
 
 
+def _ended_at_page_count(pagination: Pagination, small: Walk) -> bool:
+    """The walk's last page was the last of the page count it reported (the page walker
+    stops there: `walk._page_steps`)."""
+    if pagination.page is None or not small.pages:
+        return False
+    last = small.pages[-1]
+    pages, number = last.meta.pages, last.param(pagination.page.param)
+    counted = isinstance(pages, int) and not isinstance(pages, bool)
+    return counted and number is not None and number.isdigit() and int(number) >= pages
+
+
 def gaps(ctx: ProbeContext, small: Walk, large: Walk) -> list[Finding]:
     """PAGE-NO-GAPS: on complete walks exactly; on capped ones over the common prefix."""
     if small.complete and large.complete:
-        if reason := cut_by_page_count(small, large):
+        if reason := cut_by_page_count(ctx.contract.pagination, small, large):
             return [Finding.skipped("PAGE-NO-GAPS", reason)]
         return judge(ctx.contract, "PAGE-NO-GAPS", small, large)
     if small.stop not in ("end", "page-cap") or large.stop not in ("end", "page-cap"):
