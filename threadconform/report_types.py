@@ -80,6 +80,7 @@ class TargetEntry(TypedDict):
     target: str  # the base URL, any password removed
     embedded: bool
     unreachable: str | None
+    setup: str | None  # the cause of a stop before any rule: "not found", ...
     stopped: Stopped | None
     requests: int
     seconds: float

@@ -79,6 +79,7 @@ def _entry(suite: Suite, deployment: Deployment, engine: Engine) -> TargetEntry:
         "target": public_url(engine.target.base_url),
         "embedded": engine.target.embedded,
         "unreachable": _gone(suite, deployment),
+        "setup": None,
         "stopped": _stopped(suite, deployment),
         "requests": engine.requests_sent,
         "seconds": round(engine.seconds, 2),
@@ -89,14 +90,17 @@ def _entry(suite: Suite, deployment: Deployment, engine: Engine) -> TargetEntry:
 
 def _unreachable(suite: Suite, deployment: Deployment) -> CarriedEntry:
     contract = suite.contract(deployment.contract)
+    stop = suite.unreachable[deployment.name]
     return {
         **_identity(deployment, contract),
         "target": public_url(deployment.base_url or ""),
         "embedded": deployment.base_url is None,
-        "unreachable": suite.unreachable[deployment.name].message,
-        "stop_exit_status": int(suite.unreachable[deployment.name].exit_status),
+        "unreachable": stop.message,
+        "setup": stop.cause,
+        "stop_exit_status": int(stop.exit_status),
         "stopped": _stopped(suite, deployment),
-        "requests": 0,
+        # The preflight's requests: the server logged them, so the report counts them.
+        "requests": suite.setup_requests.get(deployment.name, 0),
         "seconds": 0.0,
         "counts": counts([]),
         "rules": [],
@@ -202,6 +206,7 @@ def merge(found: list[TargetEntry], order: list[str]) -> list[TargetEntry]:
         first = merged.setdefault(entry["name"], {**entry, "rules": [], "requests": 0})
         if not first["unreachable"]:
             first["unreachable"] = entry["unreachable"]
+            first["setup"] = entry.get("setup")
             carried = cast(CarriedEntry, entry).get("stop_exit_status")
             if carried is not None:
                 cast(CarriedEntry, first)["stop_exit_status"] = carried
@@ -386,7 +391,8 @@ def markdown(data: Summary) -> str:
     lines += ["", TABLE_LEGEND]
     for t in data["contracts"]:
         if t["unreachable"] and not t["rules"]:
-            lines += ["", f"## {md(t['label'])}: unreachable", "", md(t["unreachable"])]
+            cause = t.get("setup") or "unreachable"
+            lines += ["", f"## {md(t['label'])}: {md(cause)}", "", md(t["unreachable"])]
         elif stopped := t.get("stopped"):
             heading = f"{t['label']}: stopped early ({stopped['verdict']})"
             lines += ["", f"## {md(heading)}", "", md(stopped["reason"])]
