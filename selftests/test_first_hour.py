@@ -104,3 +104,42 @@ def test_a_base_url_without_a_contract_runs_the_contracts_it_serves(tmp_path: Pa
     said = f"threadconform: no --contract given: {server.url} serves the list route of kortix"
     assert said in run.output, run.explain()
     assert [t["name"] for t in _summary(run)["contracts"]] == ["kortix"]
+
+
+# -- B: waivers to tidy, and the suite's own --tc-strict --------------------------------------
+
+
+def test_tc_strict_and_pytest_strict_and_the_variable_each_turn_strict_on() -> None:
+    from threadconform.options import resolve
+
+    assert resolve({"tc_strict": True}, {}).strict
+    assert resolve({"strict": True}, {}).strict
+    assert resolve({}, {"THREADCONFORM_STRICT": "1"}).strict
+    assert not resolve({}, {}).strict
+
+
+def test_a_waiver_no_longer_needed_is_a_note_and_fails_under_tc_strict(tmp_path: Path) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "- {contract: worker, rule: HTTP-JSON, reason: TICKET-1, expires: 2099-01-01}\n"
+    )
+    common = ("--contract", "worker", "--profile", "quick", "-k", "SETUP or HTTP-JSON")
+    run = run_suite(*common, "--waivers", str(waivers), report_dir=tmp_path / "plain")
+    note = f"waiver {waivers} entry 1 (worker HTTP-JSON) is no longer needed: the rule holds"
+    assert run.returncode == 0, run.explain()
+    assert f"threadconform: SHOULD: {note}" in run.output, run.explain()
+    assert _summary(run)["waiver_notes"] == [note + "; remove it"]
+    assert "## waivers to tidy (SHOULD)" in (run.report_dir / "summary.md").read_text()
+    strict = run_suite(
+        *common, "--waivers", str(waivers), "--tc-strict", report_dir=tmp_path / "strict"
+    )
+    assert strict.returncode == 1, strict.explain()
+    assert _summary(strict)["verdict"] == "fail"
+
+
+def test_threadconform_run_help_starts_with_the_suites_options() -> None:
+    from threadconform.cli import suite_help
+
+    text = suite_help()
+    assert text.startswith("usage: threadconform run [suite options] [pytest options]")
+    assert "--tc-strict" in text and "[env THREADCONFORM_STRICT]" in text

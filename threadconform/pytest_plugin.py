@@ -539,6 +539,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run.summary["verdict"] in (RunVerdict.ERROR, RunVerdict.INCOMPLETE):
         # Skipped items alone would let pytest exit 0: the exit status is the verdict's.
         session.exitstatus = run.summary["exit_status"]
+    elif run.summary["verdict"] == RunVerdict.FAIL and session.exitstatus == 0:
+        # No item failed, but the run did (--strict and a stale waiver): say so by status.
+        session.exitstatus = run.summary["exit_status"]
     junit = _add_junit_properties(config, run.summary)
     run.written = reports.write(run.summary, suite.report_dir) + junit
 

@@ -111,6 +111,7 @@ class Summary(TypedDict):
     duration_seconds: float
     requests: int
     waivers_file: str | None
+    waiver_notes: list[str]  # waivers no longer needed or expired (SHOULD-level notes)
     counts: Counts
     contracts: list[TargetEntry]
     # `reports.document` always writes it, but the schema does not require it: a reader

@@ -286,6 +286,10 @@ def document(suite: Suite, targets: list[TargetEntry]) -> Summary:
         )
         if stopped is not None and _RANK[stopped["verdict"]] > _RANK[verdict]:
             verdict, reason = stopped["verdict"], f"{target['label']}: {stopped['reason']}"
+    notes = _waiver_notes(suite, targets)
+    if notes and suite.strict and verdict == RunVerdict.PASS:
+        # A stale waiver is a SHOULD: under --strict it fails the gate like one.
+        verdict, reason = "fail", f"--strict: {notes[0]}"
     exit_status = _exit_status(verdict, targets)
     # Copies: the entries passed in still carry their stop's status for a later call.
     targets = [
@@ -304,10 +308,21 @@ def document(suite: Suite, targets: list[TargetEntry]) -> Summary:
         "duration_seconds": round(time.time() - suite.started, 2),
         "requests": sum(t["requests"] for t in targets),
         "waivers_file": suite.options.waivers,
+        "waiver_notes": notes,
         "counts": totals,
         "contracts": targets,
         "security": security_report.section(targets),
     }
+
+
+def _waiver_notes(suite: Suite, targets: list[TargetEntry]) -> list[str]:
+    """Waivers no longer needed (their rule holds) or expired: a SHOULD-level note."""
+    outcomes = {
+        (t["name"], t["contract"], rule["id"]): rule["outcome"]
+        for t in targets
+        for rule in t["rules"]
+    }
+    return waivers.stale(suite.waivers(), outcomes, suite.today)
 
 
 TABLE_LEGEND = (
@@ -334,6 +349,7 @@ def table(data: Summary) -> list[str]:
             f"threadconform: verdict {data['verdict'].upper()} (exit status "
             f"{data['exit_status']}): rules not judged are skipped with the reason"
         )
+    lines += [f"threadconform: SHOULD: {note}" for note in data.get("waiver_notes", [])]
     if not reached:
         return [escape.terminal(line) for line in lines]
     # Said once, at the top: an empty listing makes every walk rule a skip.
@@ -397,6 +413,9 @@ def markdown(data: Summary) -> str:
             heading = f"{t['label']}: stopped early ({stopped['verdict']})"
             lines += ["", f"## {md(heading)}", "", md(stopped["reason"])]
         lines += _markdown_rules(t)
+    if data.get("waiver_notes"):
+        lines += ["", "## waivers to tidy (SHOULD)", ""]
+        lines += [f"- {md(note)}" for note in data["waiver_notes"]]
     lines += security_report.markdown(data)
     return "\n".join(lines) + "\n"
 
