@@ -143,3 +143,14 @@ def test_threadconform_run_help_starts_with_the_suites_options() -> None:
     text = suite_help()
     assert text.startswith("usage: threadconform run [suite options] [pytest options]")
     assert "--tc-strict" in text and "[env THREADCONFORM_STRICT]" in text
+
+
+# -- D: evidence verbatim ---------------------------------------------------------------------
+
+
+def test_a_curl_line_keeps_its_two_spaces_in_summary_md() -> None:
+    from threadconform.escape import code_span
+
+    curl = "curl -sS 'http://h/threads?limit=2&page=3' -H 'Authorization: Bearer  ***'"
+    assert code_span(curl) == f"`{curl}`"
+    assert code_span("line one\nline two") == "`line one\\nline two`"
