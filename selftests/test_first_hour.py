@@ -128,6 +128,7 @@ def test_a_waiver_no_longer_needed_is_a_note_and_fails_under_tc_strict(tmp_path:
     note = f"waiver {waivers} entry 1 (worker HTTP-JSON) is no longer needed: the rule holds"
     assert run.returncode == 0, run.explain()
     assert f"threadconform: SHOULD: {note}" in run.output, run.explain()
+    assert "each target also has a SETUP item (its preflight)" in run.output  # 2 passed, 1 row
     assert _summary(run)["waiver_notes"] == [note + "; remove it"]
     assert "## waivers to tidy (SHOULD)" in (run.report_dir / "summary.md").read_text()
     strict = run_suite(
@@ -154,3 +155,13 @@ def test_a_curl_line_keeps_its_two_spaces_in_summary_md() -> None:
     curl = "curl -sS 'http://h/threads?limit=2&page=3' -H 'Authorization: Bearer  ***'"
     assert code_span(curl) == f"`{curl}`"
     assert code_span("line one\nline two") == "`line one\\nline two`"
+
+
+# -- C: the table says why pytest's counts differ ---------------------------------------------
+
+
+def test_the_table_says_why_pytests_counts_differ() -> None:
+    from threadconform import reports
+
+    assert reports.PYTEST_COUNTS.startswith("pytest's counts differ by design: each target")
+    assert "SETUP item" in reports.PYTEST_COUNTS and "warned" in reports.PYTEST_COUNTS

@@ -331,6 +331,12 @@ TABLE_LEGEND = (
 )
 
 
+# Why pytest's own count line differs from the table: said under the table.
+PYTEST_COUNTS = (
+    "pytest's counts differ by design: each target also has a SETUP item (its preflight), "
+    "and a warned rule's item passes with a warning"
+)
+
 EMPTY_LISTING = "the first listing is empty"  # start of the walks probe's skip reason
 
 
@@ -370,6 +376,7 @@ def table(data: Summary) -> list[str]:
             f"{c['skip']:>7} {c['pass']:>6} {target['requests']:>8} {target['seconds']:>7.1f}"
         )
     lines.append(TABLE_LEGEND)
+    lines.append(PYTEST_COUNTS)
     return [escape.terminal(line) for line in lines]
 
 
