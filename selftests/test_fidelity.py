@@ -74,8 +74,9 @@ def test_a_404_list_route_is_exit_7_with_the_prefix_hint() -> None:
         preflight.check(client, BASE)
     assert raised.value.exit_status == 7
     assert str(raised.value).startswith(
-        f"threadconform: the list endpoint answered 404 at {BASE}/threads; "
-        f"if it lives under a prefix, include it in --base-url (e.g. {BASE}/v1)"
+        f"threadconform: the list endpoint answered 404 at {BASE}/threads; the list route is "
+        f"/threads; if the server serves it under a prefix, add the prefix to --base-url "
+        f"(e.g. {BASE}/v1)"
     )
     assert isinstance(raised.value, preflight.NotFound)
 

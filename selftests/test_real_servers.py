@@ -243,15 +243,16 @@ def test_kortix_under_v1_at_the_root_is_exit_7_naming_the_prefix(tmp_path: Path)
         )  # fmt: skip
     assert run.returncode == 7, run.explain()
     line = (
-        f"threadconform: the list endpoint answered 404 at {server.url}/threads; if it lives "
-        f"under a prefix, include it in --base-url (e.g. {server.url}/v1)"
+        f"threadconform: the list endpoint answered 404 at {server.url}/threads; the list "
+        f"route is /threads; if the server serves it under a prefix, add the prefix to "
+        f"--base-url (e.g. {server.url}/v1)"
     )
     assert line.removeprefix("threadconform: ") in run.output
     # No rule is judged against a 404 route: none passes, none is blamed; only the
-    # run-integrity item fails, so junit.xml alone shows the run did not pass.
+    # target's SETUP item fails, so junit.xml alone shows the run did not pass.
     assert " passed" not in run.output
     failed = re.findall(r"^FAILED \S+\[[^\]]*::([A-Z0-9-]+)\]", run.output, re.M)
-    assert failed == ["SUITE-ERROR"], run.explain()
+    assert failed == ["SETUP"], run.explain()
     data = summary(tmp_path)
     (target,) = data["contracts"]  # type: ignore[misc]
     assert data["verdict"] == "error" and target["unreachable"].startswith(line)

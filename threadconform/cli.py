@@ -64,9 +64,31 @@ def run_suite(args: Sequence[str]) -> int:
 
     from threadconform.suite import SUITE_DIR
 
+    if "-h" in args or "--help" in args:
+        print(suite_help())  # the suite's own options first; pytest's follow
     # Schemathesis' own pytest plugin is not needed by the suite and costs a second.
     command = [str(SUITE_DIR), "--rootdir", os.getcwd(), "-p", "no:schemathesis", *args]
     return int(pytest.main(command))
+
+
+def suite_help() -> str:
+    """`threadconform run --help`: the suite's options, each with its variable."""
+    from threadconform.options import OPTIONS
+
+    lines = [
+        "usage: threadconform run [suite options] [pytest options]",
+        "",
+        "Runs the conformance suite (pytest on its own test modules) from this folder; "
+        "reports go to reports/.",
+        "",
+        "suite options (each also read from its environment variable):",
+    ]
+    for option in OPTIONS:
+        if option.pytest_owned:
+            continue
+        lines.append(f"  {option.flag:<16} {option.help} [env {option.env}]")
+    lines += ["", "pytest's own options follow (any of them works here too).", ""]
+    return "\n".join(lines)
 
 
 def _count(text: str) -> int:

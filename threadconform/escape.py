@@ -34,8 +34,13 @@ def markdown(text: str) -> str:
 
 
 def code_span(text: str) -> str:
-    """`text` as one Markdown code span, whatever backticks it holds."""
-    flat = " ".join(terminal(text).split())
+    """`text` as one Markdown code span, whatever backticks it holds, verbatim: spaces
+    kept as they are (a curl line's `Bearer  token` with two spaces is the evidence);
+    only line breaks and tabs are shown as escapes, so the span stays on one line."""
+    flat = terminal(text).replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
     longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
     fence = "`" * (longest + 1)
-    return f"{fence} {flat} {fence}" if longest else f"{fence}{flat}{fence}"
+    # CommonMark strips one space from each end of a span: pad when an end is a space or
+    # a backtick, so neither is lost nor merged with the fence.
+    padded = longest or flat[:1] in (" ", "`") or flat[-1:] in (" ", "`")
+    return f"{fence} {flat} {fence}" if padded else f"{fence}{flat}{fence}"

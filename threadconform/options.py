@@ -42,22 +42,27 @@ class Option:
     pytest_owned: bool = False
     repeat: bool = False  # may be given several times; its variable holds one per line
     variable: str | None = None  # the environment variable, when not derived from the flag
+    # Its attribute on `RunOptions` when not the flag's name: `--tc-strict` sets `strict`
+    # (pytest's own `--strict` does too; either given turns it on).
+    attribute: str | None = None
 
     @property
     def dest(self) -> str:
         name = self.flag.removeprefix("--").replace("-", "_")
-        return name if self.pytest_owned else "tc_" + name
+        if self.pytest_owned or name.startswith("tc_"):
+            return name
+        return "tc_" + name
 
     @property
     def field(self) -> str:
         """Its attribute on `RunOptions`: the flag's name, e.g. `base_url`."""
-        return self.flag.removeprefix("--").replace("-", "_")
+        return self.attribute or self.flag.removeprefix("--").replace("-", "_")
 
     @property
     def env(self) -> str:
         if self.variable:
             return self.variable
-        return "THREADCONFORM_" + self.flag.removeprefix("--").replace("-", "_").upper()
+        return "THREADCONFORM_" + self.field.upper()
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -78,7 +83,15 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("--profile", "quick | default | thorough: examples and walk budgets", default="default"),
     Option("--seed", "Hypothesis seed; the run is derandomized and repeatable", int, 0),
-    Option("--strict", "fail the run on SHOULD warnings too", bool, False, pytest_owned=True),
+    Option(
+        "--tc-strict",
+        "fail the run on SHOULD warnings too, and on waivers no longer needed or expired "
+        "(pytest's own --strict does the same)",
+        bool,
+        False,
+        attribute="strict",
+    ),
+    Option("--strict", "the same as --tc-strict", bool, False, pytest_owned=True),
     Option("--max-requests", "request budget per contract (default: the profile's)", int),
     Option("--max-rps", "at most this many requests per second to the target", float),
     Option("--timeout", "seconds one exchange may take: connect, headers and body", float, 10.0),
@@ -178,6 +191,8 @@ def resolve(given: Mapping[str, Any], environ: Mapping[str, str] | None = None) 
         value = _convert(option, raw, origin)
         if option.secret and value == "":
             value = None  # an unset CI secret expands to "": it means no credential
+        if option.kind is bool and values.get(option.field):
+            continue  # two flags for one switch (--tc-strict, --strict): either turns it on
         values[option.field] = option.default if value is None else value
     options = RunOptions(**values)
     _check(options)

@@ -12,7 +12,7 @@ learns what happened by reading a message: a stop carries its exit status with i
 | 2, 3, 5 | pytest's own: interrupted, internal error, no tests collected |
 | 4 | usage or spec error before any request |
 | 6 | error: the target could not be reached, or stopped answering mid-run |
-| 7 | error: the list endpoint answered 404 (or 405): wrong path or missing prefix |
+| 7 | error: the list endpoint answered 404 (or 405), or is not the API (a web page) |
 | 8 | error: the list endpoint refused the credential, or demands one none was given for |
 | 9 | incomplete: the run deadline (--max-time) passed before every rule was judged |
 """
@@ -29,6 +29,7 @@ __all__ = [
     "DeadlineSpent",
     "ExitStatus",
     "NotFound",
+    "NotTheApi",
     "Outcome",
     "Refused",
     "RunVerdict",
@@ -95,6 +96,9 @@ class TargetStopped(Exception):
     """The run stopped sending to a target; the message is the one line a user reads."""
 
     exit_status: ClassVar[int]
+    # The stop's cause in a few words: what summary.md headlines and summary.json `setup`
+    # says ("unreachable", "not found", "not the API", "credential refused").
+    cause: ClassVar[str] = "stopped"
 
     @property
     def message(self) -> str:
@@ -107,6 +111,7 @@ class Unreachable(TargetStopped):
     and why; no rule is judged after it."""
 
     exit_status = ExitStatus.UNREACHABLE
+    cause = "unreachable"
 
 
 class SetupMistake(Unreachable):
@@ -119,12 +124,21 @@ class NotFound(SetupMistake):
     """The list endpoint answered 404 or 405: a wrong path, or a missing prefix."""
 
     exit_status = ExitStatus.NOT_FOUND
+    cause = "not found"
+
+
+class NotTheApi(NotFound):
+    """Something answers at the list route, but not the API: a web page (`200 text/html`)
+    or another non-JSON body, e.g. a front end or a proxy's page at the base URL."""
+
+    cause = "not the API"
 
 
 class Refused(SetupMistake):
     """The list endpoint refused the credential, or demands one none was given for."""
 
     exit_status = ExitStatus.REFUSED
+    cause = "credential refused"
 
 
 class BudgetSpent(TargetStopped):

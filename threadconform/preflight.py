@@ -9,7 +9,7 @@ run stops here with one line and its own exit status, and no rule is judged.
 | exit | meaning |
 | ---: | --- |
 | 6 | the target could not be reached at all |
-| 7 | the list endpoint answered 404 (or 405): wrong path or missing prefix |
+| 7 | the list route answered 404 (or 405), or a web page (`200 text/html`): not the API |
 | 8 | the list endpoint refused the credential (401/403), or demands one none was given for |
 
 Each stop is its own exception type (threadconform.outcomes), which carries its status.
@@ -19,12 +19,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from threadconform.client import Client
 from threadconform.exchange import Response
-from threadconform.outcomes import NotFound, Refused, SetupMistake, Unreachable
+from threadconform.outcomes import NotFound, NotTheApi, Refused, SetupMistake, Unreachable
 
-__all__ = ["Answers", "NotFound", "Refused", "SetupMistake", "Unreachable", "check"]
+__all__ = [
+    "Answers",
+    "NotFound",
+    "NotTheApi",
+    "Refused",
+    "SetupMistake",
+    "Unreachable",
+    "check",
+    "route_hint",
+]
 
 _UNREACHABLE = "cannot reach the target"
 _NOT_FOUND = "the list endpoint answered"
@@ -60,10 +70,14 @@ def _mistake(
     status = answers.given.status
     url = answers.given.request.full_url
     if status in (404, 405):
-        example = base_url.rstrip("/") + "/v1"
-        return NotFound, (
-            f"{_NOT_FOUND} {status} at {url}; if it lives under a prefix, include it in "
-            f"--base-url (e.g. {example}); no rule was judged"
+        hint = route_hint(base_url, url)
+        return NotFound, f"{_NOT_FOUND} {status} at {url}; {hint}; no rule was judged"
+    if status is not None and 200 <= status < 300 and not answers.given.is_json:
+        kind = answers.given.content_type.split(";", 1)[0].strip() or "no content type"
+        return NotTheApi, (
+            f"GET {url} answered {status} {kind}, not the JSON list{_said(answers.given)}: "
+            f"--base-url {base_url} is not the API's root (the list route is "
+            f"{spec_path(base_url, url)} under it); no rule was judged"
         )
     if status not in (401, 403):
         return None
@@ -81,6 +95,46 @@ def _mistake(
         f"{_REFUSED[1]}: GET {url} answered {status} to a request without one{documented}; "
         f"pass --token (sent as {how}) or --header 'Name: value'{said}; no rule was judged"
     )
+
+
+def spec_path(base_url: str, url: str) -> str:
+    """The spec's path of the list route: what the client put after the base URL."""
+    base = urlsplit(base_url).path.rstrip("/")
+    return urlsplit(url).path.removeprefix(base) or "/"
+
+
+def route_hint(base_url: str, url: str) -> str:
+    """What to change in --base-url when the list route answered 404 at `url`: compare
+    the path the user gave with the spec's, and name the part to add or remove."""
+    given = urlsplit(base_url).path.rstrip("/")
+    route = spec_path(base_url, url)
+    if not given:
+        prefix = "/api" if route.startswith("/v1/") else "/v1"
+        example = base_url.rstrip("/") + prefix
+        return (
+            f"the list route is {route}; if the server serves it under a prefix, add the "
+            f"prefix to --base-url (e.g. {example})"
+        )
+    # `--base-url http://h/api` with the route /api/threads asks for /api/api/threads.
+    segments = given.strip("/").split("/")
+    route_segments = route.strip("/").split("/")
+    for size in range(len(segments), 0, -1):
+        if segments[-size:] == route_segments[:size]:
+            kept = "/" + "/".join(segments[:-size]) if segments[:-size] else ""
+            removed = "/" + "/".join(segments[-size:])
+            return (
+                f"the spec's route {route} already starts with {removed}: remove {removed} "
+                f"from --base-url (e.g. {_with_path(base_url, kept)})"
+            )
+    return (
+        f"the list route is {route} under --base-url, whose path is {given}; if the "
+        f"server serves {route} at its root, remove {given} from --base-url (e.g. "
+        f"{_with_path(base_url, '')}), or correct the prefix"
+    )
+
+
+def _with_path(base_url: str, path: str) -> str:
+    return urlsplit(base_url)._replace(path=path, query="", fragment="").geturl()
 
 
 def _said(response: Response) -> str:

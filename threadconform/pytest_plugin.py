@@ -39,6 +39,9 @@ SUITE_KEY = pytest.StashKey["Suite"]()
 RUN_KEY = pytest.StashKey["Run"]()
 _ID_LABEL = re.compile(r"\[([^\[\]]+)::[A-Z0-9-]+\]")  # test_rule[staging:aitronos::RULE]
 SUITE_ERROR = "SUITE-ERROR"  # the run-integrity rule (engine.SUITE_ERROR; engine is heavy)
+# The item per target that runs the preflight first: a setup mistake (unreachable, not
+# found, not the API, credential refused) fails this item, named by its cause, and no rule.
+SETUP = "SETUP"
 WORKER_OUTPUT = "threadconform_entries"  # key in xdist's workeroutput
 
 
@@ -239,6 +242,18 @@ def _announce_to_terminal(config: pytest.Config, suite: Suite) -> None:
     config.pluginmanager.register(announcer, "threadconform-announcer")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's header, also under -q
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """`--base-url` without `--contract`: which contracts the URL was found to serve."""
+    config = session.config
+    suite = config.stash.get(SUITE_KEY, None)
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if suite is None or not suite.discovery or terminal is None:
+        return
+    if not hasattr(config, "workerinput"):
+        terminal.write_line(escape.terminal(suite.discovery))
+
+
 def _suite(config: pytest.Config) -> Suite:
     """The run's suite; built here when its test module is collected in a run that did not
     select it up front (e.g. `pytest .` in the repository)."""
@@ -269,12 +284,10 @@ class RuleCase:
 
     def check(self) -> None:
         __tracebackhide__ = True
-        from threadconform.outcomes import Unreachable
-
-        try:
-            verdict = self.suite.verdict(self.target, self.rule)
-        except Unreachable as error:
-            self._unreachable(str(error))
+        if self.rule == SETUP:
+            self._check_setup()
+            return
+        verdict = self._verdict()
         self._record(verdict)
         # What reaches the terminal may quote the target: control characters are shown,
         # never obeyed.
@@ -290,14 +303,33 @@ class RuleCase:
             text = escape.terminal(verdict.report + _fail_note(verdict))
             warnings.warn(ShouldWarning(text), stacklevel=1)
 
-    def _unreachable(self, message: str) -> NoReturn:
-        """Not one rule of this target can be judged: each of its items is skipped with
-        the one line, and the run ends with exit status 6 once the reports say error
-        (pytest_sessionfinish), the same with or without xdist."""
+    def _verdict(self) -> Verdict:
+        """The rule's verdict; a target stopped before any rule skips every rule item
+        with the one line (its SETUP item fails), and the run ends with the stop's exit
+        status once the reports say error (pytest_sessionfinish), with or without xdist."""
         __tracebackhide__ = True
-        if self.rule == SUITE_ERROR:
-            self._fail_if_stopped()
+        from threadconform.outcomes import Unreachable
+
+        try:
+            return self.suite.verdict(self.target, self.rule)
+        except Unreachable as error:
+            message = str(error)
+        # Outside the except block: pytest would print the stop and this skip as a chain.
         pytest.skip(escape.terminal(f"not judged: {message}"))
+
+    def _check_setup(self) -> None:
+        """Start the target (the preflight runs): a stop fails this one item with its
+        cause and the one line, no traceback."""
+        __tracebackhide__ = True
+        from threadconform.outcomes import Unreachable
+
+        try:
+            self.suite.engine(self.target)
+        except Unreachable as stop:
+            message = f"{stop.cause}: {str(stop).removeprefix('threadconform: ')}"
+        else:
+            return
+        pytest.fail(escape.terminal(f"threadconform: {message}"), pytrace=False)
 
     def _fail_if_stopped(self) -> None:
         """The run-integrity item (SUITE-ERROR: every probe ran to its end) fails when the
@@ -306,6 +338,8 @@ class RuleCase:
         say; the rules left unjudged skip, none of them is blamed."""
         __tracebackhide__ = True
         stopped = self.suite.stopped(self.target)
+        if self.target in self.suite.unreachable:
+            return  # stopped before any rule: its SETUP item failed, naming the cause
         if stopped is not None:
             verdict, reason = stopped
             pytest.fail(escape.terminal(f"run {verdict}: {reason}"), pytrace=False)
@@ -354,7 +388,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     areas = getattr(metafunc.module, "AREAS", ())
     suite = _suite(metafunc.config)
     # One xdist group per target: its rules share one engine, one server, one budget.
-    cases = [
+    setup = [
+        pytest.param(
+            (deployment.name, SETUP),
+            id=f"{deployment.label}::{SETUP}",
+            marks=[pytest.mark.xdist_group(deployment.name)],
+        )
+        for deployment in suite.deployments()
+        if "suite" in areas
+    ]
+    cases = setup + [
         pytest.param(
             (deployment.name, rule.id),
             id=f"{deployment.label}::{rule.id}",
@@ -372,20 +415,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     placeholder a test module gets when none of its rules apply (`test_rule[NOTSET]`)."""
     if SUITE_KEY not in config.stash:
         return
-    from threadconform.probes.registry import RUN_LAST
-
     order = {d.name: index for index, d in enumerate(_suite(config).deployments())}
     empty = [item for item in items if _rule_pair(item) is None and _wants_rule(item)]
     if empty:
         config.hook.pytest_deselected(items=empty)
     kept = [item for item in items if item not in empty]
     pairs = [_rule_pair(item) for item in kept]
-    # A rule that judges what every other probe received goes last among its target's.
-    ranks = [
-        (order.get(pair[0], -1), pair[1] in RUN_LAST) if pair else (-1, False) for pair in pairs
-    ]
+    # Each target's SETUP item first (the preflight); a rule that judges what every other
+    # probe received last among its target's.
+    ranks = [(order.get(pair[0], -1), _rank(pair[1])) if pair else (-1, 0) for pair in pairs]
     # A stable sort keeps each target's items in the order they had (probes run lazily).
     items[:] = [item for _, item in sorted(zip(ranks, kept, strict=True), key=lambda p: p[0])]
+
+
+def _rank(rule: str) -> int:
+    from threadconform.probes.registry import RUN_LAST
+
+    return 0 if rule == SETUP else 2 if rule in RUN_LAST else 1
 
 
 def _wants_rule(item: pytest.Item) -> bool:
@@ -492,6 +538,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run.summary = reports.document(suite, found)
     if run.summary["verdict"] in (RunVerdict.ERROR, RunVerdict.INCOMPLETE):
         # Skipped items alone would let pytest exit 0: the exit status is the verdict's.
+        session.exitstatus = run.summary["exit_status"]
+    elif run.summary["verdict"] == RunVerdict.FAIL and session.exitstatus == 0:
+        # No item failed, but the run did (--strict and a stale waiver): say so by status.
         session.exitstatus = run.summary["exit_status"]
     junit = _add_junit_properties(config, run.summary)
     run.written = reports.write(run.summary, suite.report_dir) + junit

@@ -103,6 +103,7 @@ class TargetEntry(TypedDict):
     target: str  # the base URL, any password removed
     embedded: bool
     unreachable: str | None
+    setup: str | None  # the cause of a stop before any rule: "not found", ...
     stopped: Stopped | None
     requests: int
     seconds: float
@@ -134,6 +135,7 @@ class Summary(TypedDict):
     duration_seconds: float
     requests: int
     waivers_file: str | None
+    waiver_notes: list[str]  # waivers no longer needed or expired (SHOULD-level notes)
     counts: Counts
     contracts: list[TargetEntry]
     # `reports.document` always writes it, but the schema does not require it: a reader

@@ -80,6 +80,7 @@ def _entry(suite: Suite, deployment: Deployment, engine: Engine) -> TargetEntry:
         "target": public_url(engine.target.base_url),
         "embedded": engine.target.embedded,
         "unreachable": _gone(suite, deployment),
+        "setup": None,
         "stopped": _stopped(suite, deployment),
         "requests": engine.requests_sent,
         "seconds": round(engine.seconds, 2),
@@ -108,14 +109,17 @@ def _live(engine: Engine) -> LiveEntry:
 
 def _unreachable(suite: Suite, deployment: Deployment) -> CarriedEntry:
     contract = suite.contract(deployment.contract)
+    stop = suite.unreachable[deployment.name]
     return {
         **_identity(deployment, contract),
         "target": public_url(deployment.base_url or ""),
         "embedded": deployment.base_url is None,
-        "unreachable": suite.unreachable[deployment.name].message,
-        "stop_exit_status": int(suite.unreachable[deployment.name].exit_status),
+        "unreachable": stop.message,
+        "setup": stop.cause,
+        "stop_exit_status": int(stop.exit_status),
         "stopped": _stopped(suite, deployment),
-        "requests": 0,
+        # The preflight's requests: the server logged them, so the report counts them.
+        "requests": suite.setup_requests.get(deployment.name, 0),
         "seconds": 0.0,
         "counts": counts([]),
         "rules": [],
@@ -222,6 +226,7 @@ def merge(found: list[TargetEntry], order: list[str]) -> list[TargetEntry]:
         first = merged.setdefault(entry["name"], {**entry, "rules": [], "requests": 0})
         if not first["unreachable"]:
             first["unreachable"] = entry["unreachable"]
+            first["setup"] = entry.get("setup")
             carried = cast(CarriedEntry, entry).get("stop_exit_status")
             if carried is not None:
                 cast(CarriedEntry, first)["stop_exit_status"] = carried
@@ -309,6 +314,10 @@ def document(suite: Suite, targets: list[TargetEntry]) -> Summary:
         )
         if stopped is not None and _RANK[stopped["verdict"]] > _RANK[verdict]:
             verdict, reason = stopped["verdict"], f"{target['label']}: {stopped['reason']}"
+    notes = _waiver_notes(suite, targets)
+    if notes and suite.strict and verdict == RunVerdict.PASS:
+        # A stale waiver is a SHOULD: under --strict it fails the gate like one.
+        verdict, reason = "fail", f"--strict: {notes[0]}"
     exit_status = _exit_status(verdict, targets)
     # Copies: the entries passed in still carry their stop's status for a later call.
     targets = [
@@ -327,10 +336,21 @@ def document(suite: Suite, targets: list[TargetEntry]) -> Summary:
         "duration_seconds": round(time.time() - suite.started, 2),
         "requests": sum(t["requests"] for t in targets),
         "waivers_file": suite.options.waivers,
+        "waiver_notes": notes,
         "counts": totals,
         "contracts": targets,
         "security": security_report.section(targets),
     }
+
+
+def _waiver_notes(suite: Suite, targets: list[TargetEntry]) -> list[str]:
+    """Waivers no longer needed (their rule holds) or expired: a SHOULD-level note."""
+    outcomes = {
+        (t["name"], t["contract"], rule["id"]): rule["outcome"]
+        for t in targets
+        for rule in t["rules"]
+    }
+    return waivers.stale(suite.waivers(), outcomes, suite.today)
 
 
 TABLE_LEGEND = (
@@ -338,6 +358,12 @@ TABLE_LEGEND = (
     "rules that did not hold · waived: failures an unexpired waiver accepts"
 )
 
+
+# Why pytest's own count line differs from the table: said under the table.
+PYTEST_COUNTS = (
+    "pytest's counts differ by design: each target also has a SETUP item (its preflight), "
+    "and a warned rule's item passes with a warning"
+)
 
 EMPTY_LISTING = "the first listing is empty"  # start of the walks probe's skip reason
 
@@ -357,6 +383,7 @@ def table(data: Summary) -> list[str]:
             f"threadconform: verdict {data['verdict'].upper()} (exit status "
             f"{data['exit_status']}): rules not judged are skipped with the reason"
         )
+    lines += [f"threadconform: SHOULD: {note}" for note in data.get("waiver_notes", [])]
     if not reached:
         return [escape.terminal(line) for line in lines]
     # Said once, at the top: an empty listing makes every walk rule a skip.
@@ -382,6 +409,7 @@ def table(data: Summary) -> list[str]:
             f"{c['skip']:>7} {c['pass']:>6} {target['requests']:>8} {target['seconds']:>7.1f}"
         )
     lines.append(TABLE_LEGEND)
+    lines.append(PYTEST_COUNTS)
     return [escape.terminal(line) for line in lines]
 
 
@@ -419,12 +447,16 @@ def markdown(data: Summary) -> str:
     lines += ["", TABLE_LEGEND]
     for t in data["contracts"]:
         if t["unreachable"] and not t["rules"]:
-            lines += ["", f"## {md(t['label'])}: unreachable", "", md(t["unreachable"])]
+            cause = t.get("setup") or "unreachable"
+            lines += ["", f"## {md(t['label'])}: {md(cause)}", "", md(t["unreachable"])]
         elif stopped := t.get("stopped"):
             heading = f"{t['label']}: stopped early ({stopped['verdict']})"
             lines += ["", f"## {md(heading)}", "", md(stopped["reason"])]
         lines += _markdown_live(t)
         lines += _markdown_rules(t)
+    if data.get("waiver_notes"):
+        lines += ["", "## waivers to tidy (SHOULD)", ""]
+        lines += [f"- {md(note)}" for note in data["waiver_notes"]]
     lines += security_report.markdown(data)
     return "\n".join(lines) + "\n"
 

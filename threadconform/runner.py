@@ -86,6 +86,10 @@ class Suite:
     verdicts: dict[tuple[str, str], Verdict] = field(default_factory=dict)
     # Targets stopped before any rule was judged, and the typed stop (its exit status).
     unreachable: dict[str, Unreachable] = field(default_factory=dict)
+    # Requests sent to a target stopped before its engine started (the preflight's).
+    setup_requests: dict[str, int] = field(default_factory=dict)
+    # `--base-url` without `--contract`: what the run found the URL serves, said once.
+    discovery: str | None = None
     started: float = field(default_factory=time.time)
     clock_started: float = field(default_factory=time.monotonic)
     _contracts: list[Contract] | None = None
@@ -130,9 +134,50 @@ class Suite:
             wanted = dict.fromkeys(d.contract for d in self.deployments())
             return [spec.load(spec.find(name)) for name in wanted]
         name = self.options.contract
-        if name == "all":
-            return spec.load_all(spec.SPEC_DIR)
-        return [spec.load(spec.find(name))]
+        if name != "all":
+            return [spec.load(spec.find(name))]
+        found = spec.load_all(spec.SPEC_DIR)
+        return self._discover(found) if self.options.base_url else found
+
+    def _discover(self, contracts: list[Contract]) -> list[Contract]:
+        """`--base-url` without `--contract`: the bundled contracts whose list route
+        answers there (one GET of each spec's path), said in `discovery`. When none does,
+        all of them run, each stopped by its preflight naming what it got."""
+        assert self.options.base_url is not None
+        served = [c for c in contracts if self._serves(self.options.base_url, c)]
+        url = self.options.base_url
+        if not served:
+            self.discovery = (
+                f"threadconform: no bundled contract's list route answered at {url} "
+                f"(tried {', '.join(c.endpoint for c in contracts)}); pass --contract NAME "
+                "or --spec PATH"
+            )
+            return contracts
+        names = ", ".join(c.name for c in served)
+        self.discovery = (
+            f"threadconform: no --contract given: {url} serves the list route of {names}; "
+            f"running {'it' if len(served) == 1 else 'those'} (pass --contract NAME to choose)"
+        )
+        return served
+
+    def _serves(self, base_url: str, contract: Contract) -> bool:
+        """Does GET <base_url><spec path> answer as a list route might (not 404/405, not a
+        web page)? Any answer is enough: the preflight judges the rest."""
+        with Client(
+            base_url,
+            contract.endpoint,
+            auth=contract.auth,
+            credential=self.options.token,
+            timeout=self.options.timeout,
+            max_requests=1,
+            max_retries=0,
+            verify=not self.options.insecure,
+            headers=self.options.header,
+        ) as client:
+            answer = client.get({})
+        if answer.status is None or answer.status in (404, 405):
+            return False
+        return not (200 <= answer.status < 300) or answer.is_json
 
     def deployments(self) -> tuple[Deployment, ...]:
         if self._deployments is None:
@@ -235,10 +280,10 @@ class Suite:
         try:  # a wrong URL or credential is named now, before any rule is judged
             answers = preflight.check(client, target.base_url, self.redact)
         except BudgetSpent as spent:  # --max-time already over before this target
-            client.close()
+            self._stopped_at_setup(deployment, client)
             raise Unreachable(f"threadconform: not started: {spent}") from None
         except Unreachable:
-            client.close()
+            self._stopped_at_setup(deployment, client)
             raise
         context = ProbeContext(
             contract,
@@ -254,6 +299,11 @@ class Suite:
                 "threads for this credential), so walk, order and metadata rules will skip"
             )
         return Engine(target, context, PROBES)
+
+    def _stopped_at_setup(self, deployment: Deployment, client: Client) -> None:
+        """Keep what the preflight sent (the reports count it), then let the client go."""
+        self.setup_requests[deployment.name] = client.requests_sent
+        client.close()
 
     def verdict(self, name: str, rule_id: str) -> Verdict:
         """The verdict on one rule for the target called `name` (runs its probes once)."""

@@ -183,3 +183,27 @@ def describe(waiver: Waiver) -> dict[str, Any]:
         "target": waiver.target,
         "where": waiver.where,
     }
+
+
+def stale(
+    waivers: Iterable[Waiver], outcomes: Mapping[tuple[str, str, str], str], today: date
+) -> list[str]:
+    """What to tidy in the waivers file: a waiver whose rule held on every target it
+    covers is no longer needed; one past its date has expired. `outcomes` maps (target,
+    contract, rule) to the rule's outcome in this run; a waiver none of whose rules ran
+    (deselected, or a target not reached) is not judged."""
+    notes = []
+    for waiver in waivers:
+        seen = [
+            outcome
+            for (target, contract, rule), outcome in outcomes.items()
+            if waiver.covers(target, contract, rule)
+        ]
+        label = f"waiver {waiver.where} ({waiver.contract} {waiver.rule})"
+        if seen and all(outcome == "pass" for outcome in seen):
+            notes.append(f"{label} is no longer needed: the rule holds; remove it")
+        elif waiver.expired(today):
+            notes.append(
+                f"{label} expired on {waiver.expires.isoformat()}: fix the server, or renew it"
+            )
+    return notes
