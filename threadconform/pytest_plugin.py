@@ -130,6 +130,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: one rule of one contract")
     if not selected(config):
         return
+    from threadconform.repeatable import pin_hypothesis_constants
+
+    pin_hypothesis_constants()  # the same seed draws the same cases in any environment
     if config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
         # `pytest --contract C` with no test path and no configured testpaths (from any
         # folder): the suite's own tests, not whatever the folder holds.
