@@ -109,6 +109,9 @@ class ProbeContext:
     state: RunState = field(default_factory=RunState)
     errors: ErrorSample = field(default_factory=ErrorSample)  # 4xx/5xx bodies, for leaks
     references: dict[ReferenceKey, Walk] = field(default_factory=dict)
+    # When each cached reference was read (requests sent before it): on a listing seen to
+    # change, a reference older than a unit's bracket is no evidence (probes/settle.py).
+    read_at: dict[ReferenceKey, int] = field(default_factory=dict)
     samples_by_credential: dict[str | None, Samples] = field(default_factory=dict)
     walk_stats: WalkStats = field(default_factory=WalkStats)
     empty_listing: str | None = None  # the run's note that the caller's listing is empty
@@ -189,6 +192,7 @@ class ProbeContext:
         """The walk with the largest limit for these filters and direction, fetched once."""
         key = ReferenceKey(tuple(params), direction)
         if key not in self.references:
+            self.read_at[key] = self.client.requests_sent
             self.references[key] = self.walk(tuple(params) + self._largest(), direction)
             if self.live.first is None and not self.state.over:
                 self.live.first = (key, snapshot(self.references[key]))

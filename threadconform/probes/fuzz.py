@@ -47,6 +47,7 @@ from threadconform.probes.clamps import clamp_problems, clamp_query, clamping_al
 from threadconform.probes.context import ProbeContext
 from threadconform.probes.envelopes import error_contract_findings, server_error_message
 from threadconform.probes.envelopes import violation as _violation
+from threadconform.probes.settle import vanished_cursor
 
 # Schemathesis failure classes, by name, mapped to our rule ids.
 FAILURE_RULES = {
@@ -285,7 +286,8 @@ def _positive(ctx: ProbeContext) -> Any:
         yield from _json_findings(response)
         sent = response.request.params
         rejected = response.status is not None and 400 <= response.status < 500
-        active = checks[:1] if rejected and fractional_numbers(ctx, sent) else checks
+        excused = rejected and (fractional_numbers(ctx, sent) or vanished_cursor(ctx, sent))
+        active = checks[:1] if excused else checks
         yield from _schemathesis_findings(case, response, active)
         yield from _shape_findings(ctx, response)
 

@@ -29,7 +29,15 @@ from threadconform.live import Change, Snapshot, compare, existed_throughout, sn
 from threadconform.probes.context import ProbeContext, ReferenceKey
 from threadconform.walk import Walk
 
-__all__ = ["CHANGE_SENSITIVE", "KEYSET_PROMISES", "TRIES", "keyset_gaps_of", "reread", "settled"]
+__all__ = [
+    "CHANGE_SENSITIVE",
+    "KEYSET_PROMISES",
+    "TRIES",
+    "keyset_gaps_of",
+    "reread",
+    "settled",
+    "vanished_cursor",
+]
 
 TRIES = 3  # reads of a unit on a listing that keeps changing, before its rules are skipped
 # Rules that compare reads taken at different moments (two walks, a walk and a total, two
@@ -87,20 +95,24 @@ def settled(
     for attempt in range(TRIES):
         if attempt:
             ctx.live.repeated += 1
+        # The bracket opens before the unit's first read: the reference in force (read
+        # now if a change dropped it), so every read of the unit comes after it.
+        before = ctx.reference(key.params, key.direction)
         findings = unit()
         suspects = _suspects(ctx, findings)
         if not suspects or ctx.frozen or ctx.state.over:
             return findings
-        before = ctx.references.get(key)
-        if before is None:
-            return findings
         after, change = reread(ctx, key, snapshot(before))
-        if not change:
+        if not change and not _stale(ctx, key):
             return findings  # the listing held still: the violations are the server's
+        if not change:
+            # The bracket held, but the unit may have compared with a reference read
+            # before it opened, on a listing already seen to change: read them all again.
+            _keep_only(ctx, key, before)
+            continue
         ctx.live.saw(where, change)
         seen = seen + change
-        ctx.references.clear()  # every cached reference predates the change
-        ctx.references[key] = after
+        _keep_only(ctx, key, after)  # every other cached reference predates the change
         if keyset_gaps is not None and _keyset(ctx):
             findings = _with_keyset_gaps(findings, keyset_gaps(snapshot(before), snapshot(after)))
             if not _suspects(ctx, findings, judged_gaps=True):
@@ -125,6 +137,23 @@ def reread(ctx: ProbeContext, key: ReferenceKey, before: Snapshot) -> tuple[Walk
         if compare(snapshot(after), snapshot(again)):
             return after, Change()
     return after, change
+
+
+def _stale(ctx: ProbeContext, key: ReferenceKey) -> bool:
+    """On a listing seen to change during the run, is a cached reference older than the
+    bracket's opening read? (On a target never seen to change, nothing is stale.)"""
+    if not ctx.live.changed:
+        return False
+    opened = ctx.read_at.get(key, 0)
+    return any(at < opened for other, at in ctx.read_at.items() if other != key)
+
+
+def _keep_only(ctx: ProbeContext, key: ReferenceKey, walk: Walk) -> None:
+    """Drop every cached reference but `key`'s, which becomes `walk`."""
+    ctx.references.clear()
+    ctx.read_at.clear()
+    ctx.references[key] = walk
+    ctx.read_at[key] = ctx.client.requests_sent
 
 
 def _keyset(ctx: ProbeContext) -> bool:
@@ -172,6 +201,38 @@ def _excused(
     return out
 
 
+def _reached(owed: tuple[str, ...], before: Snapshot, small: Walk) -> tuple[str, ...]:
+    """What a walk that stopped early (page cap, an error) owes: the threads up to the
+    last one it reached, by their place in the earlier read (not by count: threads
+    deleted meanwhile were walked but are not owed)."""
+    place = {ident: n for n, ident in enumerate(before.ids)}
+    reached = [place[ident] for ident in small.ids if ident in place]
+    if not reached:
+        return ()
+    last = max(reached)
+    return tuple(ident for ident in owed if place[ident] <= last)
+
+
+def vanished_cursor(ctx: ProbeContext, sent: Sequence[tuple[str, str]]) -> str | None:
+    """Why a refused cursor is no evidence: the thread it names was deleted since it was
+    sampled (one read of the listing, made only for a refused request that carries a
+    cursor, and never with --frozen). None when the thread is still there."""
+    cursor = ctx.contract.pagination.cursor
+    names = {n for n in (cursor.after, cursor.before) if n} if cursor else set()
+    named = [value for name, value in sent if name in names]
+    if not named or ctx.frozen or ctx.state.over:
+        return None
+    key = ReferenceKey((), None)
+    before = ctx.reference()
+    after, change = reread(ctx, key, snapshot(before))
+    if any(ident in after.ids for ident in named) or not after.complete:
+        return None
+    ctx.live.saw(f"the cursor {named[0]}", change)
+    if change:
+        _keep_only(ctx, key, after)
+    return f"the thread {named[0]} named by the cursor is no longer listed (deleted meanwhile)"
+
+
 def keyset_gaps_of(ctx: ProbeContext, small: Walk) -> KeysetGaps:
     """PAGE-NO-GAPS for a forward keyset walk on a changing listing: every thread in the
     listing both before and after the walk appears in it (within the prefix both reads
@@ -180,7 +241,7 @@ def keyset_gaps_of(ctx: ProbeContext, small: Walk) -> KeysetGaps:
     def judge(before: Snapshot, after: Snapshot) -> list[Finding]:
         owed = existed_throughout(before, after)
         if not small.complete:
-            owed = owed[: len(small.ids)]
+            owed = _reached(owed, before, small)
         seen = set(small.ids)
         missing = [ident for ident in owed if ident not in seen]
         if not missing:

@@ -346,10 +346,13 @@ def judge_planned(
 
     def unit() -> list[Finding]:
         large = ctx.reference(params, None)
-        if walk_plan.window:
-            where = _window_param(pagination, large, walk_plan)
-            small = ctx.walk((*params, *limit, *where), None, max_pages=walk_plan.pages)
-            findings = judge_window(ctx, small, large, walk_plan.start, walk_plan.at_end)
+        chosen = _in_force(walk_plan, len(large.ids))
+        if chosen is None:  # the listing shrank under the plan: nothing left to judge here
+            return []
+        if chosen.window:
+            where = _window_param(pagination, large, chosen)
+            small = ctx.walk((*params, *limit, *where), None, max_pages=chosen.pages)
+            findings = judge_window(ctx, small, large, chosen.start, chosen.at_end)
         else:
             small = ctx.walk((*params, *limit), None)
             findings = judge_walk(ctx, small, large)
@@ -365,6 +368,17 @@ def judge_planned(
     )
     ctx.walk_stats.add(walk_plan.limit)
     return findings
+
+
+def _in_force(walk_plan: plan.Planned, total: int) -> plan.Planned | None:
+    """The planned walk on the listing as it is now: a window at the end starts `limit`
+    from the current end; a window past the current end is dropped (None)."""
+    if walk_plan.at_end:
+        start = total - walk_plan.limit
+        return replace(walk_plan, start=start) if start >= 1 else None
+    if walk_plan.window and walk_plan.start > total:
+        return None
+    return walk_plan
 
 
 def _last_gaps(ctx: ProbeContext, taken: list[Walk]) -> Any:
