@@ -4,6 +4,7 @@ rel="next") and graph (style next-link: `@odata.nextLink` in the body)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from threadconform.reference.contracts import graph
@@ -70,6 +71,11 @@ def _next_forever(body: Body, page: PageInfo) -> Body:
         return body
     url = _page(page.page + 1)(last.group(1), page)  # type: ignore[operator]
     return {**body, "link": f'<{url}>; rel="next", {link}'}
+
+
+def _empty_as_default(query: Mapping[str, str]) -> Mapping[str, str]:
+    """`all=` (an empty value) reads as no `all` at all: the documented default."""
+    return {k: v for k, v in query.items() if not (k == "all" and v == "")}
 
 
 def _no_last(body: Body, page: PageInfo) -> Body:
@@ -258,6 +264,15 @@ GITHUB: tuple[Fault, ...] = (
         (),
         tolerated=True,
         hooks=Hooks(body=_rewrite_next(_relative)),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "empty-all-default",
+        ("github",),
+        "`all=` (an empty value) is read as no `all`: 200 with the default listing. A lexical "
+        "case on which frameworks differ (docs/contracts.md#lexical-corner-cases).",
+        (),
+        tolerated=True,
+        hooks=Hooks(reads=_empty_as_default),
     ),
     Fault(
         "no-last-link",

@@ -1,0 +1,44 @@
+"""Issue 20: the opt-in contracts against servers the suite did not write.
+
+Each test starts a reference server with one of the issue's faults or tolerated variants
+and asks the engine for the rule that must catch it (or must not cry wolf): a tenant leak
+behind a widening filter, a 500 on a bad page token, short pages where full pages are only
+a SHOULD, an empty value read as the default, and a filter lost after the first page.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from threadconform import reference
+from threadconform.engine import Engine
+
+try:  # run as a package (selftests/__init__.py) or as loose files (pytest's rootdir)
+    from selftests.walk_run import run_engine
+except ImportError:
+    from walk_run import run_engine  # type: ignore[no-redef]
+
+
+def engine_for(contract: str, fault: str | None, seed: int = 0, threads: int = 45) -> Engine:
+    """A finished run of the default profile (the server is stopped once it is judged)."""
+    with reference.start(contract, threads=threads, seed=4, fault=fault) as server:
+        engine = run_engine(contract, server, seed=seed)
+        engine.run_all()
+    return engine
+
+
+def judged(contract: str, fault: str | None, rules: tuple[str, ...], seed: int = 0) -> Engine:
+    """An engine that has judged only `rules` (and the probes declaring them)."""
+    with reference.start(contract, threads=45, seed=4, fault=fault) as server:
+        engine = run_engine(contract, server, seed=seed)
+        for rule in rules:
+            engine.record(rule)
+    return engine
+
+
+# Point 4: an empty value is a lexical corner case, whichever seed draws it.
+@pytest.mark.parametrize("seed", [0, 1])
+def test_an_empty_value_read_as_the_default_is_tolerated(seed: int) -> None:
+    engine = judged("github", "empty-all-default", ("PARAM-INVALID-REJECTED",), seed)
+    record = engine.record("PARAM-INVALID-REJECTED")
+    assert record.status == "pass", record.reason
