@@ -42,3 +42,16 @@ def test_an_empty_value_read_as_the_default_is_tolerated(seed: int) -> None:
     engine = judged("github", "empty-all-default", ("PARAM-INVALID-REJECTED",), seed)
     record = engine.record("PARAM-INVALID-REJECTED")
     assert record.status == "pass", record.reason
+
+
+# Point 1: tenant isolation compares the widest listings too.
+def test_a_tenant_leak_behind_a_default_filter_is_caught() -> None:
+    engine = judged("github", "tenant-leak-read-only", ("TENANT-ISOLATION",))
+    record = engine.record("TENANT-ISOLATION")
+    assert record.status == "fail" and engine.severity("TENANT-ISOLATION") == "MUST"
+    assert "second tenant's with all=true" in record.reason, record.reason
+
+
+def test_tenant_isolation_holds_on_the_conforming_server() -> None:
+    engine = judged("github", None, ("TENANT-ISOLATION",))
+    assert engine.record("TENANT-ISOLATION").status == "pass"

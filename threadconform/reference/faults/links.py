@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from threadconform.reference.contracts import graph
+from threadconform.reference.data import PRIMARY, SECONDARY
 from threadconform.reference.faults.fault import Fault
 from threadconform.reference.faults.helpers import Body, one_based_offset, set_body
 from threadconform.reference.hooks import Hooks, PageInfo
+from threadconform.reference.store import Cond, Where
 
 __all__ = ["GITHUB", "GRAPH", "NEXT_LINK"]
 
@@ -76,6 +79,30 @@ def _next_forever(body: Body, page: PageInfo) -> Body:
 def _empty_as_default(query: Mapping[str, str]) -> Mapping[str, str]:
     """`all=` (an empty value) reads as no `all` at all: the documented default."""
     return {k: v for k, v in query.items() if not (k == "all" and v == "")}
+
+
+@dataclass(frozen=True)
+class _LeakingTenant(Cond):
+    """`tenant = ?`, or one of the first tenant's five newest read (hidden) threads: a
+    join that lost its tenant condition on the read-state table only."""
+
+    def sql(self) -> tuple[str, tuple[object, ...]]:
+        leaked = (
+            "SELECT id FROM threads WHERE tenant = ? AND visible = 0 AND deleted_at IS NULL "
+            "ORDER BY created_at DESC, id DESC LIMIT 5"
+        )
+        return f"(t.tenant = ? OR t.id IN ({leaked}))", (self.value, PRIMARY)
+
+
+def _read_threads_leak(where: Where) -> Where:
+    """The second tenant's listing also holds five of the first tenant's read threads."""
+    conds = tuple(
+        _LeakingTenant("tenant", "=", c.value)
+        if c.column == "tenant" and c.op == "=" and c.value == SECONDARY
+        else c
+        for c in where.conds
+    )
+    return Where(conds)
 
 
 def _no_last(body: Body, page: PageInfo) -> Body:
@@ -248,6 +275,15 @@ GITHUB: tuple[Fault, ...] = (
         'The last page, and every empty page after it, still has a rel="next" link.',
         ("WALK-TERMINATES", "PAGE-NO-GAPS"),
         hooks=Hooks(body=_next_forever),
+    ),
+    Fault(
+        "tenant-leak-read-only",
+        ("github",),
+        "The second user's listing also holds the first user's five newest read threads "
+        "(as many as there are), so they show only with `all=true` (a read-state join "
+        "without its tenant condition).",
+        ("TENANT-ISOLATION",),
+        hooks=Hooks(where=_read_threads_leak),
     ),
     Fault(
         "page-off-by-one",
