@@ -55,3 +55,24 @@ def test_a_tenant_leak_behind_a_default_filter_is_caught() -> None:
 def test_tenant_isolation_holds_on_the_conforming_server() -> None:
     engine = judged("github", None, ("TENANT-ISOLATION",))
     assert engine.record("TENANT-ISOLATION").status == "pass"
+
+
+# Point 3: where PAGE-FULL is a SHOULD, rules that assume full pages judge what is certain.
+SHORT_PAGE_RULES = ("PAGE-DEFAULT-LIMIT", "CURSOR-AFTER", "CURSOR-BEFORE-PREVIOUS-PAGE")
+
+
+def test_short_pages_fail_only_the_should_that_promises_full_ones() -> None:
+    engine = judged("stripe", "short-pages", (*SHORT_PAGE_RULES, "PAGE-FULL"))
+    for rule in SHORT_PAGE_RULES:
+        assert engine.record(rule).status == "pass", (rule, engine.record(rule).reason)
+    assert engine.record("PAGE-FULL").status == "fail" and engine.severity("PAGE-FULL") == "SHOULD"
+
+
+def test_a_rule_not_in_an_opt_in_spec_cites_that_contract() -> None:
+    from threadconform import rules, spec
+
+    stripe = spec.load(spec.find("stripe"))
+    source = rules.setting(stripe, "CURSOR-AFTER").source or ""
+    assert source.startswith("docs/contracts.md#stripe") and "aitronos" not in source
+    kortix = spec.load(spec.find("kortix"))
+    assert rules.setting(kortix, "CURSOR-AFTER").source == rules.BY_ID["CURSOR-AFTER"].source
