@@ -76,3 +76,32 @@ def test_a_rule_not_in_an_opt_in_spec_cites_that_contract() -> None:
     assert source.startswith("docs/contracts.md#stripe") and "aitronos" not in source
     kortix = spec.load(spec.find("kortix"))
     assert rules.setting(kortix, "CURSOR-AFTER").source == rules.BY_ID["CURSOR-AFTER"].source
+
+
+# Point 5: filter rules judge every page of a filtered walk.
+@pytest.mark.parametrize(
+    ("contract", "fault"),
+    [
+        ("github", "filter-dropped-later-pages"),
+        ("graph", "filter-dropped-later-pages"),
+        ("gmail", "filter-dropped-later-pages"),
+        ("graph", "next-link-drops-filter"),
+    ],
+)
+def test_a_filter_lost_after_the_first_page_fails_filter_subset(contract: str, fault: str) -> None:
+    engine = judged(contract, fault, ("FILTER-SUBSET",))
+    record = engine.record("FILTER-SUBSET")
+    assert record.status == "fail" and engine.severity("FILTER-SUBSET") == "MUST", record.reason
+    assert "must apply to every page" in record.reason
+
+
+def test_a_widening_lost_after_the_first_page_fails_filter_superset() -> None:
+    engine = judged("github", "filter-dropped-later-pages", ("FILTER-SUPERSET",))
+    assert engine.record("FILTER-SUPERSET").status == "fail"
+
+
+@pytest.mark.parametrize("contract", ["github", "graph", "gmail"])
+def test_filters_hold_on_every_page_of_a_conforming_server(contract: str) -> None:
+    engine = judged(contract, None, ("FILTER-SUBSET", "FILTER-SUPERSET", "FILTER-EXACT"))
+    for rule in ("FILTER-SUBSET", "FILTER-SUPERSET", "FILTER-EXACT"):
+        assert engine.record(rule).status != "fail", engine.record(rule).reason

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from threadconform.ledger import Finding
+from threadconform.invariants.filters import filter_pages_cover, filter_pages_within
+from threadconform.ledger import Finding, Violation
 from threadconform.model import Filter
 from threadconform.probes import judge, judge_usable, probe
 from threadconform.probes.context import ProbeContext
 from threadconform.probes.walks import encode
+from threadconform.walk import Walk
 
 # A value for a narrowing filter whose item field the contract does not return: the
 # subset property must hold for any value, including one that matches nothing.
@@ -67,6 +69,13 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
     for flt in narrowing:
         narrowed = ctx.reference(((flt.param, _value(ctx, flt)), *opt_in))
         yield from judge(ctx.contract, "FILTER-SUBSET", narrowed, default_walk)
+        paged = _paged(ctx, narrowed)
+        if paged is not None:
+            yield from _as_findings(
+                "FILTER-SUBSET", filter_pages_within(ctx.contract, paged, narrowed)
+            )
+            if flt.match == "exact":
+                yield from judge_usable(ctx.contract, "FILTER-EXACT", paged)
         if flt.match == "exact":
             yield from judge_usable(ctx.contract, "FILTER-EXACT", narrowed)
             yield from judge_usable(ctx.contract, "FILTER-TOTAL", narrowed)
@@ -78,6 +87,10 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
     for flt in widening:
         widened = ctx.reference(((flt.param, "true"),))
         yield from judge(ctx.contract, "FILTER-SUPERSET", widened, default_walk)
+        paged = _paged(ctx, widened)
+        if paged is not None and paged.complete:
+            found = filter_pages_cover(ctx.contract, paged, widened)
+            yield from _as_findings("FILTER-SUPERSET", found)
     if not widening:
         yield Finding.skipped("FILTER-SUPERSET", "the contract has no widening filter")
     defaulted = [f for f in pagination.filters if f.default is not None]
@@ -85,3 +98,20 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
         yield from judge(ctx.contract, "FILTER-DEFAULT", default_walk)
     else:
         yield Finding.skipped("FILTER-DEFAULT", "no filter documents a default value")
+
+
+def _paged(ctx: ProbeContext, reference: Walk) -> Walk | None:
+    """The reference's filtered listing walked again in pages of about a third of it: a
+    filter applied to the first page only shows on the pages after it (issue 20)."""
+    if not reference.complete or len(reference.ids) < 2:
+        return None
+    limit = ctx.contract.pagination.limit
+    size = max(limit.minimum or 1, len(reference.ids) // 3, 1)
+    if limit.maximum is not None:
+        size = min(size, limit.maximum)
+    params = tuple(p for p in reference.params if p[0] != limit.param)
+    return ctx.walk((*params, (limit.param, str(size))))
+
+
+def _as_findings(rule: str, violations: list[Violation]) -> list[Finding]:
+    return [Finding(rule, v) for v in violations] or [Finding.held(rule)]

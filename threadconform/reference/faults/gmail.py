@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
+from typing import Any
 
 from threadconform.reference.contracts import gmail
 from threadconform.reference.faults.fault import Fault
@@ -54,6 +55,14 @@ def _default_limit_with_token(args: object) -> object:
     return replace(args, limit=100)  # type: ignore[type-var]
 
 
+def _filters_first_page_only(args: Any) -> Any:
+    """A page fetched with a pageToken is served without `labelIds` and `includeSpamTrash`,
+    resuming after the token's thread in the unfiltered list."""
+    if getattr(args, "token", None) is None:
+        return args
+    return replace(args, labels=(), include_spam_trash=False)
+
+
 GMAIL: tuple[Fault, ...] = (
     Fault(
         "token-repeats",
@@ -91,6 +100,14 @@ GMAIL: tuple[Fault, ...] = (
         "Pages fetched with a pageToken ignore maxResults and hold the default 100.",
         ("PAGE-LIMIT-RESPECTED", "PAGE-NO-GAPS"),
         hooks=Hooks(args=_default_limit_with_token),
+    ),
+    Fault(
+        "filter-dropped-later-pages",
+        ("gmail",),
+        "Pages fetched with a pageToken are served without `labelIds` and "
+        "`includeSpamTrash`, resuming after the token's thread in the unfiltered list.",
+        ("FILTER-SUBSET", "FILTER-SUPERSET", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
+        hooks=Hooks(args=_filters_first_page_only),
     ),
     Fault(
         "trailing-empty-page",

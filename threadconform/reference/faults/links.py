@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from threadconform.reference.contracts import graph
@@ -105,6 +106,21 @@ def _read_threads_leak(where: Where) -> Where:
     return Where(conds)
 
 
+def _github_filters_first_page_only(args: Any) -> Any:
+    """Pages after the first are served without `participating` and `all` (the link still
+    carries them: the server forgets them, not the link)."""
+    if args.page > 1:
+        return replace(args, participating=False, all=False)
+    return args
+
+
+def _graph_filter_first_page_only(args: Any) -> Any:
+    """A page reached through a `$skiptoken` is served without `$filter`."""
+    if args.skip > 0:
+        return replace(args, chat_type=None)
+    return args
+
+
 def _no_last(body: Body, page: PageInfo) -> Body:
     link = ", ".join(p for p in str(body.get("link") or "").split(", ") if 'rel="last"' not in p)
     return {**body, "link": link}
@@ -175,6 +191,14 @@ GRAPH: tuple[Fault, ...] = (
         "The nextLink keeps `$top` and `$skiptoken` only: `$filter` is lost from page 2 on.",
         ("LINK-KEEPS-PARAMS", "FILTER-SUBSET", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
         hooks=Hooks(body=_rewrite_next_link(_without("$filter"))),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "filter-dropped-later-pages",
+        ("graph",),
+        "Pages reached through a `$skiptoken` are served without `$filter` (the link keeps "
+        "it; the server forgets it), resuming at the token's offset of the unfiltered list.",
+        ("FILTER-SUBSET", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES", "WALK-TERMINATES"),
+        hooks=Hooks(args=_graph_filter_first_page_only),
     ),
     Fault(
         "next-link-to-another-host",
@@ -253,6 +277,14 @@ GITHUB: tuple[Fault, ...] = (
         "from page 2 on.",
         ("LINK-KEEPS-PARAMS", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
         hooks=Hooks(body=_rewrite_next(_without("participating", "all"))),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "filter-dropped-later-pages",
+        ("github",),
+        "Pages after the first are served without `participating` and `all` (the link "
+        "keeps them; the server forgets them).",
+        ("FILTER-SUBSET", "FILTER-SUPERSET", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
+        hooks=Hooks(args=_github_filters_first_page_only),
     ),
     Fault(
         "link-to-another-host",
