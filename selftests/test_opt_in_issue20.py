@@ -105,3 +105,36 @@ def test_filters_hold_on_every_page_of_a_conforming_server(contract: str) -> Non
     engine = judged(contract, None, ("FILTER-SUBSET", "FILTER-SUPERSET", "FILTER-EXACT"))
     for rule in ("FILTER-SUBSET", "FILTER-SUPERSET", "FILTER-EXACT"):
         assert engine.record(rule).status != "fail", engine.record(rule).reason
+
+
+# Point 2: a spoiled page token or next-link token must not get a 5xx.
+@pytest.mark.parametrize(
+    ("contract", "fault"), [("graph", "skiptoken-500"), ("gmail", "page-token-500")]
+)
+def test_a_server_error_on_a_bad_page_token_is_caught(contract: str, fault: str) -> None:
+    with reference.start(contract, threads=45, seed=4, fault=fault) as server:
+        engine = run_engine(contract, server)
+        record = engine.record("HTTP-NO-5XX")
+    assert record.status == "fail", record.reason
+    shown = [v.message for v in record.kept]
+    assert any("(a string that is no token) got a server error 500" in m for m in shown), shown
+
+
+# Every opt-in contract's conforming server passes whatever the seed.
+@pytest.mark.slow  # 20 full runs
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("contract", sorted(reference.OPT_IN))
+def test_a_conforming_opt_in_server_passes_with_every_seed(contract: str, seed: int) -> None:
+    engine = engine_for(contract, None, seed)
+    failed = {
+        rule: engine.record(rule).reason
+        for rule in engine.target.contract.pagination.rules.keys() | _catalogue()
+        if engine.record(rule).status == "fail"
+    }
+    assert not failed, failed
+
+
+def _catalogue() -> set[str]:
+    from threadconform import rules
+
+    return set(rules.BY_ID)

@@ -18,6 +18,7 @@ from threadconform.probes import (  # noqa: F401  (imported to register their pr
     links,
     params,
     security,
+    token_errors,
     walks,
 )
 from threadconform.probes.api import REGISTRY, Probe

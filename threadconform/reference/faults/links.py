@@ -13,7 +13,7 @@ from threadconform.reference.contracts import graph
 from threadconform.reference.data import PRIMARY, SECONDARY
 from threadconform.reference.faults.fault import Fault
 from threadconform.reference.faults.helpers import Body, one_based_offset, set_body
-from threadconform.reference.hooks import Hooks, PageInfo
+from threadconform.reference.hooks import FaultCrash, Hooks, PageInfo
 from threadconform.reference.store import Cond, Where
 
 __all__ = ["GITHUB", "GRAPH", "NEXT_LINK"]
@@ -121,6 +121,13 @@ def _graph_filter_first_page_only(args: Any) -> Any:
     return args
 
 
+def _skiptoken_crashes(query: Mapping[str, str]) -> None:
+    """An undecodable `$skiptoken` reaches the decoder unchecked: 500."""
+    token = query.get(graph.SKIP)
+    if token is not None and graph.decode(token) is None:
+        raise FaultCrash(f"cannot decode {graph.SKIP}")
+
+
 def _no_last(body: Body, page: PageInfo) -> Body:
     link = ", ".join(p for p in str(body.get("link") or "").split(", ") if 'rel="last"' not in p)
     return {**body, "link": link}
@@ -199,6 +206,14 @@ GRAPH: tuple[Fault, ...] = (
         "it; the server forgets it), resuming at the token's offset of the unfiltered list.",
         ("FILTER-SUBSET", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES", "WALK-TERMINATES"),
         hooks=Hooks(args=_graph_filter_first_page_only),
+    ),
+    Fault(
+        "skiptoken-500",
+        ("graph",),
+        "An undecodable `$skiptoken` (`?$skiptoken=garbage`) is answered 500 instead of "
+        "the documented 400.",
+        ("HTTP-NO-5XX",),
+        hooks=Hooks(raw=_skiptoken_crashes),
     ),
     Fault(
         "next-link-to-another-host",
