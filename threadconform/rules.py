@@ -521,5 +521,23 @@ def setting(contract: Contract, rule_id: str) -> RuleSetting:
     rule = BY_ID[rule_id]
     configured = contract.pagination.rules.get(rule_id)
     if configured is None:
-        return RuleSetting(rule.default, rule.source)
-    return RuleSetting(configured.severity, configured.source or rule.source)
+        return RuleSetting(rule.default, default_source(contract, rule))
+    return RuleSetting(configured.severity, configured.source or default_source(contract, rule))
+
+
+_SEEDS = ("kortix", "chat", "aitronos", "freddy", "worker")
+
+
+def default_source(contract: Contract, rule: Rule) -> str:
+    """The source of a rule the contract's `rules:` block does not cite.
+
+    The catalogue's sources are the five seeds' sections of docs/contracts.md; an opt-in
+    contract is read from its vendor's documentation, so a seed's section is not its
+    source: the contract's own section is (what it reads as MUST, and why)."""
+    cites_a_seed = any(f"docs/contracts.md#{seed}" in rule.source for seed in _SEEDS)
+    if contract.opt_in and cites_a_seed:
+        return (
+            f"docs/contracts.md#{contract.name} (the catalogue default, {rule.default}: "
+            "no entry in the spec's x-pagination.rules)"
+        )
+    return rule.source

@@ -17,6 +17,7 @@ from threadconform.invariants.helpers import (
     limit_in_force,
     pages_of,
     requests_of,
+    short_pages_allowed,
     show,
     show_ids,
 )
@@ -94,6 +95,8 @@ def cursor_after(pagination: Pagination, page: Page, reference: Walk) -> list[Vi
     cursor, expected, _ = _reference_slice(pagination, page, reference, "after")
     if list(page.ids) == expected:
         return []
+    if short_pages_allowed(pagination):
+        return _short_after(pagination, page, reference, cursor, expected)
     message = (
         f"{at(pagination, page)} should return the {len(expected)} items that follow "
         f"{cursor} in the full {reference.direction or ''} walk: {show_ids(expected)}; it "
@@ -101,6 +104,44 @@ def cursor_after(pagination: Pagination, page: Page, reference: Walk) -> list[Vi
         "in the requested order (the documented next-page workflow)."
     )
     return fail("CURSOR-AFTER", message, [page.request], show_ids(expected), show_ids(page.ids))
+
+
+def _short_after(
+    pagination: Pagination, page: Page, reference: Walk, cursor: str, expected: list[str]
+) -> list[Violation]:
+    """Where pages may be short, `after=X` returns the first items after X: a non-empty
+    prefix of the next `limit` (empty only where nothing follows)."""
+    ids = list(page.ids)
+    if ids == expected[: len(ids)] and (ids or not expected):
+        return []
+    message = (
+        f"{at(pagination, page)} should return the items that follow {cursor} in the full "
+        f"{reference.direction or ''} walk, in order, starting with the first of them "
+        f"(at least one, at most {len(expected)}: pages may be short here): "
+        f"{show_ids(expected)}; it returned {len(ids)}: {show_ids(ids)}."
+    )
+    return fail("CURSOR-AFTER", message, [page.request], show_ids(expected), show_ids(ids))
+
+
+def _short_before(
+    pagination: Pagination, page: Page, cursor: str, expected: list[str]
+) -> list[Violation]:
+    """Where pages may be short, `before=X` returns the items immediately before X: a
+    non-empty suffix of the previous `limit`."""
+    ids = list(page.ids)
+    if ids and ids == expected[len(expected) - len(ids) :]:
+        return []
+    if not ids and not expected:
+        return []
+    message = (
+        f"{at(pagination, page)} should return items immediately before {cursor}, in the "
+        f"requested order, ending with the one just before it (at least one, at most "
+        f"{len(expected)}: pages may be short here): {show_ids(expected)}; it returned "
+        f"{show_ids(ids)}."
+    )
+    return fail(
+        "CURSOR-BEFORE-PREVIOUS-PAGE", message, [page.request], show_ids(expected), show_ids(ids)
+    )
 
 
 @invariant("CURSOR-EXCLUSIVE", applies=_has_cursor)
@@ -144,6 +185,8 @@ def cursor_before_previous_page(
     cursor, expected, _ = _reference_slice(pagination, page, reference, "before")
     if list(page.ids) == expected:
         return []
+    if short_pages_allowed(pagination):
+        return _short_before(pagination, page, cursor, expected)
     message = (
         f"{at(pagination, page)} should return the {len(expected)} items immediately before "
         f"{cursor}, in the requested order (the previous page): {show_ids(expected)}; it returned "

@@ -7,7 +7,16 @@ from collections.abc import Callable
 from typing import Any
 
 from threadconform import paths
-from threadconform.invariants.base import Pages, Reason, both, documents, invariant, needs_complete
+from threadconform.invariants.base import (
+    Pages,
+    Reason,
+    Spec,
+    both,
+    documents,
+    invariant,
+    needs_complete,
+    pagination_of,
+)
 from threadconform.invariants.helpers import (
     CAP,
     at,
@@ -27,6 +36,8 @@ __all__ = [
     "filter_default",
     "filter_echo",
     "filter_exact",
+    "filter_pages_cover",
+    "filter_pages_within",
     "filter_subset",
     "filter_superset",
     "filter_total",
@@ -170,6 +181,55 @@ def filter_superset(pagination: Pagination, widened: Walk, default: Walk) -> lis
     """(widened, default): complete walks with and without a widening filter."""
     return _set_relation(
         "FILTER-SUPERSET", pagination, default, widened, "default walk", "widened walk"
+    )
+
+
+def filter_pages_within(spec: Spec, paged: Walk, reference: Walk) -> list[Violation]:
+    """FILTER-SUBSET on every page: each page of a narrowed walk in small pages holds only
+    items of the same narrowed listing fetched in the largest pages (a complete walk). A
+    filter applied to the first page only passes the set relation of whole listings (its
+    later pages are items of the unfiltered listing) and fails here."""
+    pagination = pagination_of(spec)
+    if not reference.complete:
+        return []
+    known = set(reference.ids)
+    for number, page in enumerate(paged.pages, 1):
+        outside = [ident for ident in page.ids if ident not in known] if page.ok else []
+        if outside:
+            message = (
+                f"{at(pagination, page, number)} of the filtered walk ({_params(paged)}) holds "
+                f"{len(outside)} item(s) the same filtered listing in one walk "
+                f"({_params(reference)}) does not: {show_ids(outside)}; the filter must "
+                "apply to every page, not only the first."
+            )
+            evidence = requests_of([page, *reference.pages[:1]])
+            return fail(
+                "FILTER-SUBSET",
+                message,
+                evidence,
+                "items of the filtered listing",
+                show_ids(outside),
+            )
+    return []
+
+
+def filter_pages_cover(spec: Spec, paged: Walk, reference: Walk) -> list[Violation]:
+    """FILTER-SUPERSET on every page: a widened walk in small pages (complete) lists every
+    item of the same widened listing fetched in the largest pages."""
+    if not (paged.complete and reference.complete):
+        return []
+    seen = set(paged.ids)
+    missing = [ident for ident in reference.ids if ident not in seen]
+    if not missing:
+        return []
+    message = (
+        f"the widened walk ({_params(paged)}) misses {len(missing)} item(s) of the same "
+        f"widened listing in one walk ({_params(reference)}): {show_ids(missing)}; the "
+        "widening filter must apply to every page, not only the first."
+    )
+    evidence = requests_of([*paged.pages[1:2], *reference.pages[:1]])
+    return fail(
+        "FILTER-SUPERSET", message, evidence, "every item of the widened listing", show_ids(missing)
     )
 
 

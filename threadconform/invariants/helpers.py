@@ -14,6 +14,7 @@ from threadconform.exchange import Request
 from threadconform.invariants.base import Pages, Reason, needs_complete
 from threadconform.ledger import Violation
 from threadconform.model import Pagination
+from threadconform.rules import BY_ID
 from threadconform.walk import Item, Page, Walk, position
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "located_items",
     "pages_of",
     "requests_of",
+    "short_pages_allowed",
     "show",
     "show_ids",
     "total_matches",
@@ -37,6 +39,19 @@ __all__ = [
 
 
 CAP = 5  # ids, pages or requests named in one message
+
+
+def short_pages_allowed(pagination: Pagination) -> bool:
+    """Whether the contract lets a page hold fewer than `limit` items before the end: its
+    PAGE-FULL is SHOULD or off (Stripe's "up to 10 results"). Rules that assume full pages
+    (a default page holds the default, `after=X` returns the next `limit` items) then
+    judge only what short pages leave certain. A first-n list is one page: there PAGE-FULL
+    is off because no page follows, not because the page may be short."""
+    if pagination.style == "first-n":
+        return False
+    configured = pagination.rules.get("PAGE-FULL")
+    severity = configured.severity if configured else BY_ID["PAGE-FULL"].default
+    return severity != "MUST"
 
 
 # -- reading pages -------------------------------------------------------------------------

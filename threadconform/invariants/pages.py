@@ -12,6 +12,7 @@ from threadconform.invariants.helpers import (
     items_before,
     limit_in_force,
     pages_of,
+    short_pages_allowed,
     show,
     show_ids,
     total_matches,
@@ -88,6 +89,20 @@ def page_default_limit(
     expected = min(default, max(0, count - items_before(pagination, page, default)))
     if len(page.items) == expected:
         return []
+    if short_pages_allowed(pagination):
+        # "Up to" the default: any non-empty page within it, when items remain.
+        if 0 < len(page.items) <= expected:
+            return []
+        message = (
+            f"Without {pagination.limit.param}, {at(pagination, page)} holds "
+            f"{len(page.items)} items; the documented default limit is {default} and there "
+            f"are {count} items, so it should hold between 1 and {expected} (pages may be "
+            "short: PAGE-FULL is not a MUST here)."
+        )
+        expected_text = f"1..{expected}" if expected else "0"
+        return fail(
+            "PAGE-DEFAULT-LIMIT", message, [page.request], expected_text, str(len(page.items))
+        )
     message = (
         f"Without {pagination.limit.param}, {at(pagination, page)} holds {len(page.items)} "
         f"items; the documented default limit is {default} and there are {count} items, so "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from threadconform import paths
 from threadconform.exchange import Request, Response
@@ -74,14 +75,54 @@ def auth(ctx: ProbeContext) -> Iterator[Finding]:
         yield from _refusal(ctx, ctx.fetch({}, credential=credential), rule, what)
 
 
-def _ids(ctx: ProbeContext, credential: str | None) -> tuple[set[str], list[Request]]:
+Filters = tuple[tuple[str, str], ...]
+
+
+def _ids(
+    ctx: ProbeContext, credential: str | None, filters: Filters = ()
+) -> tuple[set[str], list[Request]]:
     """Ids of one tenant's listing: a bounded walk of the largest pages (a quarter of the
     profile's page cap, whatever the limit)."""
     pagination = ctx.contract.pagination
-    params = ((pagination.limit.param, str(pagination.limit.maximum or 100)),)
+    params = (*filters, (pagination.limit.param, str(pagination.limit.maximum or 100)))
     pages = ctx.profile.max_pages // 4
     result = ctx.walk(params, max_pages=pages, beyond_cap=True, credential=credential)
     return set(result.ids), [page.request for page in result.pages]
+
+
+def widest_listings(ctx: ProbeContext) -> list[Filters]:
+    """The default listing, then each widening filter set to its widening value: a leak
+    hidden behind a default filter (another tenant's read threads, shown only with
+    `all=true`) shows only in the widest listing a filter can give."""
+    widening = [f for f in ctx.contract.pagination.filters if f.match == "superset"]
+    return [(), *(((f.param, "true"),) for f in widening)]
+
+
+@dataclass
+class _Listings:
+    """One tenant's ids over every listing compared, and the requests that fetched them."""
+
+    ids: dict[Filters, set[str]] = field(default_factory=dict)
+    requests: dict[Filters, list[Request]] = field(default_factory=dict)
+
+    @property
+    def every(self) -> set[str]:
+        return set().union(*self.ids.values())
+
+    def holding(self, ident: str) -> Filters:
+        """The first listing that holds `ident`."""
+        return next(key for key, ids in self.ids.items() if ident in ids)
+
+
+def _listings(ctx: ProbeContext, credential: str | None) -> _Listings:
+    found = _Listings()
+    for filters in widest_listings(ctx):
+        found.ids[filters], found.requests[filters] = _ids(ctx, credential, filters)
+    return found
+
+
+def _shown(filters: Filters) -> str:
+    return "&".join(f"{k}={v}" for k, v in filters) or "no filter"
 
 
 @probe("tenants", "TENANT-ISOLATION", "TENANT-FILTER", "AUTH-ERROR-ENVELOPE", order=120)
@@ -95,24 +136,35 @@ def tenants(ctx: ProbeContext) -> Iterator[Finding]:
         yield Finding.skipped("TENANT-ISOLATION", reason)
         yield Finding.skipped("TENANT-FILTER", reason)
         return
-    mine, my_requests = _ids(ctx, ctx.client.credential)
-    theirs, their_requests = _ids(ctx, ctx.second_token)
-    if not mine or not theirs:
-        reason = f"needs threads in both tenants, found {len(mine)} and {len(theirs)}"
-        yield Finding.skipped("TENANT-ISOLATION", reason)
-    elif shared := sorted(mine & theirs):
-        message = (
-            f"the two tenants' listings share {len(shared)} thread id(s), e.g. {shared[:5]}; "
-            "each credential must see only its own threads"
-        )
-        evidence = tuple(my_requests[:1] + their_requests[:1])
-        violation = Violation(
-            "TENANT-ISOLATION", message, evidence, "no shared id", str(shared[:5])
-        )
-        yield Finding("TENANT-ISOLATION", violation)
-    else:
+    mine = _listings(ctx, ctx.client.credential)
+    theirs = _listings(ctx, ctx.second_token)
+    yield from _isolation(mine, theirs)
+    yield from _foreign_filters(ctx, theirs.ids[()])
+
+
+def _isolation(mine: _Listings, theirs: _Listings) -> Iterator[Finding]:
+    """Every listing of one tenant against every listing of the other."""
+    if not mine.ids[()] or not theirs.ids[()]:
+        found = f"found {len(mine.ids[()])} and {len(theirs.ids[()])}"
+        yield Finding.skipped("TENANT-ISOLATION", f"needs threads in both tenants, {found}")
+        return
+    shared = sorted(mine.every & theirs.every)
+    if not shared:
         yield Finding.held("TENANT-ISOLATION")
-    yield from _foreign_filters(ctx, theirs)
+        return
+    message = (
+        f"the two tenants' listings share {len(shared)} thread id(s), e.g. {shared[:5]}; "
+        "each credential must see only its own threads"
+    )
+    where = (mine.holding(shared[0]), theirs.holding(shared[0]))
+    if where != ((), ()):  # hidden behind a default filter: say which listings show it
+        message += (
+            f" ({shared[0]} is in the first tenant's listing with {_shown(where[0])} and "
+            f"the second tenant's with {_shown(where[1])})"
+        )
+    evidence = tuple(mine.requests[where[0]][:1] + theirs.requests[where[1]][:1])
+    violation = Violation("TENANT-ISOLATION", message, evidence, "no shared id", str(shared[:5]))
+    yield Finding("TENANT-ISOLATION", violation)
 
 
 def _foreign_filters(ctx: ProbeContext, theirs: set[str]) -> Iterator[Finding]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from threadconform.ledger import Finding
+from threadconform.invariants.filters import filter_pages_cover, filter_pages_within
+from threadconform.ledger import Finding, Violation
 from threadconform.model import Filter
 from threadconform.probes import judge, judge_usable, probe
 from threadconform.probes.context import ProbeContext, ReferenceKey
 from threadconform.probes.settle import settled
 from threadconform.probes.walks import encode
+from threadconform.walk import Walk
 
 # A value for a narrowing filter whose item field the contract does not return: the
 # subset property must hold for any value, including one that matches nothing.
@@ -69,10 +71,22 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
     for flt in narrowing:
         narrowing_params = ((flt.param, _value(ctx, flt)), *opt_in)
 
-        def subset(params: tuple[tuple[str, str], ...] = narrowing_params) -> list[Finding]:
-            return judge(ctx.contract, "FILTER-SUBSET", ctx.reference(params), ctx.reference())
+        def subset(
+            params: tuple[tuple[str, str], ...] = narrowing_params,
+            exact: bool = flt.match == "exact",
+        ) -> list[Finding]:
+            narrowed = ctx.reference(params)
+            found = judge(ctx.contract, "FILTER-SUBSET", narrowed, ctx.reference())
+            paged = _paged(ctx, narrowed)
+            if paged is not None:
+                found += _as_findings(
+                    "FILTER-SUBSET", filter_pages_within(ctx.contract, paged, narrowed)
+                )
+                if exact:
+                    found += judge_usable(ctx.contract, "FILTER-EXACT", paged)
+            return found
 
-        yield from settled(ctx, subset, key=DEFAULT, where=f"the walk filtered by {flt.param}")
+        yield from settled(ctx, subset, key=DEFAULT, where=f"the walks filtered by {flt.param}")
         narrowed = ctx.reference(narrowing_params)
         if flt.match == "exact":
             yield from judge_usable(ctx.contract, "FILTER-EXACT", narrowed)
@@ -87,9 +101,14 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
 
         def superset(params: tuple[tuple[str, str], ...] = widening_params) -> list[Finding]:
             widened = ctx.reference(params)
-            return judge(ctx.contract, "FILTER-SUPERSET", widened, ctx.reference())
+            found = judge(ctx.contract, "FILTER-SUPERSET", widened, ctx.reference())
+            paged = _paged(ctx, widened)
+            if paged is not None and paged.complete:
+                cover = filter_pages_cover(ctx.contract, paged, widened)
+                found += _as_findings("FILTER-SUPERSET", cover)
+            return found
 
-        yield from settled(ctx, superset, key=DEFAULT, where=f"the walk with {flt.param}=true")
+        yield from settled(ctx, superset, key=DEFAULT, where=f"the walks with {flt.param}=true")
     if not widening:
         yield Finding.skipped("FILTER-SUPERSET", "the contract has no widening filter")
     defaulted = [f for f in pagination.filters if f.default is not None]
@@ -97,3 +116,20 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
         yield from judge(ctx.contract, "FILTER-DEFAULT", default_walk)
     else:
         yield Finding.skipped("FILTER-DEFAULT", "no filter documents a default value")
+
+
+def _paged(ctx: ProbeContext, reference: Walk) -> Walk | None:
+    """The reference's filtered listing walked again in pages of about a third of it: a
+    filter applied to the first page only shows on the pages after it (issue 20)."""
+    if not reference.complete or len(reference.ids) < 2:
+        return None
+    limit = ctx.contract.pagination.limit
+    size = max(limit.minimum or 1, len(reference.ids) // 3, 1)
+    if limit.maximum is not None:
+        size = min(size, limit.maximum)
+    params = tuple(p for p in reference.params if p[0] != limit.param)
+    return ctx.walk((*params, (limit.param, str(size))))
+
+
+def _as_findings(rule: str, violations: list[Violation]) -> list[Finding]:
+    return [Finding(rule, v) for v in violations] or [Finding.held(rule)]

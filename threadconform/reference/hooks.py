@@ -76,6 +76,9 @@ class Hooks:
     headers: Callable[[Mapping[str, str], Mapping[str, str]], Mapping[str, str]] = _headers
     # Sees the raw query before validation; a fault may raise FaultCrash here.
     raw: Callable[[Mapping[str, str]], None] = _accept
+    # The raw query as the handler parses it (a fault may read a value differently);
+    # only the contracts whose faults need it consult it (github)
+    reads: Callable[[Mapping[str, str]], Mapping[str, str]] = _same
     # (parameter, documented default) -> default applied
     default: Callable[[str, Any], Any] = _second
     # (parameter, documented range) -> range enforced

@@ -104,7 +104,7 @@ async def list_notifications(request: Request) -> Response:
     if tenant is None:
         return refuse(ctx, github_error(401, "auth", "Requires authentication"))
     ctx.hooks.raw(request.query_params)
-    args = parse(ctx, request.query_params)
+    args = parse(ctx, ctx.hooks.reads(request.query_params))
     if isinstance(args, ErrorReply):
         return refuse(ctx, args)
     where = ctx.hooks.where(filters(tenant, args))

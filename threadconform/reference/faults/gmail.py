@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from threadconform.reference.contracts import gmail
 from threadconform.reference.faults.fault import Fault
 from threadconform.reference.faults.helpers import Body, created_at_only, cursor_bounds, inclusive
-from threadconform.reference.hooks import Hooks, PageInfo
+from threadconform.reference.hooks import FaultCrash, Hooks, PageInfo
 
 __all__ = ["GMAIL"]
 
@@ -54,6 +56,21 @@ def _default_limit_with_token(args: object) -> object:
     return replace(args, limit=100)  # type: ignore[type-var]
 
 
+def _filters_first_page_only(args: Any) -> Any:
+    """A page fetched with a pageToken is served without `labelIds` and `includeSpamTrash`,
+    resuming after the token's thread in the unfiltered list."""
+    if getattr(args, "token", None) is None:
+        return args
+    return replace(args, labels=(), include_spam_trash=False)
+
+
+def _token_crashes(query: Mapping[str, str]) -> None:
+    """An undecodable `pageToken` reaches the decoder unchecked: 500."""
+    token = query.get("pageToken")
+    if token and gmail.decode(token) is None:
+        raise FaultCrash("cannot decode pageToken")
+
+
 GMAIL: tuple[Fault, ...] = (
     Fault(
         "token-repeats",
@@ -91,6 +108,21 @@ GMAIL: tuple[Fault, ...] = (
         "Pages fetched with a pageToken ignore maxResults and hold the default 100.",
         ("PAGE-LIMIT-RESPECTED", "PAGE-NO-GAPS"),
         hooks=Hooks(args=_default_limit_with_token),
+    ),
+    Fault(
+        "filter-dropped-later-pages",
+        ("gmail",),
+        "Pages fetched with a pageToken are served without `labelIds` and "
+        "`includeSpamTrash`, resuming after the token's thread in the unfiltered list.",
+        ("FILTER-SUBSET", "FILTER-SUPERSET", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
+        hooks=Hooks(args=_filters_first_page_only),
+    ),
+    Fault(
+        "page-token-500",
+        ("gmail",),
+        "An undecodable `pageToken` is answered 500 instead of the documented 400.",
+        ("HTTP-NO-5XX",),
+        hooks=Hooks(raw=_token_crashes),
     ),
     Fault(
         "trailing-empty-page",

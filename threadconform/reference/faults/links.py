@@ -4,12 +4,17 @@ rel="next") and graph (style next-link: `@odata.nextLink` in the body)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from threadconform.reference.contracts import graph
+from threadconform.reference.data import PRIMARY, SECONDARY
 from threadconform.reference.faults.fault import Fault
 from threadconform.reference.faults.helpers import Body, one_based_offset, set_body
-from threadconform.reference.hooks import Hooks, PageInfo
+from threadconform.reference.hooks import FaultCrash, Hooks, PageInfo
+from threadconform.reference.store import Cond, Where
 
 __all__ = ["GITHUB", "GRAPH", "NEXT_LINK"]
 
@@ -70,6 +75,57 @@ def _next_forever(body: Body, page: PageInfo) -> Body:
         return body
     url = _page(page.page + 1)(last.group(1), page)  # type: ignore[operator]
     return {**body, "link": f'<{url}>; rel="next", {link}'}
+
+
+def _empty_as_default(query: Mapping[str, str]) -> Mapping[str, str]:
+    """`all=` (an empty value) reads as no `all` at all: the documented default."""
+    return {k: v for k, v in query.items() if not (k == "all" and v == "")}
+
+
+@dataclass(frozen=True)
+class _LeakingTenant(Cond):
+    """`tenant = ?`, or one of the first tenant's five newest read (hidden) threads: a
+    join that lost its tenant condition on the read-state table only."""
+
+    def sql(self) -> tuple[str, tuple[object, ...]]:
+        leaked = (
+            "SELECT id FROM threads WHERE tenant = ? AND visible = 0 AND deleted_at IS NULL "
+            "ORDER BY created_at DESC, id DESC LIMIT 5"
+        )
+        return f"(t.tenant = ? OR t.id IN ({leaked}))", (self.value, PRIMARY)
+
+
+def _read_threads_leak(where: Where) -> Where:
+    """The second tenant's listing also holds five of the first tenant's read threads."""
+    conds = tuple(
+        _LeakingTenant("tenant", "=", c.value)
+        if c.column == "tenant" and c.op == "=" and c.value == SECONDARY
+        else c
+        for c in where.conds
+    )
+    return Where(conds)
+
+
+def _github_filters_first_page_only(args: Any) -> Any:
+    """Pages after the first are served without `participating` and `all` (the link still
+    carries them: the server forgets them, not the link)."""
+    if args.page > 1:
+        return replace(args, participating=False, all=False)
+    return args
+
+
+def _graph_filter_first_page_only(args: Any) -> Any:
+    """A page reached through a `$skiptoken` is served without `$filter`."""
+    if args.skip > 0:
+        return replace(args, chat_type=None)
+    return args
+
+
+def _skiptoken_crashes(query: Mapping[str, str]) -> None:
+    """An undecodable `$skiptoken` reaches the decoder unchecked: 500."""
+    token = query.get(graph.SKIP)
+    if token is not None and graph.decode(token) is None:
+        raise FaultCrash(f"cannot decode {graph.SKIP}")
 
 
 def _no_last(body: Body, page: PageInfo) -> Body:
@@ -142,6 +198,22 @@ GRAPH: tuple[Fault, ...] = (
         "The nextLink keeps `$top` and `$skiptoken` only: `$filter` is lost from page 2 on.",
         ("LINK-KEEPS-PARAMS", "FILTER-SUBSET", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
         hooks=Hooks(body=_rewrite_next_link(_without("$filter"))),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "filter-dropped-later-pages",
+        ("graph",),
+        "Pages reached through a `$skiptoken` are served without `$filter` (the link keeps "
+        "it; the server forgets it), resuming at the token's offset of the unfiltered list.",
+        ("FILTER-SUBSET", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES", "WALK-TERMINATES"),
+        hooks=Hooks(args=_graph_filter_first_page_only),
+    ),
+    Fault(
+        "skiptoken-500",
+        ("graph",),
+        "An undecodable `$skiptoken` (`?$skiptoken=garbage`) is answered 500 instead of "
+        "the documented 400.",
+        ("HTTP-NO-5XX",),
+        hooks=Hooks(raw=_skiptoken_crashes),
     ),
     Fault(
         "next-link-to-another-host",
@@ -222,6 +294,14 @@ GITHUB: tuple[Fault, ...] = (
         hooks=Hooks(body=_rewrite_next(_without("participating", "all"))),  # type: ignore[arg-type]
     ),
     Fault(
+        "filter-dropped-later-pages",
+        ("github",),
+        "Pages after the first are served without `participating` and `all` (the link "
+        "keeps them; the server forgets them).",
+        ("FILTER-SUBSET", "FILTER-SUPERSET", "PAGE-NO-GAPS", "PAGE-NO-DUPLICATES"),
+        hooks=Hooks(args=_github_filters_first_page_only),
+    ),
+    Fault(
         "link-to-another-host",
         ("github",),
         "The next link names the public API host (a proxy's configured name) instead of the "
@@ -244,6 +324,15 @@ GITHUB: tuple[Fault, ...] = (
         hooks=Hooks(body=_next_forever),
     ),
     Fault(
+        "tenant-leak-read-only",
+        ("github",),
+        "The second user's listing also holds the first user's five newest read threads "
+        "(as many as there are), so they show only with `all=true` (a read-state join "
+        "without its tenant condition).",
+        ("TENANT-ISOLATION",),
+        hooks=Hooks(where=_read_threads_leak),
+    ),
+    Fault(
         "page-off-by-one",
         ("github",),
         "Pages after the first start one thread late (a 1-based row number used as OFFSET).",
@@ -258,6 +347,15 @@ GITHUB: tuple[Fault, ...] = (
         (),
         tolerated=True,
         hooks=Hooks(body=_rewrite_next(_relative)),  # type: ignore[arg-type]
+    ),
+    Fault(
+        "empty-all-default",
+        ("github",),
+        "`all=` (an empty value) is read as no `all`: 200 with the default listing. A lexical "
+        "case on which frameworks differ (docs/contracts.md#lexical-corner-cases).",
+        (),
+        tolerated=True,
+        hooks=Hooks(reads=_empty_as_default),
     ),
     Fault(
         "no-last-link",

@@ -72,6 +72,11 @@ def _no_more(body: Body, page: PageInfo) -> Body:
     return body
 
 
+def _one_short(query: KeysetQuery) -> KeysetQuery:
+    """Pages of `limit - 1` (at least 1) objects; has_more stays exact for that page."""
+    return replace(query, limit=max(1, query.limit - 1))
+
+
 STRIPE: tuple[Fault, ...] = (
     Fault(
         "id-asc-tie-break",
@@ -152,6 +157,15 @@ STRIPE: tuple[Fault, ...] = (
         hooks=Hooks(
             item=lambda item, row: {**item, "livemode": False}, body=set_body(livemode=False)
         ),
+    ),
+    Fault(
+        "short-pages",
+        ("stripe",),
+        "Every page holds `limit - 1` conversations (one row kept back), `has_more` exact: "
+        "Stripe promises 'up to' `limit`, so full pages are only a SHOULD (PAGE-FULL).",
+        ("PAGE-FULL",),
+        tolerated=True,
+        hooks=Hooks(query=_one_short),
     ),
     Fault(
         "error-doc-url",
