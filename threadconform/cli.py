@@ -18,6 +18,27 @@ from typing import TYPE_CHECKING
 from threadconform import __version__, rules
 from threadconform.outcomes import COMMAND_USAGE, ExitStatus
 
+__all__ = [
+    "Cell",
+    "add_check_spec",
+    "add_docs",
+    "add_infer",
+    "add_rules",
+    "add_serve",
+    "build_parser",
+    "catalogue",
+    "catalogue_markdown",
+    "catalogue_text",
+    "main",
+    "run_check_spec",
+    "run_docs",
+    "run_infer",
+    "run_rules",
+    "run_serve",
+    "run_suite",
+    "suite_help",
+]
+
 if TYPE_CHECKING:
     from threadconform.model import Contract
 

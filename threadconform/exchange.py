@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+__all__ = ["REDACTED", "Request", "Response"]
+
 REDACTED = "***"
 
 

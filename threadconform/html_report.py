@@ -20,6 +20,8 @@ from threadconform.report_types import (
     WaiverEntry,
 )
 
+__all__ = ["render"]
+
 _CURLS_SHOWN = 4  # per violation, as in the terminal's failure text
 _LABELS = {
     "pass": "pass",

@@ -21,6 +21,34 @@ from typing import Any
 
 from threadconform.exchange import Request, Response
 
+__all__ = [
+    "BODY_CHARS",
+    "CREDENTIAL",
+    "ERROR_CLASS",
+    "FRAGMENT_CHARS",
+    "KINDS",
+    "MAX_DEPTH",
+    "MAX_STRINGS",
+    "PARAMETERS",
+    "PATH",
+    "SQL",
+    "STACK",
+    "STRING_CHARS",
+    "ErrorBody",
+    "ErrorSample",
+    "Exposure",
+    "Leak",
+    "body_strings",
+    "item_credentials",
+    "masked",
+    "redact",
+    "scan_error",
+    "scan_strings",
+    "scan_text",
+    "secret_name",
+    "secret_value",
+]
+
 FRAGMENT_CHARS = 120  # a quote long enough to recognise, short enough to read
 MAX_STRINGS = 2000  # strings of one body scanned at most (bounds a hostile body's cost)
 STRING_CHARS = 4096  # characters of one string kept and scanned

@@ -14,6 +14,8 @@ from typing import Literal
 
 from threadconform.exchange import Request
 
+__all__ = ["MAX_KEPT_VIOLATIONS", "Finding", "Ledger", "RuleRecord", "Status", "Violation"]
+
 Status = Literal["pass", "fail", "skip"]
 
 MAX_KEPT_VIOLATIONS = 5  # enough evidence to act on; more only repeats itself

@@ -12,6 +12,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+__all__ = [
+    "Auth",
+    "Bounded",
+    "ConstField",
+    "Contract",
+    "Cursor",
+    "CursorError",
+    "Direction",
+    "Encoding",
+    "ErrorContract",
+    "Errors",
+    "FieldsAgree",
+    "Filter",
+    "ItemRules",
+    "Limit",
+    "Link",
+    "Match",
+    "Order",
+    "OutOfRange",
+    "Pagination",
+    "ResponseFields",
+    "RuleSetting",
+    "Severity",
+    "SortKey",
+    "Style",
+    "Token",
+    "UnknownCursor",
+]
+
 Style = Literal["page", "offset", "cursor", "first-n", "token", "next-link", "link-header"]
 Severity = Literal["MUST", "SHOULD"]
 Encoding = Literal["date-time", "unix-seconds", "number", "string"]

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from typing import Any, Final
 
+__all__ = ["MISSING", "get", "has", "split", "without"]
+
 
 class _Missing:
     """The value of a path that does not exist (a singleton, falsy)."""

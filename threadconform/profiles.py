@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = ["PROFILES", "Profile"]
+
 
 @dataclass(frozen=True)
 class Profile:

@@ -28,6 +28,33 @@ from threadconform.options import BY_DEST, OPTIONS, SELECTORS, OptionError, reso
 from threadconform.outcomes import RunVerdict
 from threadconform.suite import SUITE_DIR
 
+__all__ = [
+    "RUN_KEY",
+    "SETUP",
+    "SUITE_ERROR",
+    "SUITE_KEY",
+    "WORKER_OUTPUT",
+    "Announcer",
+    "RuleCase",
+    "Run",
+    "ShouldWarning",
+    "pytest_addoption",
+    "pytest_cmdline_main",
+    "pytest_collection_modifyitems",
+    "pytest_configure",
+    "pytest_generate_tests",
+    "pytest_load_initial_conftests",
+    "pytest_sessionfinish",
+    "pytest_sessionstart",
+    "pytest_terminal_summary",
+    "pytest_testnodedown",
+    "pytest_unconfigure",
+    "pytest_xdist_make_scheduler",
+    "rule_case",
+    "selected",
+    "threadconform_suite",
+]
+
 # The plugin is loaded into every pytest run of the environment (pytest11 entry point), so
 # it imports only its options here; the suite itself (specs, client, probes) is imported
 # when a run selects it.

@@ -37,6 +37,26 @@ from threadconform.report_types import (
 )
 from threadconform.targets import Deployment
 
+__all__ = [
+    "EMPTY_LISTING",
+    "EXIT_STATUS",
+    "OUTCOMES",
+    "PYTEST_COUNTS",
+    "SCHEMA_PATH",
+    "SCHEMA_VERSION",
+    "TABLE_LEGEND",
+    "CarriedEntry",
+    "counts",
+    "document",
+    "entries",
+    "junit_properties",
+    "markdown",
+    "merge",
+    "public_url",
+    "table",
+    "write",
+]
+
 if TYPE_CHECKING:
     from threadconform.runner import Suite, Verdict
 

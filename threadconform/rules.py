@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from threadconform.model import Contract, RuleSetting, Severity
 
+__all__ = ["BY_ID", "CATALOGUE", "Rule", "default_source", "define", "setting"]
+
 
 @dataclass(frozen=True)
 class Rule:

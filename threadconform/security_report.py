@@ -16,6 +16,8 @@ from threadconform import escape as escape_text
 from threadconform import rules
 from threadconform.report_types import RuleEntry, SecurityEntry, Summary, TargetEntry
 
+__all__ = ["AREA", "INTRO", "finding", "html", "markdown", "section"]
+
 AREA = "security"
 INTRO = (
     "Errors that reveal internals, credentials in list items, and the auth edge cases a "

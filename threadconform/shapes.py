@@ -27,6 +27,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from threadconform import spec
 from threadconform.model import Contract
 
+__all__ = ["MARKER", "Shapes", "innermost", "location", "shapes"]
+
 MARKER = "x-example-shape"
 _JSON = ("application/json",)
 

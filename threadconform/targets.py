@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+__all__ = ["OPTIONAL", "REQUIRED", "Deployment", "TargetsError", "from_options", "load"]
+
 REQUIRED = ("contract", "base_url")
 OPTIONAL = ("name", "token_env", "second_token_env")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

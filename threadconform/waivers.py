@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+__all__ = ["OPTIONAL", "REQUIRED", "Waiver", "WaiverError", "describe", "find", "load", "stale"]
+
 REQUIRED = ("contract", "rule", "reason", "expires")
 OPTIONAL = ("target",)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -23,6 +23,8 @@ from threadconform.mutation import runs, servers
 from threadconform.mutation.plan import DATASETS, Cell, Dataset, Variant, cells, observable
 from threadconform.mutation.runs import Job, Result
 
+__all__ = ["BLACK_BOX", "Comparison", "Matrix", "Outcome", "Progress", "ServerInfo", "run_matrix"]
+
 # Runs made twice, in-process and as a user's subprocess, to prove the two give the same
 # verdict, rules and requests: (variant label, dataset name).
 BLACK_BOX = (("kortix/conforming", "default"), ("kortix/page-off-by-one", "prime"))

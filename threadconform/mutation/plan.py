@@ -18,6 +18,28 @@ from typing import Any, Literal
 from threadconform import reference
 from threadconform.reference.live import Live
 
+__all__ = [
+    "DATASETS",
+    "DEFAULT",
+    "EVERY_DATASET",
+    "LIVE_DATASETS",
+    "LIVE_DELETE",
+    "LIVE_INSERT",
+    "NEEDS_TOTAL",
+    "PAGE_BOUNDARY_RULES",
+    "PRIME",
+    "SMALL",
+    "Cell",
+    "Dataset",
+    "Requirement",
+    "Variant",
+    "cells",
+    "datasets_for",
+    "live_variants",
+    "observable",
+    "variants",
+]
+
 # The rules whose verdict depends on where page boundaries fall in the data: a fault that
 # breaks one of them may hide on one dataset and show on another.
 PAGE_BOUNDARY_RULES = frozenset(

@@ -9,6 +9,8 @@ from threadconform.mutation.matrix import Matrix, Outcome
 from threadconform.mutation.plan import NEEDS_TOTAL, Variant
 from threadconform.mutation.runs import Result
 
+__all__ = ["WALL_LINE", "failures", "headline", "report"]
+
 WALL_LINE = "Wall time {wall:.0f} s for {runs} runs"  # bench/suite_run.py reads this line
 
 

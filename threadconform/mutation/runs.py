@@ -28,6 +28,26 @@ from typing import Literal
 from threadconform import reference
 from threadconform.spec import SPEC_DIR
 
+__all__ = [
+    "DETAIL",
+    "ROOT",
+    "RUNNERS",
+    "RUN_SECONDS",
+    "Job",
+    "Kind",
+    "Result",
+    "credential_env",
+    "run",
+    "run_black_box",
+    "run_in_process",
+    "run_schemathesis",
+    "start_worker",
+    "suite_args",
+    "suite_command",
+    "suite_env",
+    "timeout_scale",
+]
+
 ROOT = Path(__file__).resolve().parents[2]  # the repository: tests/ and pyproject.toml
 Kind = Literal["suite", "black-box", "schemathesis"]
 RUN_SECONDS = 300.0  # one run's bound (times THREADCONFORM_TEST_TIMEOUT_SCALE)

@@ -21,6 +21,8 @@ from threadconform.model import Contract
 from threadconform.mutation.plan import Dataset
 from threadconform.walk import walk
 
+__all__ = ["PRIME_SEARCH", "Served", "is_prime", "listing_total", "serve", "serve_all", "stop_all"]
+
 PRIME_SEARCH = 80  # thread counts tried above the asked one before giving up
 
 

@@ -13,6 +13,8 @@ from threadconform.probes import probe
 from threadconform.probes.context import ProbeContext
 from threadconform.probes.envelopes import envelope_findings
 
+__all__ = ["AUTH_RULES", "WRONG_CREDENTIAL", "Filters", "auth", "tenants", "widest_listings"]
+
 WRONG_CREDENTIAL = "threadconform-wrong-credential"
 AUTH_RULES = (
     "AUTH-REQUIRED",

@@ -14,6 +14,8 @@ from threadconform.probes import judge, probe
 from threadconform.probes.context import ProbeContext, ReferenceKey
 from threadconform.probes.settle import settled
 
+__all__ = ["BACKWARD_LIMIT", "backward"]
+
 # A small odd limit puts page boundaries inside runs of tied keys.
 BACKWARD_LIMIT = 7
 

@@ -18,6 +18,8 @@ from threadconform.exchange import Response
 from threadconform.probes.context import ProbeContext
 from threadconform.walk import extract_page
 
+__all__ = ["CLAMP_RULES", "clamp_problems", "clamp_query", "clamping_allowed", "describe"]
+
 # What a page of the clamped request must obey, whatever the contract's style.
 CLAMP_RULES = ("PAGE-LIMIT-RESPECTED", "META-LENGTH", "META-HAS-MORE")
 

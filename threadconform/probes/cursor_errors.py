@@ -23,6 +23,8 @@ from threadconform.probes.context import ProbeContext
 from threadconform.probes.envelopes import envelope_findings
 from threadconform.walk import extract_page
 
+__all__ = ["RULES", "cursor_errors", "malformed_ids", "reshaped", "unknown_ids"]
+
 RULES = ("CURSOR-UNKNOWN", "CURSOR-MALFORMED")
 _PREFIX = re.compile(r"^[A-Za-z]+[_-]")
 

@@ -14,6 +14,8 @@ from threadconform.probes.edges import page
 from threadconform.probes.settle import settled
 from threadconform.walk import Walk
 
+__all__ = ["CURSOR_RULES", "cursors", "positions"]
+
 CURSOR_RULES = (
     "CURSOR-AFTER",
     "CURSOR-BEFORE",

@@ -13,6 +13,8 @@ from threadconform.probes.settle import settled
 from threadconform.probes.walks import empty_listing
 from threadconform.walk import Page, Walk, extract_page
 
+__all__ = ["DEFAULTS_RULES", "defaults", "directions", "page", "past_end", "totals"]
+
 
 def page(ctx: ProbeContext, params: tuple[tuple[str, str], ...]) -> Page:
     """One page; raises the run's stop (BudgetSpent) once it has stopped."""

@@ -16,6 +16,8 @@ from threadconform import leaks
 from threadconform.exchange import Response
 from threadconform.ledger import Finding, Violation
 
+__all__ = ["envelope_findings", "error_contract_findings", "server_error_message", "violation"]
+
 if TYPE_CHECKING:
     from threadconform.probes.context import ProbeContext
 

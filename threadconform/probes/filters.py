@@ -19,6 +19,8 @@ from threadconform.probes.settle import settled
 from threadconform.probes.walks import encode
 from threadconform.walk import Walk
 
+__all__ = ["DEFAULT", "UNSEEN_VALUE", "filters", "other_values"]
+
 # A value for a narrowing filter whose item field the contract does not return: the
 # subset property must hold for any value, including one that matches nothing.
 UNSEEN_VALUE = "threadconform-probe"

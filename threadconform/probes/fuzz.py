@@ -49,6 +49,20 @@ from threadconform.probes.envelopes import error_contract_findings, server_error
 from threadconform.probes.envelopes import violation as _violation
 from threadconform.probes.settle import vanished_cursor
 
+__all__ = [
+    "CHECK_RULES",
+    "FAILURE_RULES",
+    "SCHEMATHESIS_CONFIG",
+    "as_httpx",
+    "fractional_numbers",
+    "fuzz_negative",
+    "fuzz_positive",
+    "lexical_only",
+    "load_schema",
+    "query_pairs",
+    "run_cases",
+]
+
 # Schemathesis failure classes, by name, mapped to our rule ids.
 FAILURE_RULES = {
     "ServerError": "HTTP-NO-5XX",

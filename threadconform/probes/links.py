@@ -11,6 +11,8 @@ from threadconform.probes import judge_usable, probe
 from threadconform.probes.context import ProbeContext
 from threadconform.probes.walks import encode
 
+__all__ = ["LINK_LIMIT", "RULES", "links"]
+
 RULES = ("LINK-SAME-ORIGIN", "LINK-KEEPS-PARAMS")
 LINK_LIMIT = 7  # small and odd: several pages, boundaries inside runs of ties
 

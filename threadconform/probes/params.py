@@ -27,6 +27,8 @@ from threadconform.probes.context import ProbeContext
 from threadconform.probes.envelopes import error_contract_findings, server_error_message
 from threadconform.probes.walks import encode
 
+__all__ = ["FAR", "BadValue", "bad_values", "far_values", "one_page_listing", "param_bounds"]
+
 FAR = 2**31  # past PostgreSQL's int4: where an unbounded page or offset overflows
 
 

@@ -31,6 +31,17 @@ from threadconform.outcomes import BudgetSpent
 from threadconform.probes import probe
 from threadconform.probes.context import ProbeContext
 
+__all__ = [
+    "AUTH_RULES",
+    "BEYOND_INT64",
+    "QUERY_NAMES",
+    "QUOTED_CURSOR",
+    "beyond_int64",
+    "security_auth",
+    "security_errors",
+    "security_items",
+]
+
 AUTH_RULES = (
     "SEC-AUTH-SCHEME-CASE",
     "SEC-AUTH-WHITESPACE",

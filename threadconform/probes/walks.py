@@ -36,6 +36,35 @@ from threadconform.probes.context import ProbeContext, ReferenceKey
 from threadconform.probes.settle import keyset_gaps_of, settled
 from threadconform.walk import Walk, position
 
+__all__ = [
+    "BOUNDARY_RULES",
+    "ONE_WALK_RULES",
+    "ORDER_RULES",
+    "PLAN_SHARE",
+    "WALK_BUDGET_SHARE",
+    "WALK_RULES",
+    "WINDOW_RULES",
+    "WalkFailed",
+    "base_params",
+    "caused",
+    "cut_by_page_count",
+    "empty_listing",
+    "encode",
+    "ends_anyway",
+    "explore",
+    "gaps",
+    "judge_planned",
+    "judge_walk",
+    "judge_window",
+    "limits",
+    "must",
+    "planned",
+    "vacuous",
+    "walk_params",
+    "walks",
+    "window_gaps",
+]
+
 ONE_WALK_RULES = (
     "WALK-TERMINATES",
     "PAGE-NO-DUPLICATES",

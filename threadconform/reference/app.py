@@ -30,6 +30,23 @@ from threadconform.reference.hooks import CONFORMING, FaultCrash, Hooks
 from threadconform.reference.live import LiveData
 from threadconform.reference.store import Store
 
+__all__ = [
+    "COMPRESSIONS",
+    "CONTRACTS",
+    "FAULT_PREFIX",
+    "MODULES",
+    "OPT_IN",
+    "PATHS",
+    "SERVED",
+    "Endpoint",
+    "build_app",
+    "build_fault_app",
+    "counted",
+    "guarded",
+    "live_of",
+    "log",
+]
+
 MODULES: dict[str, ModuleType] = {
     "kortix": kortix,
     "chat": chat,

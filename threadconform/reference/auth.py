@@ -12,6 +12,18 @@ from dataclasses import dataclass
 
 from threadconform.reference.data import PRIMARY, SECONDARY
 
+__all__ = [
+    "KORTIX_PRIMARY",
+    "KORTIX_SECONDARY",
+    "SCHEMES",
+    "Credentials",
+    "Scheme",
+    "credentials",
+    "header",
+    "presented",
+    "tenant_for",
+]
+
 
 @dataclass(frozen=True)
 class Credentials:

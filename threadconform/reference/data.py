@@ -23,6 +23,39 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from random import Random
 
+__all__ = [
+    "AGENTS",
+    "ASSISTANTS",
+    "CHAT_PROJECTS",
+    "END",
+    "END_USERS",
+    "EXACT_AGENT",
+    "EXACT_ASSISTANT",
+    "EXACT_CHAT_PROJECT",
+    "EXACT_GROUP_MIN_THREADS",
+    "EXACT_GROUP_SIZE",
+    "MODELS",
+    "ORGANIZATIONS",
+    "OWNERS",
+    "PROJECT_TYPES",
+    "SECOND_TENANT_THREADS",
+    "START",
+    "STATUSES",
+    "TAGS",
+    "TITLE_WORDS",
+    "WORKFLOWS",
+    "Agent",
+    "Dataset",
+    "Project",
+    "Thread",
+    "check_ties",
+    "generate",
+    "new_thread",
+    "tie_starts",
+    "tie_timeline",
+    "timeline",
+]
+
 # The newest thread of the main tenant is created at END; gaps are spread so the oldest
 # lands near START. Fixed instants, so timestamps never depend on when the server runs.
 START = int(datetime(2025, 1, 6, 8, 0, tzinfo=UTC).timestamp())

@@ -13,6 +13,16 @@ from starlette.responses import JSONResponse
 
 from threadconform.reference.params import Invalid
 
+__all__ = [
+    "ErrorReply",
+    "Kind",
+    "fastapi_detail",
+    "fastapi_validation",
+    "vendor",
+    "vendor_invalid",
+    "worker",
+]
+
 Kind = Literal["auth", "validation", "forbidden", "not_found", "server"]
 
 

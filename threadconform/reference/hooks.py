@@ -17,6 +17,8 @@ from threadconform.reference.errors import ErrorReply
 from threadconform.reference.params import Range
 from threadconform.reference.store import ThreadRow, Where
 
+__all__ = ["CONFORMING", "FaultCrash", "Hooks", "PageInfo", "T"]
+
 T = TypeVar("T")
 
 

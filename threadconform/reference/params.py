@@ -11,6 +11,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+__all__ = [
+    "HUGE",
+    "Invalid",
+    "Range",
+    "boolean",
+    "choice",
+    "filter_value",
+    "integer",
+    "text",
+    "to_int",
+    "within",
+]
+
 _INTEGER = re.compile(r"\s*([+-]?)([0-9]+)\s*")
 _TRUE = frozenset({"true", "1", "yes", "on", "t", "y"})
 _FALSE = frozenset({"false", "0", "no", "off", "f", "n"})

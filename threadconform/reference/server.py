@@ -29,6 +29,21 @@ from threadconform.reference.faults import credentials_for, faults, hooks_for
 from threadconform.reference.live import CHANGE_LINE, Change, Live, LiveData, Mode
 from threadconform.reference.store import Store, open_store
 
+__all__ = [
+    "STARTUP_SECONDS",
+    "URL_LINE",
+    "ChangeCounter",
+    "RunningServer",
+    "check_contract",
+    "listen",
+    "prepare",
+    "start",
+    "start_subprocess",
+    "url_of",
+    "uvicorn_server",
+    "wait_answering",
+]
+
 STARTUP_SECONDS = 30.0
 URL_LINE = re.compile(r"threadconform reference server for (\S+) at (http://\S+)")
 

@@ -25,6 +25,30 @@ from typing import Literal, cast
 
 from threadconform.reference.data import Agent, Dataset, Project, Thread, generate
 
+__all__ = [
+    "AGENT_COLUMNS",
+    "INDEXES",
+    "MAX_OFFSET",
+    "PROJECT_COLUMNS",
+    "SCHEMA_VERSION",
+    "THREAD_COLUMNS",
+    "Bound",
+    "Cond",
+    "Key",
+    "KeysetQuery",
+    "OffsetQuery",
+    "Op",
+    "Order",
+    "Store",
+    "ThreadRow",
+    "Where",
+    "eq",
+    "is_null",
+    "load",
+    "not_null",
+    "open_store",
+]
+
 SCHEMA_VERSION = "4"
 # SQLite integers are 64-bit; a larger OFFSET would overflow, and is past any data anyway.
 MAX_OFFSET = 2**62

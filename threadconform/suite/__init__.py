@@ -8,4 +8,6 @@ from any folder, or `threadconform run`).
 
 from pathlib import Path
 
+__all__ = ["SUITE_DIR"]
+
 SUITE_DIR = Path(__file__).resolve().parent

@@ -32,6 +32,18 @@ from threadconform.reference.hooks import PageInfo
 from threadconform.reference.params import Invalid
 from threadconform.reference.store import ThreadRow, Where, eq, is_null, not_null
 
+__all__ = [
+    "ID_PREFIX",
+    "PATH",
+    "ROUTES",
+    "Args",
+    "filters",
+    "internal_error",
+    "list_threads",
+    "parse",
+    "thread",
+]
+
 PATH = "/v1/threads"
 ID_PREFIX = "thrd_"
 internal_error = vendor.internal_error

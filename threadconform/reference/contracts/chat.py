@@ -25,6 +25,18 @@ from threadconform.reference.hooks import PageInfo
 from threadconform.reference.params import Invalid, Range
 from threadconform.reference.store import OffsetQuery, Order, ThreadRow, Where, eq
 
+__all__ = [
+    "ALL_PROJECTS",
+    "PATH",
+    "PATTERN",
+    "ROUTES",
+    "Args",
+    "internal_error",
+    "list_threads",
+    "parse",
+    "thread",
+]
+
 PATH = "/api/chat/threads"
 PATTERN = "^[a-zA-Z0-9_-]+$"
 ALL_PROJECTS = "all"

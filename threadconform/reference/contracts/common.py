@@ -14,6 +14,8 @@ from threadconform.reference.errors import ErrorReply
 from threadconform.reference.hooks import Hooks, PageInfo
 from threadconform.reference.store import Store
 
+__all__ = ["Context", "authenticate", "context", "dashed", "iso", "refuse", "respond"]
+
 
 @dataclass(frozen=True)
 class Context:

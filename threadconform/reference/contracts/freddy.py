@@ -30,6 +30,18 @@ from threadconform.reference.hooks import PageInfo
 from threadconform.reference.params import Invalid
 from threadconform.reference.store import ThreadRow, Where, eq, is_null
 
+__all__ = [
+    "ID_PREFIX",
+    "PATH",
+    "ROUTES",
+    "Args",
+    "filters",
+    "internal_error",
+    "list_threads",
+    "parse",
+    "thread",
+]
+
 PATH = "/v1/threads"
 ID_PREFIX = "thread_"
 internal_error = vendor.internal_error

@@ -38,6 +38,20 @@ from threadconform.reference.store import (
     not_null,
 )
 
+__all__ = [
+    "DOCS",
+    "PATH",
+    "ROUTES",
+    "Args",
+    "filters",
+    "github_error",
+    "internal_error",
+    "link_header",
+    "list_notifications",
+    "parse",
+    "thread",
+]
+
 PATH = "/notifications"
 DOCS = "https://docs.github.com/rest/activity/notifications"
 

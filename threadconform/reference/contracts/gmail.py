@@ -49,6 +49,23 @@ from threadconform.reference.store import (
     not_null,
 )
 
+__all__ = [
+    "LABELS",
+    "PATH",
+    "ROUTES",
+    "Args",
+    "decode",
+    "encode",
+    "filters",
+    "google_error",
+    "internal_error",
+    "invalid",
+    "list_threads",
+    "parse",
+    "thread",
+    "unauthenticated",
+]
+
 PATH = "/gmail/v1/users/me/threads"
 _POSITION = re.compile(r"(-?[0-9]{1,12}):([0-9a-f]{32})(?::[0-9a-f]{0,16})?")
 LABELS = ("INBOX", "STARRED", "UNREAD", "TRASH")

@@ -49,6 +49,23 @@ from threadconform.reference.store import (
     not_null,
 )
 
+__all__ = [
+    "CHAT_TYPES",
+    "PATH",
+    "ROUTES",
+    "SKIP",
+    "Args",
+    "bad_request",
+    "chat",
+    "decode",
+    "encode",
+    "filters",
+    "graph_error",
+    "internal_error",
+    "list_chats",
+    "parse",
+]
+
 PATH = "/v1.0/me/chats"
 SKIP = "$skiptoken"
 CHAT_TYPES = ("oneOnOne", "group")

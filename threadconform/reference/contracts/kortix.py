@@ -29,6 +29,18 @@ from threadconform.reference.hooks import PageInfo
 from threadconform.reference.params import Invalid, Range
 from threadconform.reference.store import OffsetQuery, Order, Project, ThreadRow, Where, eq
 
+__all__ = [
+    "PATH",
+    "ROUTES",
+    "SANDBOX_HOST",
+    "Args",
+    "internal_error",
+    "list_threads",
+    "parse",
+    "project",
+    "thread",
+]
+
 PATH = "/threads"
 SANDBOX_HOST = "https://sandbox.example.com"
 

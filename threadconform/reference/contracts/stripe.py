@@ -36,6 +36,19 @@ from threadconform.reference.store import (
     is_null,
 )
 
+__all__ = [
+    "ID_PREFIX",
+    "PATH",
+    "ROUTES",
+    "Args",
+    "conversation",
+    "internal_error",
+    "list_conversations",
+    "parse",
+    "resolve",
+    "unauthenticated",
+]
+
 PATH = "/v1/conversations"
 ID_PREFIX = "conv_"
 _HEX_ID = re.compile(r"[0-9a-f]{32}")

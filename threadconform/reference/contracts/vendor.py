@@ -23,6 +23,18 @@ from threadconform.reference.errors import ErrorReply
 from threadconform.reference.params import Invalid, Range
 from threadconform.reference.store import Bound, Key, KeysetQuery, Op, Order, ThreadRow, Where
 
+__all__ = [
+    "Paging",
+    "fetch",
+    "forbidden",
+    "internal_error",
+    "invalid",
+    "keyset_query",
+    "parse_paging",
+    "resolve",
+    "unauthenticated",
+]
+
 _HEX_ID = re.compile(r"[0-9a-f]{32}")
 _MESSAGES = {
     "limit": "Invalid limit parameter: must be an integer between 1 and 100",

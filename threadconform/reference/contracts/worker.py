@@ -26,6 +26,18 @@ from threadconform.reference.hooks import PageInfo
 from threadconform.reference.params import Invalid, Range
 from threadconform.reference.store import OffsetQuery, Order, ThreadRow, Where, eq
 
+__all__ = [
+    "PATH",
+    "ROUTES",
+    "Args",
+    "agent",
+    "icon",
+    "internal_error",
+    "list_threads",
+    "parse",
+    "thread",
+]
+
 PATH = "/api/threads"
 _ICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16">'
