@@ -109,6 +109,11 @@ OPTIONS: tuple[Option, ...] = (
         bool,
         False,
     ),
+    Option(
+        "--write-hook",
+        "a command that creates one thread on the target by your own means; the suite runs "
+        "it between two pages of a keyset walk to prove the walk stays whole under writes",
+    ),
     Option("--report-dir", "where the run writes its reports", default="reports"),
     Option("--threads", "threads in the embedded reference server's main tenant", int, 237),
     Option("--waivers", "YAML list of accepted failures: contract, rule, reason, expires"),
@@ -139,6 +144,7 @@ class RunOptions:
     max_time: float | None = None
     insecure: bool = False
     frozen: bool = False
+    write_hook: str | None = None
     report_dir: str = "reports"
     threads: int = 237
     waivers: str | None = None

@@ -482,6 +482,14 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     # The suite itself: a probe that crashes must fail the run, never hide its rules.
     Rule(
+        "WALK-KEYSET-UNDER-WRITES",
+        "With --write-hook, a forward keyset walk during which a thread is created still "
+        "yields every thread that existed before and after it, exactly once and in order.",
+        "MUST",
+        "walk",
+        "docs/contracts.md#live-targets",
+    ),
+    Rule(
         "TARGET-FROZEN",
         "A target declared frozen (--frozen) does not change while it is tested; without "
         "--frozen a change is reported and only reads an unchanged listing bracketed are judged.",

@@ -23,6 +23,7 @@ from threadconform.model import Contract
 from threadconform.options import RunOptions
 from threadconform.outcomes import BudgetSpent, Outcome, RunVerdict, Unreachable
 from threadconform.probes.registry import PROBES
+from threadconform.probes.write_hook import command_hook
 from threadconform.profiles import PROFILES, Profile
 from threadconform.targets import Deployment
 from threadconform.waivers import Waiver
@@ -292,6 +293,7 @@ class Suite:
             self.options.seed,
             target.second_token,
             frozen=self.options.frozen,
+            write_hook=command_hook(self.options.write_hook) if self.options.write_hook else None,
         )
         if self.announce is not None and context.items_of(answers.given) == []:
             self.announce(

@@ -10,7 +10,7 @@ the probes share (reference walks, samples, walk statistics, notes) are typed fi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -118,6 +118,8 @@ class ProbeContext:
     provocations: tuple[Response, ...] | None = None  # security's, sent once per run
     shapes: Shapes | None = None  # the 200 body's shapes, built once for the fuzz probe
     frozen: bool = False  # --frozen: the user guarantees the listing does not change
+    # --write-hook: creates one thread on the target; None when it worked, else why not
+    write_hook: Callable[[], str | None] | None = None
     live: LiveLog = field(default_factory=LiveLog)  # what the run saw of a changing target
 
     def fetch(

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from threadconform import rules
 from threadconform.ledger import Finding, Violation
 from threadconform.live import Change, Snapshot, compare, existed_throughout, snapshot
 from threadconform.probes.context import ProbeContext, ReferenceKey
@@ -163,7 +164,8 @@ def _keyset(ctx: ProbeContext) -> bool:
 def _sensitive(ctx: ProbeContext, rule: str) -> bool:
     if _keyset(ctx) and rule in KEYSET_PROMISES:
         return False
-    return rule in CHANGE_SENSITIVE
+    # A rule the contract turns off is reported n/a whatever it saw: no re-read for it.
+    return rule in CHANGE_SENSITIVE and rules.setting(ctx.contract, rule).severity != "off"
 
 
 def _suspects(
