@@ -43,8 +43,10 @@ def document(
     first: Page | None,
     walked: list[Any],
     filters: list[dict[str, Any]],
+    later: tuple[Page | None, ...] = (),
 ) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
-    """(the OpenAPI document, evidence comments keyed by their key path in it)."""
+    """(the OpenAPI document, evidence comments keyed by their key path in it); `later`
+    are more pages seen (a second, the last), whose bodies the page schema also covers."""
     block, notes = _block(found, filters)
     anchor = ("paths", path, "get", "x-pagination")
     comments = {(*anchor, *where): text for where, text in notes.items()}
@@ -55,7 +57,8 @@ def document(
         "responses": _responses(block, bodies),
         "x-pagination": block,
     }
-    components: dict[str, Any] = {"schemas": _schemas(found, first, walked, bodies)}
+    seen = [page for page in (first, *later) if page is not None and page.ok]
+    components: dict[str, Any] = {"schemas": _schemas(found, seen, walked, bodies)}
     auth = found.value("auth")
     if auth:
         scheme = (
@@ -108,6 +111,8 @@ def _block(
         }
         block["cursor"] = {k: v for k, v in block["cursor"].items() if k == "before" or v}
     block["order"] = _order(found, take)
+    if found.has("volatile"):
+        block["volatile"] = take("volatile")
     response = {key: take("response", key) for key in _RESPONSE_KEYS}
     block["response"] = {k: v for k, v in response.items() if v is not None}
     if filters:
@@ -207,17 +212,21 @@ def _drop_undeclared(block: dict[str, Any], responses: dict[str, Any]) -> None:
 
 
 def _schemas(
-    found: Findings, first: Page | None, walked: list[Any], bodies: dict[str, Page]
+    found: Findings, seen: list[Page], walked: list[Any], bodies: dict[str, Page]
 ) -> dict[str, Any]:
+    """`seen`: the pages of items, the first one first."""
+    first = seen[0] if seen else None
     items = walked or (first.items if first and first.items else [])
     schemas: dict[str, Any] = {"Item": schema_of(items) if items else {"type": "object"}}
-    body = first.body if first else None
     items_path = str(found.value("response", "items", default="$"))
-    if items_path == "$" or not isinstance(body, dict):
+    if items_path == "$" or first is None or not isinstance(first.body, dict):
         schemas["Page"] = {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}
     else:
-        page = schema_of([body])
-        _place_items(page, items_path.replace("\\.", "\0").split("."))
+        # Required: only what every page seen carries (the last page has no next token).
+        page = schema_of([p.body for p in seen if isinstance(p.body, dict)])
+        _place_items(page, _parts(items_path))
+        for key in ("token", "link"):
+            _not_required(page, (found.value(key) or {}).get("next"))
         schemas["Page"] = page
     for page_seen in bodies.values():
         status = page_seen.status
@@ -226,11 +235,29 @@ def _schemas(
     return schemas
 
 
+def _parts(path: str) -> list[str]:
+    return [part.replace("\0", ".") for part in path.replace("\\.", "\0").split(".")]
+
+
+def _not_required(schema: dict[str, Any], path: str | None) -> None:
+    """The next token or link is absent from the last page, however many pages were seen."""
+    if not path:
+        return
+    parts, node = _parts(path), schema
+    for part in parts[:-1]:
+        node = (node.get("properties") or {}).get(part) or {}
+    required = [name for name in node.get("required") or [] if name != parts[-1]]
+    if required:
+        node["required"] = required
+    else:
+        node.pop("required", None)
+
+
 def _place_items(schema: dict[str, Any], parts: list[str]) -> None:
     node = schema
     for part in parts[:-1]:
-        node = node["properties"][part.replace("\0", ".")]
-    node["properties"][parts[-1].replace("\0", ".")] = {
+        node = node["properties"][part]
+    node["properties"][parts[-1]] = {
         "type": "array",
         "items": {"$ref": "#/components/schemas/Item"},
     }
