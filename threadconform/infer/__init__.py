@@ -69,7 +69,7 @@ def infer(
             inference.first,
             inference.walked,
             filters,
-            later=(inference.small, inference.last_page),
+            later=(inference.small, inference.last_page, inference.past_end),
         )
         walk = found.facts.get(("walk",))
         if walk is not None:

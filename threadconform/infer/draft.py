@@ -227,6 +227,8 @@ def _schemas(
         _place_items(page, _parts(items_path))
         for key in ("token", "link"):
             _not_required(page, (found.value(key) or {}).get("next"))
+        if found.has("response", "total_requires"):
+            _count_or_null(page, str(found.value("response", "total")))
         schemas["Page"] = page
     for page_seen in bodies.values():
         status = page_seen.status
@@ -251,6 +253,15 @@ def _not_required(schema: dict[str, Any], path: str | None) -> None:
         node["required"] = required
     else:
         node.pop("required", None)
+
+
+def _count_or_null(schema: dict[str, Any], path: str) -> None:
+    """A total seen only as null (a flag fills it) is a count when filled."""
+    parts, node = _parts(path), schema
+    for part in parts:
+        node = (node.get("properties") or {}).get(part) or {}
+    if node.get("type") == "null":
+        node["type"] = ["integer", "null"]
 
 
 def _place_items(schema: dict[str, Any], parts: list[str]) -> None:
