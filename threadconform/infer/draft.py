@@ -10,6 +10,7 @@ from typing import Any
 from threadconform.infer.facts import Findings, todo
 from threadconform.infer.probe import Page
 from threadconform.infer.shapes import schema_of
+from threadconform.shapes import MARKER as EXAMPLE_SHAPE
 
 __all__ = ["HEADER", "document", "to_yaml"]
 
@@ -59,6 +60,11 @@ def document(
     }
     seen = [page for page in (first, *later) if page is not None and page.ok]
     components: dict[str, Any] = {"schemas": _schemas(found, seen, walked, bodies)}
+    comments[("components", "schemas", "Item")] = (
+        f"drafted from the {len(walked) or 'first page of'} items seen: an example shape "
+        f"({EXAMPLE_SHAPE}), so keys and types are MUST but a null where every item seen had "
+        "a value only a SHOULD (SCHEMA-EXAMPLE): the vendor may document it nullable"
+    )
     auth = found.value("auth")
     if auth:
         scheme = (
@@ -217,7 +223,8 @@ def _schemas(
     """`seen`: the pages of items, the first one first."""
     first = seen[0] if seen else None
     items = walked or (first.items if first and first.items else [])
-    schemas: dict[str, Any] = {"Item": schema_of(items) if items else {"type": "object"}}
+    item = _example_shape(schema_of(items)) if items else {"type": "object"}
+    schemas: dict[str, Any] = {"Item": item}
     items_path = str(found.value("response", "items", default="$"))
     if items_path == "$" or first is None or not isinstance(first.body, dict):
         schemas["Page"] = {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}
@@ -253,6 +260,17 @@ def _not_required(schema: dict[str, Any], path: str | None) -> None:
         node["required"] = required
     else:
         node.pop("required", None)
+
+
+def _example_shape(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every object schema in `schema` marked as known from examples only, in place."""
+    if isinstance(schema.get("properties"), dict):
+        schema[EXAMPLE_SHAPE] = True
+        for inner in schema["properties"].values():
+            _example_shape(inner)
+    if isinstance(schema.get("items"), dict):
+        _example_shape(schema["items"])
+    return schema
 
 
 def _count_or_null(schema: dict[str, Any], path: str) -> None:
