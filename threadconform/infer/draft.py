@@ -126,9 +126,17 @@ def _block(
     errors = {kind: take("errors", kind) for kind in ("auth", "validation")}
     if any(errors.values()):
         block["errors"] = {k: v for k, v in errors.items() if v}
+    rules: dict[str, str] = {}
+    why: list[str] = []
     if not found.value("auth"):
-        block["rules"] = {rule: "off" for rule in _AUTH_RULES}
-        notes[("rules",)] = "no credential was needed, so no auth rule can apply"
+        rules.update({rule: "off" for rule in _AUTH_RULES})
+        why.append("no credential was needed, so no auth rule can apply")
+    if block["style"] == "first-n":
+        rules.update({rule: "off" for rule in _PAGING_RULES})
+        why.append("first-n: no request reaches a next page, so no rule about pages can apply")
+    if rules:
+        block["rules"] = rules
+        notes[("rules",)] = "; ".join(why)
     if found.not_inferred:
         notes[("style",)] = (
             notes.get(("style",), "") + "; NOT INFERRED (budget or a dead "
@@ -144,6 +152,9 @@ _AUTH_RULES = (
     "AUTH-ERROR-ENVELOPE",
     "AUTH-VALID-ACCEPTED",
 )
+
+
+_PAGING_RULES = ("PAGE-FULL", "PAGE-NO-GAPS", "PAGE-PAST-END", "PAGE-PAST-END-TOTAL")
 
 
 def _order(found: Findings, take: Any) -> Any:
