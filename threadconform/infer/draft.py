@@ -191,6 +191,9 @@ def _parameters(block: dict[str, Any], filters: list[dict[str, Any]]) -> list[di
             params.append(_query(cursor[key], {"type": "string"}))
     if block.get("token"):
         params.append(_query(block["token"]["param"], {"type": "string"}))
+    flag = (block.get("response") or {}).get("total_requires")
+    if flag and not str(flag).startswith("TODO"):
+        params.append(_query(flag, {"type": "boolean"}))  # sent as `true` to fill the total
     for item in filters:
         params.append(_query(item["param"], item.pop("_schema", {"type": "string"})))
     return params
