@@ -73,6 +73,17 @@ EXPLAINED: dict[str, str] = {
         "under a filter runs (the hand-written spec's filter parameters are also why its "
         "PARAM-INVALID-REJECTED and META-LENGTH runs differ)"
     ),
+    "aitronos/total-ignores-filter": (
+        "the fault is in the filters, which are the vendor's parameters: `infer URL` without "
+        "--openapi knows none, so the draft sends no filter and no FILTER-*/META-TOTAL check "
+        "under a filter runs"
+    ),
+    "aitronos/unknown-cursor-empty-page": (
+        "the document lets an unknown cursor be an error or an empty page (accept: "
+        "error-or-empty); the conforming server answers 400, so the draft says `error` and an "
+        "empty page fails CURSOR-UNKNOWN (and CURSOR-MALFORMED, which the draft also observed "
+        "as an error)"
+    ),
     "chat/total-ignores-filter": (
         "the fault is in the filters, which are the vendor's parameters: `infer URL` without "
         "--openapi knows none, so the draft sends no filter and no FILTER-*/META-TOTAL check "
