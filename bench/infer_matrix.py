@@ -64,8 +64,51 @@ DECIDABLE = frozenset(
     }
 )
 
-# Differences read and explained by hand: (variant label) -> why.
-EXPLAINED: dict[str, str] = {}
+# Differences read and explained by hand: (variant label) -> why. Each is a promise of the
+# vendor's document that no request to the conforming server can show.
+EXPLAINED: dict[str, str] = {
+    "worker/total-ignores-filter": (
+        "the fault is in the filters, which are the vendor's parameters: `infer URL` without "
+        "--openapi knows none, so the draft sends no filter and no FILTER-*/META-TOTAL check "
+        "under a filter runs (the hand-written spec's filter parameters are also why its "
+        "PARAM-INVALID-REJECTED and META-LENGTH runs differ)"
+    ),
+    "aitronos/total-ignores-filter": (
+        "the fault is in the filters, which are the vendor's parameters: `infer URL` without "
+        "--openapi knows none, so the draft sends no filter and no FILTER-*/META-TOTAL check "
+        "under a filter runs"
+    ),
+    "aitronos/unknown-cursor-empty-page": (
+        "the document lets an unknown cursor be an error or an empty page (accept: "
+        "error-or-empty); the conforming server answers 400, so the draft says `error` and an "
+        "empty page fails CURSOR-UNKNOWN (and CURSOR-MALFORMED, which the draft also observed "
+        "as an error)"
+    ),
+    "chat/total-ignores-filter": (
+        "the fault is in the filters, which are the vendor's parameters: `infer URL` without "
+        "--openapi knows none, so the draft sends no filter and no FILTER-*/META-TOTAL check "
+        "under a filter runs"
+    ),
+    "chat/optional-fields-null": (
+        "the document makes the pagination echoes optional and nullable (checked only when "
+        "present, as SHOULD); the conforming server always sends them as values, so the "
+        "draft's page schema types them and its has_more is a MUST (META-HAS-MORE)"
+    ),
+    "chat/no-pagination-echoes": (
+        "the document makes the pagination echoes optional; the conforming server always "
+        "sends them, so the draft's page schema requires them and its has_more is a MUST "
+        "(META-HAS-MORE)"
+    ),
+    "worker/clamp-out-of-range": (
+        "the document allows clamping an out-of-range limit (out_of_range: reject-or-clamp); "
+        "the conforming server rejects it, so the draft says `reject` and a clamp fails "
+        "PARAM-INVALID-REJECTED"
+    ),
+    "worker/no-agent-object": (
+        "`agent` is optional in the document; every thread the conforming server lists has "
+        "one, so the draft's item schema (keys seen on every item) requires it"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -270,10 +313,15 @@ def explain(contract: str, row: Row) -> str | None:
     changed = set(row.hand_failed) ^ set(row.draft_failed)
     if changed and changed <= set(set_by_hand):
         severities = ", ".join(
-            f"{rule}: {set_by_hand[rule].get('severity')}" for rule in sorted(changed)
+            f"{rule}: {_severity(set_by_hand[rule])}" for rule in sorted(changed)
         )
         return f"severities the hand-written spec documents ({severities}); the draft has none"
     return None
+
+
+def _severity(setting: Any) -> str:
+    """A `rules` entry: a severity ("off") or a block naming one."""
+    return str(setting.get("severity") if isinstance(setting, dict) else setting)
 
 
 # --- the report -----------------------------------------------------------------------

@@ -63,7 +63,14 @@ def infer(
         found = inference.found
         bodies = {k: v for k, v in inference.bodies.items() if k != "double"}
         doc, comments = document(
-            found, url, target.path, bodies, inference.first, inference.walked, filters
+            found,
+            url,
+            target.path,
+            bodies,
+            inference.first,
+            inference.walked,
+            filters,
+            later=(inference.small, inference.last_page, inference.past_end),
         )
         walk = found.facts.get(("walk",))
         if walk is not None:

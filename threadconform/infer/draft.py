@@ -10,6 +10,7 @@ from typing import Any
 from threadconform.infer.facts import Findings, todo
 from threadconform.infer.probe import Page
 from threadconform.infer.shapes import schema_of
+from threadconform.shapes import MARKER as EXAMPLE_SHAPE
 
 __all__ = ["HEADER", "document", "to_yaml"]
 
@@ -43,8 +44,10 @@ def document(
     first: Page | None,
     walked: list[Any],
     filters: list[dict[str, Any]],
+    later: tuple[Page | None, ...] = (),
 ) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
-    """(the OpenAPI document, evidence comments keyed by their key path in it)."""
+    """(the OpenAPI document, evidence comments keyed by their key path in it); `later`
+    are more pages seen (a second, the last), whose bodies the page schema also covers."""
     block, notes = _block(found, filters)
     anchor = ("paths", path, "get", "x-pagination")
     comments = {(*anchor, *where): text for where, text in notes.items()}
@@ -55,7 +58,13 @@ def document(
         "responses": _responses(block, bodies),
         "x-pagination": block,
     }
-    components: dict[str, Any] = {"schemas": _schemas(found, first, walked, bodies)}
+    seen = [page for page in (first, *later) if page is not None and page.ok]
+    components: dict[str, Any] = {"schemas": _schemas(found, seen, walked, bodies)}
+    comments[("components", "schemas", "Item")] = (
+        f"drafted from the {len(walked) or 'first page of'} items seen: an example shape "
+        f"({EXAMPLE_SHAPE}), so keys and types are MUST but a null where every item seen had "
+        "a value only a SHOULD (SCHEMA-EXAMPLE): the vendor may document it nullable"
+    )
     auth = found.value("auth")
     if auth:
         scheme = (
@@ -108,6 +117,8 @@ def _block(
         }
         block["cursor"] = {k: v for k, v in block["cursor"].items() if k == "before" or v}
     block["order"] = _order(found, take)
+    if found.has("volatile"):
+        block["volatile"] = take("volatile")
     response = {key: take("response", key) for key in _RESPONSE_KEYS}
     block["response"] = {k: v for k, v in response.items() if v is not None}
     if filters:
@@ -115,9 +126,17 @@ def _block(
     errors = {kind: take("errors", kind) for kind in ("auth", "validation")}
     if any(errors.values()):
         block["errors"] = {k: v for k, v in errors.items() if v}
+    rules: dict[str, str] = {}
+    why: list[str] = []
     if not found.value("auth"):
-        block["rules"] = {rule: "off" for rule in _AUTH_RULES}
-        notes[("rules",)] = "no credential was needed, so no auth rule can apply"
+        rules.update({rule: "off" for rule in _AUTH_RULES})
+        why.append("no credential was needed, so no auth rule can apply")
+    if block["style"] == "first-n":
+        rules.update({rule: "off" for rule in _PAGING_RULES})
+        why.append("first-n: no request reaches a next page, so no rule about pages can apply")
+    if rules:
+        block["rules"] = rules
+        notes[("rules",)] = "; ".join(why)
     if found.not_inferred:
         notes[("style",)] = (
             notes.get(("style",), "") + "; NOT INFERRED (budget or a dead "
@@ -133,6 +152,9 @@ _AUTH_RULES = (
     "AUTH-ERROR-ENVELOPE",
     "AUTH-VALID-ACCEPTED",
 )
+
+
+_PAGING_RULES = ("PAGE-FULL", "PAGE-NO-GAPS", "PAGE-PAST-END", "PAGE-PAST-END-TOTAL")
 
 
 def _order(found: Findings, take: Any) -> Any:
@@ -169,6 +191,9 @@ def _parameters(block: dict[str, Any], filters: list[dict[str, Any]]) -> list[di
             params.append(_query(cursor[key], {"type": "string"}))
     if block.get("token"):
         params.append(_query(block["token"]["param"], {"type": "string"}))
+    flag = (block.get("response") or {}).get("total_requires")
+    if flag and not str(flag).startswith("TODO"):
+        params.append(_query(flag, {"type": "boolean"}))  # sent as `true` to fill the total
     for item in filters:
         params.append(_query(item["param"], item.pop("_schema", {"type": "string"})))
     return params
@@ -207,17 +232,24 @@ def _drop_undeclared(block: dict[str, Any], responses: dict[str, Any]) -> None:
 
 
 def _schemas(
-    found: Findings, first: Page | None, walked: list[Any], bodies: dict[str, Page]
+    found: Findings, seen: list[Page], walked: list[Any], bodies: dict[str, Page]
 ) -> dict[str, Any]:
+    """`seen`: the pages of items, the first one first."""
+    first = seen[0] if seen else None
     items = walked or (first.items if first and first.items else [])
-    schemas: dict[str, Any] = {"Item": schema_of(items) if items else {"type": "object"}}
-    body = first.body if first else None
+    item = _example_shape(schema_of(items)) if items else {"type": "object"}
+    schemas: dict[str, Any] = {"Item": item}
     items_path = str(found.value("response", "items", default="$"))
-    if items_path == "$" or not isinstance(body, dict):
+    if items_path == "$" or first is None or not isinstance(first.body, dict):
         schemas["Page"] = {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}
     else:
-        page = schema_of([body])
-        _place_items(page, items_path.replace("\\.", "\0").split("."))
+        # Required: only what every page seen carries (the last page has no next token).
+        page = schema_of([p.body for p in seen if isinstance(p.body, dict)])
+        _place_items(page, _parts(items_path))
+        for key in ("token", "link"):
+            _not_required(page, (found.value(key) or {}).get("next"))
+        if found.has("response", "total_requires"):
+            _count_or_null(page, str(found.value("response", "total")))
         schemas["Page"] = page
     for page_seen in bodies.values():
         status = page_seen.status
@@ -226,11 +258,49 @@ def _schemas(
     return schemas
 
 
+def _parts(path: str) -> list[str]:
+    return [part.replace("\0", ".") for part in path.replace("\\.", "\0").split(".")]
+
+
+def _not_required(schema: dict[str, Any], path: str | None) -> None:
+    """The next token or link is absent from the last page, however many pages were seen."""
+    if not path:
+        return
+    parts, node = _parts(path), schema
+    for part in parts[:-1]:
+        node = (node.get("properties") or {}).get(part) or {}
+    required = [name for name in node.get("required") or [] if name != parts[-1]]
+    if required:
+        node["required"] = required
+    else:
+        node.pop("required", None)
+
+
+def _example_shape(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every object schema in `schema` marked as known from examples only, in place."""
+    if isinstance(schema.get("properties"), dict):
+        schema[EXAMPLE_SHAPE] = True
+        for inner in schema["properties"].values():
+            _example_shape(inner)
+    if isinstance(schema.get("items"), dict):
+        _example_shape(schema["items"])
+    return schema
+
+
+def _count_or_null(schema: dict[str, Any], path: str) -> None:
+    """A total seen only as null (a flag fills it) is a count when filled."""
+    parts, node = _parts(path), schema
+    for part in parts:
+        node = (node.get("properties") or {}).get(part) or {}
+    if node.get("type") == "null":
+        node["type"] = ["integer", "null"]
+
+
 def _place_items(schema: dict[str, Any], parts: list[str]) -> None:
     node = schema
     for part in parts[:-1]:
-        node = node["properties"][part.replace("\0", ".")]
-    node["properties"][parts[-1].replace("\0", ".")] = {
+        node = node["properties"][part]
+    node["properties"][parts[-1]] = {
         "type": "array",
         "items": {"$ref": "#/components/schemas/Item"},
     }

@@ -79,11 +79,7 @@ def find_response_fields(inf: Inference) -> None:
                 inf.found.put(("response", "total"), path, f"{shown}: {path} = {total} = the walk")
         elif value is None and "total" in path.lower() and not inf.found.has("response", "total"):
             inf.found.put(("response", "total"), path, f"{shown}: {path} is null")
-            inf.found.put(
-                ("response", "total_requires"),
-                todo(f"the boolean parameter that fills {path} (it was null), or remove total"),
-                f"{shown}: {path} is null",
-            )
+            _total_flag(inf, path, total, shown)
         elif value is True and tail.get(path) is False:
             inf.found.put(("response", "has_more"), path, f"{shown}: {path} true; last page: false")
         elif isinstance(value, str) and ids and value == ids[0]:
@@ -96,6 +92,24 @@ def find_response_fields(inf: Inference) -> None:
     marker = [i.get("object") for i in first.items]
     if marker and isinstance(marker[0], str) and len(set(marker)) == 1:
         inf.found.put(("response", "item_object"), {"path": "object", "value": marker[0]}, shown)
+
+
+_TOTAL_FLAGS = ("include_total", "includeTotal", "with_total", "withTotal", "count", "$count")
+
+
+def _total_flag(inf: Inference, path: str, total: int, shown: str) -> None:
+    """The boolean parameter that fills a null total: `=true` makes it the walk's count."""
+    for flag in _TOTAL_FLAGS:
+        page = inf.prober.get({flag: "true"})
+        if page.ok and _scalars(page.body).get(path) == total:
+            evidence = f"{shown}: {path} is null; {page.shown}: {path} = {total} = the walk"
+            inf.found.put(("response", "total_requires"), flag, evidence)
+            return
+    inf.found.put(
+        ("response", "total_requires"),
+        todo(f"the boolean parameter that fills {path} (it was null), or remove total"),
+        f"{shown}: {path} is null; none of {', '.join(_TOTAL_FLAGS)}=true fills it",
+    )
 
 
 def _echoes(inf: Inference, head: dict[str, Any], small: dict[str, Any], total: int) -> None:

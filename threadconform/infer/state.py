@@ -35,6 +35,7 @@ class Inference:
     largest: int | None = None  # the largest limit known to be accepted
     walked: list[Any] = field(default_factory=list)  # every item of the full walk
     last_page: Page | None = None
+    past_end: Page | None = None  # the page after the last one (empty), where there is one
     bodies: dict[str, Any] = field(default_factory=dict)  # error bodies by status
     auth_kind: str | None = None  # "bearer", "header:<Name>" or None
 

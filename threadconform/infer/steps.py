@@ -1,8 +1,9 @@
 """The inference itself: which steps `infer` runs, in which order.
 
-Each step (in its own module: `refusals`, `fields`, `limits`, `style`, `walk`, `order`)
-reads earlier findings and adds its own, each with the requests that showed it. A step the
-request budget cuts short is named in `Findings.not_inferred`; its facts stay TODOs.
+Each step (in its own module: `refusals`, `fields`, `limits`, `style`, `walk`,
+`volatile`, `order`) reads earlier findings and adds its own, each with the requests that
+showed it. A step the request budget cuts short is named in `Findings.not_inferred`; its
+facts stay TODOs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from threadconform.infer.order import find_order
 from threadconform.infer.refusals import find_auth, find_cursor_errors, find_errors
 from threadconform.infer.state import LIMITS, Inference, Stop
 from threadconform.infer.style import find_style
+from threadconform.infer.volatile import find_volatile
 from threadconform.infer.walk import walk_listing
 from threadconform.outcomes import BudgetSpent
 
@@ -31,6 +33,7 @@ def run(inference: Inference, credential: str | None, headers: dict[str, str]) -
         ("maximum limit", lambda: find_maximum(inference)),
         ("walk at the largest limit (order, totals)", lambda: walk_listing(inference)),
         ("response fields", lambda: find_response_fields(inference)),
+        ("volatile fields", lambda: find_volatile(inference)),
         ("order", lambda: find_order(inference)),
         ("error envelope", lambda: find_errors(inference)),
         ("cursor errors", lambda: find_cursor_errors(inference)),

@@ -25,6 +25,7 @@ def walk_listing(inf: Inference) -> None:
     pages = list(_pages(inf, {name: size}))
     inf.walked = [item for page in pages for item in page.items or []]
     inf.last_page = pages[-1] if pages else None
+    inf.past_end = _past_end(inf, pages, {name: size})
     ids = [str(paths.get(item, inf.id_path)) for item in inf.walked]
     what = f"{len(pages)} pages of {name}={size}: {len(ids)} items, {len(set(ids))} distinct ids"
     inf.found.put(("walk",), len(set(ids)), what)
@@ -46,9 +47,27 @@ def _pages(inf: Inference, base: dict[str, Any]) -> Iterator[Page]:
         page = inf.prober.get(params)
 
 
-def _next_params(inf: Inference, page: Page, base: dict[str, Any], count: int) -> Any:
+def _past_end(inf: Inference, pages: list[Page], base: dict[str, Any]) -> Page | None:
+    """One request for the page after the last (a cursor after the last item, the next
+    page number or offset): an empty page shows what the body holds then (a null first_id)."""
+    last = pages[-1] if pages else None
+    if last is None or not last.ok or not last.items or inf.style not in _PAST_END:
+        return None
+    count = len({str(paths.get(item, inf.id_path)) for item in inf.walked})
+    params = _next_params(inf, last, base, count, full=False)
+    return inf.prober.get(params) if params is not None else None
+
+
+_PAST_END = ("page", "offset", "cursor")
+
+
+def _next_params(
+    inf: Inference, page: Page, base: dict[str, Any], count: int, *, full: bool = True
+) -> Any:
+    """The query of the page after `page`; None at the end (`full`: a short page ends a
+    page, offset or cursor listing)."""
     style, size = inf.style, next(iter(base.values()))
-    if style in ("page", "offset", "cursor") and len(page.items or []) < int(size):
+    if full and style in _PAST_END and len(page.items or []) < int(size):
         return None
     if style == "page":
         block = inf.found.value("page")
