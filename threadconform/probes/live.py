@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from threadconform.ledger import Finding, Violation
+from threadconform.probes import unusable
 from threadconform.probes.api import probe
 from threadconform.probes.context import ProbeContext, ReferenceKey
 from threadconform.probes.settle import reread
@@ -28,6 +29,9 @@ def listing_change(ctx: ProbeContext) -> Iterator[Finding]:
     first = ctx.live.first
     if first is None or not isinstance(first[0], ReferenceKey):
         yield Finding.skipped(RULE, "no listing was read: nothing to compare")
+        return
+    if reason := unusable(ctx.reference(first[0].params, first[0].direction)):
+        yield Finding.skipped(RULE, reason)  # two failed reads agree about nothing
         return
     if not ctx.state.over:
         _, change = reread(ctx, first[0], first[1])
