@@ -143,11 +143,6 @@ def test_docs_topics(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["docs", "nope"]) == 2
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="spec.py (being split into a package) blames `order.keys` for any schema error at "
-    "order.key/order.encoding; the integrator applies the fix after the split",
-)
 def test_loader_blames_order_keys_only_when_they_are_set(tmp_path: Path) -> None:
     bad = written(tmp_path, "kortix", lambda block: block["order"].update(encoding="datetime"))
     with pytest.raises(spec.SpecError) as caught:

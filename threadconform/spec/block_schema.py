@@ -55,7 +55,7 @@ def _schema_properties(error: ValidationError) -> dict[str, Any]:
 
 
 def _schema_message(error: ValidationError) -> str:
-    if list(error.absolute_path)[-2:] in (["order", "key"], ["order", "encoding"]):
+    if _replaced_by_keys(error):
         return "is set together with `order.keys`, which replaces it"
     if error.validator == "additionalProperties":
         return "is not a key of this block"
@@ -66,6 +66,18 @@ def _schema_message(error: ValidationError) -> str:
     if error.validator == "enum":
         return f"{short(error.instance)} is not one of {error.validator_value!r}"
     return error.message
+
+
+def _replaced_by_keys(error: ValidationError) -> bool:
+    """`order.key`/`order.encoding` refused only because `order.keys` is set too: the
+    `then` branch of the order schema's `if: {required: [keys]}` wants them null. Any
+    other error there (a bad encoding, a key that is no path) gets the ordinary advice."""
+    return (
+        list(error.absolute_path)[-2:] in (["order", "key"], ["order", "encoding"])
+        and error.validator == "type"
+        and error.validator_value == "null"
+        and "then" in error.schema_path
+    )
 
 
 def _schema_hint(error: ValidationError, path: tuple[Any, ...]) -> tuple[str, Fix | None]:
@@ -87,7 +99,7 @@ def _schema_hint(error: ValidationError, path: tuple[Any, ...]) -> tuple[str, Fi
         if close:
             return f"Set it to {close[0]!r}, the closest allowed value.", Fix(path, "set", close[0])
         return f"Use one of the listed values {guide}.", None
-    if path[-2:] in (("order", "key"), ("order", "encoding")):
+    if _replaced_by_keys(error):
         return "Remove it: the first entry of `order.keys` is the primary key.", Fix(path, "delete")
     if error.validator == "type" and error.validator_value == "null":
         fix = "Remove it (each style takes only its own block: page, offset, cursor, token), "
