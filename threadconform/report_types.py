@@ -110,6 +110,7 @@ class TargetEntry(TypedDict):
     counts: Counts
     rules: list[RuleEntry]
     live: LiveEntry | None
+    empty_listing: str | None
 
 
 class SecurityEntry(TypedDict):

@@ -107,6 +107,7 @@ def _entry(suite: Suite, deployment: Deployment, engine: Engine) -> TargetEntry:
         "counts": counts(rule_entries),
         "rules": rule_entries,
         "live": _live(engine),
+        "empty_listing": engine.context.empty_listing,
     }
 
 
@@ -144,6 +145,7 @@ def _unreachable(suite: Suite, deployment: Deployment) -> CarriedEntry:
         "counts": counts([]),
         "rules": [],
         "live": None,
+        "empty_listing": None,
     }
 
 
@@ -256,6 +258,7 @@ def merge(found: list[TargetEntry], order: list[str]) -> list[TargetEntry]:
         first["rules"] = _united(first["rules"], entry["rules"])
         first["counts"] = counts(first["rules"])
         first["live"] = _either_live(first["live"], entry["live"])
+        first["empty_listing"] = first.get("empty_listing") or entry.get("empty_listing")
     rank = {name: index for index, name in enumerate(order)}
     return sorted(merged.values(), key=lambda entry: rank.get(entry["name"], len(rank)))
 
@@ -385,7 +388,7 @@ PYTEST_COUNTS = (
     "and a warned rule's item passes with a warning"
 )
 
-EMPTY_LISTING = "the first listing is empty"  # start of the walks probe's skip reason
+EMPTY_LISTING = "the first listing is empty"  # the terminal's note (contracts[].empty_listing)
 
 
 def table(data: Summary) -> list[str]:
@@ -410,7 +413,7 @@ def table(data: Summary) -> list[str]:
     lines += [
         f"{t['label']}: note: {EMPTY_LISTING}; walk, order and metadata rules were skipped"
         for t in reached
-        if any(r["reason"].startswith(EMPTY_LISTING) for r in t["rules"])
+        if t.get("empty_listing")
     ]
     lines += [
         f"{t['label']}: note: {live['summary']}"
@@ -472,6 +475,8 @@ def markdown(data: Summary) -> str:
         elif stopped := t.get("stopped"):
             heading = f"{t['label']}: stopped early ({stopped['verdict']})"
             lines += ["", f"## {md(heading)}", "", md(stopped["reason"])]
+        if note := t.get("empty_listing"):
+            lines += ["", f"**{md(t['label'])}: note**: {md(note)}"]
         lines += _markdown_live(t)
         lines += _markdown_rules(t)
     if data.get("waiver_notes"):
