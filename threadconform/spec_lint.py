@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from threadconform import paths
+from threadconform.spec.errors import where_of
 
 __all__ = ["SCHEMA_FILE", "Problem", "check", "is_todo", "operation", "problems", "todo_problems"]
 
@@ -84,15 +84,7 @@ def _leaves(node: Any, where: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...]
 
 def _where(parts: tuple[Any, ...]) -> str:
     """("paths", "/t", "get", "x-pagination", "limit") -> `paths['/t'].get.x-pagination.limit`."""
-    text = ""
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z0-9_$-]+", str(part)):
-            text += f".{part}" if text else str(part)
-        else:
-            text += f"[{str(part)!r}]"
-    return text or "document root"
+    return where_of(parts)
 
 
 # --- unknown keys ---------------------------------------------------------------------
