@@ -331,7 +331,10 @@ class RuleCase:
             pytest.fail(escape.terminal(verdict.report + _fail_note(verdict)), pytrace=False)
         if verdict.outcome == "warn":
             text = escape.terminal(verdict.report + _fail_note(verdict))
-            warnings.warn(ShouldWarning(text), stacklevel=1)
+            # Located at the rule, not at this line: a CI log shows "worker::PAGE-FULL:
+            # ShouldWarning: ..." instead of the plugin's file, line and source line.
+            where = f"{self.target}::{self.rule}"
+            warnings.warn_explicit(ShouldWarning(text), ShouldWarning, where, 0)
 
     def _verdict(self) -> Verdict:
         """The rule's verdict; a target stopped before any rule skips every rule item
@@ -442,13 +445,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run each target's rules together, in catalogue-area order, and drop the empty
-    placeholder a test module gets when none of its rules apply (`test_rule[NOTSET]`)."""
+    placeholder a test module gets when none of its rules apply (`test_rule[NOTSET]`),
+    silently."""
     if SUITE_KEY not in config.stash:
         return
     order = {d.name: index for index, d in enumerate(_suite(config).deployments())}
+    # Dropped without pytest_deselected: it is no test anybody chose not to run, and "1
+    # deselected" on every run only made a CI log reader wonder which one (issue 22).
     empty = [item for item in items if _rule_pair(item) is None and _wants_rule(item)]
-    if empty:
-        config.hook.pytest_deselected(items=empty)
     kept = [item for item in items if item not in empty]
     pairs = [_rule_pair(item) for item in kept]
     # Each target's SETUP item first (the preflight); a rule that judges what every other
