@@ -61,6 +61,8 @@ def other_values(ctx: ProbeContext, flt: Filter) -> list[str]:
     "FILTER-EXACT",
     "FILTER-TOTAL",
     "FILTER-ECHO",
+    "PAGE-NO-DUPLICATES",  # of the paged filtered walk (also judged by walks)
+    "PAGE-NO-GAPS",
     order=110,
 )
 def filters(ctx: ProbeContext) -> Iterator[Finding]:
@@ -84,6 +86,11 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
                 found += _as_findings(
                     "FILTER-SUBSET", filter_pages_within(ctx.contract, paged, narrowed)
                 )
+                # The same filtered listing at two page sizes: the same threads, once each
+                # (a filter forgotten after the first page cuts them differently).
+                found += judge(ctx.contract, "PAGE-NO-DUPLICATES", paged)
+                if paged.complete and narrowed.complete:
+                    found += judge(ctx.contract, "PAGE-NO-GAPS", paged, narrowed)
                 if exact:
                     found += judge_usable(ctx.contract, "FILTER-EXACT", paged)
             return found
@@ -127,8 +134,11 @@ def _paged(ctx: ProbeContext, reference: Walk) -> Walk | None:
         return None
     limit = ctx.contract.pagination.limit
     size = max(limit.minimum or 1, len(reference.ids) // 3, 1)
-    if limit.maximum is not None:
-        size = min(size, limit.maximum)
+    # Never the reference's own page size: a server that forgets the filter after the
+    # first page serves both walks the same wrong pages, and they would agree.
+    largest = limit.maximum or limit.default
+    if largest is not None and size >= largest:
+        size = max(limit.minimum or 1, largest - 1)
     params = tuple(p for p in reference.params if p[0] != limit.param)
     return ctx.walk((*params, (limit.param, str(size))))
 
