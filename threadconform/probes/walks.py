@@ -336,18 +336,43 @@ def caused(findings: list[Finding], walk: Walk) -> list[Finding]:
 def planned(
     ctx: ProbeContext, params: tuple[tuple[str, str], ...], large: Walk
 ) -> Iterator[Finding]:
-    """Judge the walks the planner chose from the reference walk."""
-    pagination = ctx.contract.pagination
+    """Judge the walks the planner chose from the reference walk. When the listing
+    changes under them (a fresh reference after a change), the rest is planned again on
+    the listing as it is now: a boundary chosen inside a tie group has moved with it."""
     left = ctx.client.budget_left or 0
     budget = int(left * WALK_BUDGET_SHARE * PLAN_SHARE) if ctx.client.budget_left else 10**6
     budget = min(budget, ctx.profile.plan_requests or budget)
+    key = ReferenceKey(params, None)
+    started = ctx.client.requests_sent
+    chosen = _plan(ctx, large, budget)
+    done: set[tuple[int, bool, bool]] = set()
+    while chosen:
+        walk_plan = chosen.pop(0)
+        if ctx.state.over:
+            return
+        done.add((walk_plan.limit, walk_plan.window, walk_plan.at_end))
+        yield from judge_planned(ctx, params, walk_plan)
+        current = ctx.references.get(key)
+        if current is not None and current is not large:
+            large = current
+            rest = budget - (ctx.client.requests_sent - started)
+            chosen = [
+                p
+                for p in _plan(ctx, large, max(0, rest))
+                if (p.limit, p.window, p.at_end) not in done
+            ]
+
+
+def _plan(ctx: ProbeContext, large: Walk, budget: int) -> list[plan.Planned]:
+    """The planner on this reference walk, within `budget` requests."""
+    pagination = ctx.contract.pagination
     keys = [item.sort_key for item in large.items]
     if not large.complete:
         # A listing longer than one walk may read: plan within the half a walk reaches in
         # two pages, so a 100,000-thread target costs what a 1,000-thread one does.
         keys = keys[: max(2, ctx.profile.max_items // 2)]
         budget //= 2  # each walk reads up to twice the planned prefix before its cap
-    chosen = plan.plan(
+    return plan.plan(
         keys,
         complete=large.complete,
         minimum=pagination.limit.minimum,
@@ -358,10 +383,6 @@ def planned(
         max_pages=ctx.profile.max_pages,
         sweep=ctx.profile.sweep_limits,
     )
-    for walk_plan in chosen:
-        if ctx.state.over:
-            return
-        yield from judge_planned(ctx, params, walk_plan)
 
 
 def judge_planned(
