@@ -304,6 +304,23 @@ def test_xdist_run_writes_one_summary_with_every_contract(tmp_path: Path) -> Non
     assert "report.html" in result.stdout
 
 
+def test_a_failing_run_under_xdist_agrees_with_its_exit_status(tmp_path: Path) -> None:
+    # A failed or warned rule's JUnit properties travel from a worker through execnet,
+    # which serializes no enum: an Outcome there ended `-n 2` with INTERNALERROR.
+    from threadconform.mutation.runs import credential_env
+    from threadconform.reference.faults import credentials_for
+
+    fault = "page-repeats-last-item"
+    with reference.start("worker", fault=fault) as server:
+        result = run_suite(
+            "-n", "2", "--contract", "worker", "--base-url", server.url, "--profile", "quick",
+            "--report-dir", str(tmp_path), env=credential_env(credentials_for("worker", fault)),
+        )  # fmt: skip
+    assert "INTERNALERROR" not in result.stdout + result.stderr, result.stdout[-3000:]
+    data = json.loads((tmp_path / "summary.json").read_text())
+    assert (result.returncode, data["verdict"], data["exit_status"]) == (1, "fail", 1)
+
+
 def test_selftest_runs_write_no_reports(tmp_path: Path) -> None:
     result = run_suite("selftests/test_waivers.py", "-k", "load", "--report-dir", str(tmp_path))
     assert result.returncode == 0, result.stdout[-2000:]

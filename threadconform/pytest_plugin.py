@@ -379,12 +379,14 @@ class RuleCase:
 
     def _record(self, verdict: Verdict) -> None:
         deployment = self.suite.deployment(self.target)
+        # Plain strings: under xdist these travel to the controller through execnet, which
+        # serializes no enum (an Outcome here ended a `-n 2` run with INTERNALERROR).
         self.properties += [
-            ("contract", verdict.contract),
-            ("target", deployment.name),
-            ("rule", verdict.rule),
-            ("severity", verdict.severity),
-            ("outcome", verdict.outcome),
+            ("contract", str(verdict.contract)),
+            ("target", str(deployment.name)),
+            ("rule", str(verdict.rule)),
+            ("severity", str(verdict.severity)),
+            ("outcome", str(verdict.outcome)),
         ]
 
 
