@@ -26,7 +26,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from threadconform import reference, spec, spec_lint
 from threadconform.infer import infer
 from threadconform.mutation.matrix import Outcome
 from threadconform.mutation.plan import DEFAULT, Cell, Variant, variants
-from threadconform.mutation.runs import ROOT, Job, Result, credential_env
+from threadconform.mutation.runs import ROOT, Job, Result, credential_env, run_environment
 
 __all__ = [
     "DECIDABLE",
@@ -249,7 +249,7 @@ def suite(spec_path: Path, variant: Variant, url: str, profile: str) -> Result:
             "--profile", profile, "--seed", "0", "--report-dir", reports,
         ]  # fmt: skip
         started = time.process_time()
-        with _environment(credential_env(keys)), _quiet():
+        with run_environment(credential_env(keys)), _quiet():
             status = int(pytest.main(args))
         spent = time.process_time() - started
         summary = Path(reports) / "summary.json"
@@ -261,20 +261,6 @@ def suite(spec_path: Path, variant: Variant, url: str, profile: str) -> Result:
         warned = tuple(r["id"] for r in rules if r["outcome"] == "warn")
         requests = int(data.get("requests", 0))
         return Result(job, status, failed, warned, requests, cpu_seconds=spent)
-
-
-@contextlib.contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """No THREADCONFORM_* settings but the run's credentials, as a CI passes them."""
-    saved = dict(os.environ)
-    for name in [n for n in os.environ if n.startswith("THREADCONFORM_")]:
-        del os.environ[name]
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 @contextlib.contextmanager

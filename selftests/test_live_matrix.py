@@ -10,12 +10,12 @@ Slow (`-m slow`, CI's slow tier). The report goes next to the mutation matrix's
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from selftests.guard import progress_printer
 from threadconform import mutation
 from threadconform.mutation.matrix import Matrix
 
@@ -26,12 +26,7 @@ REPORT_ENV = "MUTATION_MATRIX_REPORT"
 def live_matrix(
     pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Matrix]:
-    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
-
-    def progress(line: str) -> None:  # CI shows a long step's progress only if printed
-        with capture.global_and_fixture_disabled():
-            sys.stdout.write(f"\nlive {line}")
-            sys.stdout.flush()
+    progress = progress_printer(pytestconfig, "live ")
 
     found = mutation.run_matrix(
         mutation.live_variants(),

@@ -13,7 +13,6 @@ tests here check the plan, the fault-prefix server and how outcomes are judged.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from selftests.guard import progress_printer
 from threadconform import mutation, reference
 from threadconform.mutation import plan, runs, servers
 from threadconform.mutation.matrix import Matrix, Outcome, _Tracker
@@ -216,12 +216,7 @@ def report_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def matrix(pytestconfig: pytest.Config, report_path: Path) -> Iterator[Matrix]:
-    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
-
-    def progress(line: str) -> None:  # CI shows a long step's progress only if it is printed
-        with capture.global_and_fixture_disabled():
-            sys.stdout.write(f"\n{line}")
-            sys.stdout.flush()
+    progress = progress_printer(pytestconfig)
 
     found = mutation.run_matrix(
         mutation.variants(), profile=PROFILE, schemathesis=SCHEMATHESIS, progress=progress

@@ -39,6 +39,7 @@ __all__ = [
     "credential_env",
     "run",
     "run_black_box",
+    "run_environment",
     "run_in_process",
     "run_schemathesis",
     "start_worker",
@@ -123,7 +124,7 @@ def suite_env(credentials: reference.Credentials) -> dict[str, str]:
 def run_in_process(job: Job) -> Result:
     output = io.StringIO()
     with tempfile.TemporaryDirectory(prefix="tc-matrix-") as reports:
-        environment = _environment(credential_env(job.credentials))
+        environment = run_environment(credential_env(job.credentials))
         with environment, _captured(output), _clock(cpu=time.process_time) as spent:
             status = int(_pytest_main(suite_args(job, reports)))
         return _result(job, status, spent, Path(reports), output.getvalue())
@@ -220,7 +221,7 @@ def _children_cpu() -> float:
 
 
 @contextlib.contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
+def run_environment(values: Mapping[str, str]) -> Iterator[None]:
     """os.environ without THREADCONFORM_* settings plus `values`, for one run, as a user's
     shell would give it; restored afterwards."""
     saved = dict(os.environ)
