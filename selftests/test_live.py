@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from selftests.factories import ids, items, page, page_walk, walk
 from threadconform.live import (
     DEFAULT_CONSISTENCY,
     Change,
     LiveLog,
+    Snapshot,
+    Window,
     compare,
     existed_throughout,
+    explain,
     snapshot,
 )
 from threadconform.walk import Item
@@ -99,3 +104,64 @@ def test_every_style_has_a_default_promise_under_writes() -> None:
     assert set(DEFAULT_CONSISTENCY) == styles
     assert DEFAULT_CONSISTENCY["cursor"] == "keyset"
     assert {DEFAULT_CONSISTENCY[s] for s in styles - {"cursor"}} == {"none"}
+
+
+def _ids_read(names: list[str]) -> Snapshot:
+    return Snapshot(tuple(names), tuple((0.0,) for _ in names), len(names), True)
+
+
+def _offset_walk(listings: list[list[str]], size: int) -> list[Window]:
+    """An offset walk whose page k is served from `listings[k]` (the listing then)."""
+    out = []
+    for k, listing in enumerate(listings):
+        chunk = tuple(listing[k * size : (k + 1) * size])
+        out.append(Window(k * size, size, chunk, len(listing), (k + 1) * size < len(listing)))
+    return out
+
+
+def test_a_walk_shifted_by_inserts_and_a_delete_is_explained() -> None:
+    names = ids(12)
+    one = ["n1", *names]
+    two = ["n2", "n1", *[n for n in names if n != "t0009"]]
+    windows = _offset_walk([names, one, one, two, two], 3)
+    found = explain(_ids_read(names), _ids_read(two), windows)
+    assert found is not None and found.whole and found.states == 8
+
+
+def test_writes_that_undo_themselves_explain_nothing() -> None:
+    # The pages must come from states that grow: a later page cannot go back to a
+    # listing without the thread an earlier page already showed.
+    names = ids(12)
+    one = ["n1", *names]
+    windows = _offset_walk([one, names, names, names], 4)
+    found = explain(_ids_read(names), _ids_read(one), windows)
+    assert found is not None and found.items == 1
+
+
+def test_two_tied_threads_served_the_other_way_round_are_not_explained() -> None:
+    names = ids(12)
+    one = ["n1", *names]
+    flipped = [*one[:6], one[7], one[6], *one[8:]]
+    windows = _offset_walk([names, one, flipped, flipped], 3)
+    found = explain(_ids_read(names), _ids_read(one), windows)
+    assert found is not None and found.items == 2
+
+
+def test_a_total_no_state_has_is_named_apart_from_the_items() -> None:
+    names = ids(9)
+    windows = [
+        replace(w, total=99) if n == 1 else w for n, w in enumerate(_offset_walk([names] * 3, 3))
+    ]
+    found = explain(_ids_read(names), _ids_read(["n1", *names]), windows)
+    assert found is not None and found.items is None and found.total == 1 and found.has_more is None
+
+
+def test_what_cannot_be_ordered_is_not_explained_either_way() -> None:
+    names = ids(12)
+    windows = _offset_walk([names], 3)
+    twice = Snapshot((*names, names[-1]), tuple((0.0,) for _ in range(13)), 13, True)
+    assert explain(twice, _ids_read(names), windows) is None  # a read a write shifted
+    many = [f"n{k}" for k in range(11)]
+    assert explain(_ids_read(names), _ids_read([*many, *names]), windows) is None
+    stranger = [Window(0, 3, ("ghost", "t0000", "t0001"))]
+    assert explain(_ids_read(names), _ids_read(["n1", *names]), stranger) is None

@@ -23,19 +23,25 @@ from selftests.factories import (
 )
 from threadconform.ledger import Finding, Violation
 from threadconform.probes.context import ProbeContext, ReferenceKey
-from threadconform.probes.settle import TRIES, settled
+from threadconform.probes.settle import TRIES, positional, settled
 from threadconform.probes.walks import judge_walk
 from threadconform.profiles import PROFILES
+from threadconform.walk import Walk
 
 KEY = ReferenceKey((), None)
 
 
 def _changing(
-    data: list[dict[str, Any]], style: str, every: int | None, once: int | None = None
+    data: list[dict[str, Any]],
+    style: str,
+    every: int | None,
+    once: int | None = None,
+    overlap: int = 0,
 ) -> Callable[..., Any]:
     """A server over `data` that puts a new newest thread at its head before every
-    `every`-th request (None: never), or only before request number `once`."""
-    serve = offset_server(data) if style == "offset" else cursor_server(data)
+    `every`-th request (None: never), or only before request number `once`; `overlap`:
+    an offset server whose later pages start that many items early (a fault)."""
+    serve = offset_server(data, overlap=overlap) if style == "offset" else cursor_server(data)
     seen = [0]
 
     def handle(request: httpx.Request) -> httpx.Response:
@@ -51,21 +57,43 @@ def _changing(
 
 
 def _context(
-    style: str, every: int | None, *, frozen: bool = False, once: int | None = None
+    style: str,
+    every: int | None,
+    *,
+    frozen: bool = False,
+    once: int | None = None,
+    overlap: int = 0,
 ) -> ProbeContext:
     pagination = offset_pagination() if style == "offset" else cursor_pagination()
     data = threads(30, style)
-    client = mock_client(_changing(data, style, every, once))
+    client = mock_client(_changing(data, style, every, once, overlap))
     return ProbeContext(contract(pagination), client, PROFILES["default"], 0, frozen=frozen)
 
 
-def _walk_unit(ctx: ProbeContext, limit: int) -> Callable[[], list[Finding]]:
+def _walk_unit(
+    ctx: ProbeContext, limit: int, taken: list[Walk] | None = None
+) -> Callable[[], list[Finding]]:
     def unit() -> list[Finding]:
         large = ctx.reference()
         small = ctx.walk((("limit", str(limit)),))
+        if taken is not None:
+            taken.append(small)
         return judge_walk(ctx, small, large)
 
     return unit
+
+
+def _explained_walk(ctx: ProbeContext, limit: int) -> list[Finding]:
+    """One walk settled as the planned walks are: judged allowing for the writes."""
+    taken: list[Walk] = []
+    ctx.reference()
+    explain = positional(ctx, lambda: taken[-1] if taken else None)
+    unit = _walk_unit(ctx, limit, taken)
+    return settled(ctx, unit, key=KEY, where=f"the walk with limit={limit}", explain=explain)
+
+
+def _held(findings: list[Finding]) -> set[str]:
+    return {f.rule for f in findings if f.violation is None and f.skip is None}
 
 
 def _repeat(ctx: ProbeContext, rule: str) -> Callable[[], list[Finding]]:
@@ -156,3 +184,44 @@ def test_a_keyset_walk_owes_every_thread_that_existed_throughout() -> None:
     found = settled(ctx, _walk_unit(ctx, 4), key=KEY, where="the walk with limit=4")
     assert "PAGE-NO-GAPS" not in _failed(found)
     assert "PAGE-NO-DUPLICATES" not in _failed(found)
+
+
+def test_an_offset_walk_the_writes_explain_is_judged_without_walking_again() -> None:
+    # The same insert inside the walk: its repeat is what the new thread explains (every
+    # later page shifted by one), so the walk is judged as it is, and passes.
+    ctx = _context("offset", None, once=4)
+    found = _explained_walk(ctx, 7)
+    assert not _failed(found), found
+    assert {"PAGE-NO-DUPLICATES", "PAGE-NO-GAPS", "META-TOTAL", "META-HAS-MORE"} <= _held(found)
+    assert ctx.live.repeated == 0 and ctx.live.explained == 1
+    assert "1 judged allowing for the writes" in ctx.live.describe()
+
+
+def test_an_offset_listing_that_changes_under_every_try_is_still_judged() -> None:
+    # A new thread every second request: no walk of 30 threads is ever bracketed by an
+    # unchanged listing, yet each of its pages is the listing as it stood then.
+    ctx = _context("offset", 2)
+    found = _explained_walk(ctx, 3)
+    assert not _failed(found), found
+    assert {"PAGE-NO-DUPLICATES", "PAGE-NO-GAPS"} <= _held(found)
+    assert not ctx.live.unjudged
+
+
+def test_a_repeat_the_writes_cannot_explain_fails_while_the_listing_changes() -> None:
+    # Every later page starts two items early: one insert explains one repeated item per
+    # page, never two, so the fault stands although the listing changed under the walk.
+    ctx = _context("offset", None, once=4, overlap=2)
+    found = _explained_walk(ctx, 7)
+    assert "PAGE-NO-DUPLICATES" in _failed(found)
+    message = next(f.violation.message for f in found if f.violation)  # type: ignore[union-attr]
+    assert "The listing changed during the walk (1 new thread(s) (new-4)" in message
+    assert "no order of those writes gives page" in message
+
+
+def test_too_many_writes_to_order_fall_back_to_walking_again() -> None:
+    # A write before every request: more writes than `explain` orders, so the walk is
+    # taken again and, changing under every try, left unjudged (never passed).
+    ctx = _context("offset", 1)
+    found = _explained_walk(ctx, 2)
+    assert not _failed(found)
+    assert "PAGE-NO-DUPLICATES" in ctx.live.unjudged and ctx.live.explained == 0

@@ -13,6 +13,12 @@ the contract's pagination still promises under writes (`x-pagination.consistency
 - ``snapshot`` (a continuation token that pins a consistent view): the walk reads one
   version of the listing; judged as ``keyset`` is (the stronger promise includes it).
 
+A walk of the ``none`` kind is still evidence when the change is small and known: each
+page of a page or offset walk is a window of the listing as it stood when that page was
+served, and the writes arrived one after another. `explain` asks whether some order of the
+writes seen between two reads yields every page the walk got; a page that no state of the
+listing holds at that window is the server's fault, however the writes fell.
+
 This module is pure: it compares two reads of a listing (`Snapshot`s, from the reference
 walk taken before and re-read after) and names the change. The probes decide when to read.
 """
@@ -28,12 +34,16 @@ from threadconform.walk import Walk
 __all__ = [
     "CONSISTENCY",
     "DEFAULT_CONSISTENCY",
+    "MOST_WRITES",
     "Change",
     "Consistency",
+    "Explanation",
     "LiveLog",
     "Snapshot",
+    "Window",
     "compare",
     "existed_throughout",
+    "explain",
     "snapshot",
 ]
 
@@ -51,6 +61,8 @@ DEFAULT_CONSISTENCY: dict[str, Consistency] = {
     "link-header": "none",
 }
 _SHOWN = 5  # ids named in one line
+# Writes `explain` orders (2**n states of the listing); past it a walk is read again.
+MOST_WRITES = 10
 
 
 @dataclass(frozen=True)
@@ -171,12 +183,144 @@ def _moved(before: Snapshot, after: Snapshot, common: set[str]) -> tuple[str, ..
     return tuple(i for i in before.ids if i in common and key_before.get(i) != key_after.get(i))
 
 
+@dataclass(frozen=True)
+class Window:
+    """One page of a positional walk: where it starts in the listing, how many items it
+    may hold, what it held, and the page-level fields it reported (None when absent)."""
+
+    start: int
+    size: int
+    ids: tuple[str, ...]
+    total: int | None = None
+    has_more: bool | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Which pages of a walk no order of the writes explains (index, else None)."""
+
+    items: int | None  # the first page whose items no state of the listing holds there
+    total: int | None  # ... whose total (items explained) no state has
+    has_more: int | None  # ... whose has-more flag (items explained) no state gives
+    states: int  # states of the listing considered
+
+    @property
+    def whole(self) -> bool:
+        return self.items is None and self.total is None and self.has_more is None
+
+
+def explain(
+    before: Snapshot, after: Snapshot, windows: Sequence[Window], *, most: int = MOST_WRITES
+) -> Explanation | None:
+    """Could a positional walk bracketed by `before` and `after` have read these windows
+    while the writes between the two reads arrived, one after another, in some order?
+
+    A state of the listing is `before` with some of the writes applied (a new thread
+    present, a vanished one gone); the states the pages were served from must grow from
+    page to page. None when that cannot be told: a read that stopped early, a thread that
+    moved (an update in an activity order), more than `most` writes, a read holding a
+    thread twice (shifted by a write while it was taken), or a page holding a thread that
+    neither read saw (created and deleted meanwhile)."""
+    change = compare(before, after)
+    writes = (*change.new, *change.vanished)
+    if change.moved or not (before.complete and after.complete) or len(writes) > most:
+        return None
+    if len(set(before.ids)) < len(before.ids) or len(set(after.ids)) < len(after.ids):
+        return None  # a read a write disturbed (a page shifted under it): no order to trust
+    union = _union_order(before.ids, after.ids)
+    known = set(union)
+    if any(ident not in known for window in windows for ident in window.ids):
+        return None
+    listings = _States(union, change.new, change.vanished)
+
+    def first_unexplained(*fields: str) -> int | None:
+        return _first_unexplained(listings, windows, fields)
+
+    items = first_unexplained()
+    if items is not None:
+        return Explanation(items, None, None, listings.count)
+    return Explanation(
+        None, first_unexplained("total"), first_unexplained("has_more"), listings.count
+    )
+
+
+class _States:
+    """The listing under each subset of the writes (a bit mask), built when first asked."""
+
+    def __init__(self, union: list[str], new: Sequence[str], vanished: Sequence[str]) -> None:
+        self._union = union
+        self._bit = {ident: 1 << n for n, ident in enumerate((*new, *vanished))}
+        self._new = set(new)
+        self.writes = len(self._bit)
+        self.count = 1 << self.writes
+        self._built: dict[int, tuple[str, ...]] = {}
+
+    def listing(self, state: int) -> tuple[str, ...]:
+        if state not in self._built:
+            self._built[state] = tuple(i for i in self._union if self._present(i, state))
+        return self._built[state]
+
+    def _present(self, ident: str, state: int) -> bool:
+        bit = self._bit.get(ident)
+        if bit is None:
+            return True  # in both reads: untouched by the writes
+        applied = bool(state & bit)
+        return applied if ident in self._new else not applied
+
+
+def _first_unexplained(
+    listings: _States, windows: Sequence[Window], fields: tuple[str, ...]
+) -> int | None:
+    """The first window no state reachable from the previous page's states explains."""
+    reachable = [False] * listings.count
+    reachable[0] = True  # before the first page: no write applied yet (any may follow)
+    for index, window in enumerate(windows):
+        _grow(reachable, listings.writes)
+        fits = [ok and _fits(listings.listing(s), window, fields) for s, ok in enumerate(reachable)]
+        if not any(fits):
+            return index
+        reachable = fits
+    return None
+
+
+def _grow(reachable: list[bool], writes: int) -> None:
+    """Every superset of a reachable state is reachable: more writes may land meanwhile."""
+    for bit in range(writes):
+        mask = 1 << bit
+        for state in range(len(reachable)):
+            if state & mask and not reachable[state] and reachable[state ^ mask]:
+                reachable[state] = True
+
+
+def _fits(listing: tuple[str, ...], window: Window, fields: tuple[str, ...]) -> bool:
+    if listing[window.start : window.start + window.size] != window.ids:
+        return False
+    if "total" in fields and window.total is not None and window.total != len(listing):
+        return False
+    more = window.start + window.size < len(listing)
+    return not ("has_more" in fields and window.has_more is not None and window.has_more != more)
+
+
+def _union_order(before: Sequence[str], after: Sequence[str]) -> list[str]:
+    """Every id of either read in listing order: the later read, with each vanished id put
+    back right after the id that preceded it in the earlier read."""
+    order = list(after)
+    later = set(after)
+    for n, ident in enumerate(before):
+        if ident in later:
+            continue
+        previous = next((before[k] for k in range(n - 1, -1, -1) if before[k] in order), None)
+        order.insert(order.index(previous) + 1 if previous is not None else 0, ident)
+    return order
+
+
 @dataclass
 class LiveLog:
     """What one contract's run saw of a changing target, for the reports."""
 
     changes: list[tuple[str, Change]] = field(default_factory=list)  # (where, what)
     repeated: int = 0  # walks taken again because the listing changed under them
+    explained: int = 0  # walks judged allowing for the writes seen during them
     unjudged: dict[str, str] = field(default_factory=dict)  # rule -> why it was not judged
     checks: int = 0  # re-reads made to tell a change from a fault
     first: tuple[Hashable, Snapshot] | None = None  # the run's first reference: (key, read)
@@ -205,6 +349,8 @@ class LiveLog:
             f"the listing changed while it was tested ({self.total.describe()}); "
             f"{self.repeated} walk(s) taken again"
         )
+        if self.explained:
+            text += f", {self.explained} judged allowing for the writes"
         if self.unjudged:
             text += f", {len(self.unjudged)} rule(s) left unjudged"
         return text

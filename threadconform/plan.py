@@ -27,7 +27,8 @@ Pure: no I/O, no Hypothesis; the walks probe runs the plan.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 __all__ = ["Planned", "plan", "spread", "tie_groups", "walk_cost"]
@@ -44,6 +45,13 @@ class Planned:
     at_end: bool = False  # a window whose first page is the exactly full last page
 
     @property
+    def aim(self) -> str:
+        """What the walk is for, without the figures of this listing ("one short of the
+        total", "first page ends inside tie group #2"): a listing that changed is planned
+        again, and a walk whose aim was judged on it before is not taken twice."""
+        return _FIGURES.sub("", self.why)
+
+    @property
     def window(self) -> bool:
         return self.pages is not None
 
@@ -51,6 +59,10 @@ class Planned:
     def page(self) -> int:
         """The 1-based page number the walk starts at (page style)."""
         return self.start // self.limit + 1
+
+
+# Parenthesised figures in a walk's reason: "(167)", "(168 = 2 x 84)", "(items 26..27)".
+_FIGURES = re.compile(r"\s*\([^)]*\)")
 
 
 def tie_groups(keys: Sequence[object]) -> list[tuple[int, int]]:
@@ -99,11 +111,14 @@ def plan(
     budget: int,
     max_pages: int,
     sweep: bool = False,
+    done: Collection[str] = (),
 ) -> list[Planned]:
     """The walks to judge, most telling first, within `budget` requests (see module doc).
 
     `keys`: every item's sort key in the reference walk's order; `complete`: whether that
-    walk reached the end (if not, `keys` is a prefix and the total is unknown).
+    walk reached the end (if not, `keys` is a prefix and the total is unknown); `done`:
+    aims already judged (on an earlier state of a listing that changed), left out without
+    spending the budget on them.
     """
     total = len(keys)
     if total < 2 or style not in ("page", "offset", "cursor"):
@@ -121,7 +136,7 @@ def plan(
         limit: int, why: str, start: int = 0, pages: int | None = None, at_end: bool = False
     ) -> None:
         nonlocal spent
-        if not low <= limit <= high:
+        if not low <= limit <= high or _FIGURES.sub("", why) in done:
             return
         key = (limit, start, pages)
         if key in seen:
@@ -189,7 +204,7 @@ def _last_pages(
     out: list[tuple[int, str, int]] = []
     for limit in dict.fromkeys(limits):
         if low <= limit < total:
-            why = f"the last page exactly full: limit {limit} from item {total - limit}"
+            why = f"the last page exactly full: limit {limit} (from item {total - limit})"
             out.append((limit, why, total - limit))
     return out
 
@@ -211,8 +226,11 @@ def _ties(
         out.append((first + 1, f"first page ends inside {name}", 0, None))
         if rank < 3:
             out.append(((first + last + 1) // 2, f"first page ends mid-{name}", 0, None))
-        for limit, boundary in _deep(first, last, low, high)[: 2 if rank < 3 else 1]:
-            why = f"page {boundary // limit} of limit {limit} ends inside {name}"
+        deep = _deep(first, last, low, high)[: 2 if rank < 3 else 1]
+        for label, (limit, boundary) in zip(
+            ("a deep page", "the deepest page"), deep, strict=False
+        ):
+            why = f"{label} (page {boundary // limit} of limit {limit}) ends inside {name}"
             if style in ("page", "offset") or boundary // limit > max_pages:
                 # The two pages around the boundary: cheap at any depth.
                 out.append((limit, why, boundary - limit, 2))

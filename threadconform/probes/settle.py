@@ -13,7 +13,10 @@ What each style still promises under writes (`x-pagination.consistency`, see
 `threadconform.live`): a keyset walk (`after=<id>`) must still yield each thread that
 existed before and after it exactly once and in order, so for such a contract a
 duplicate or an order inversion is never excused, and a gap is judged against what
-existed throughout instead of being skipped.
+existed throughout instead of being skipped. A page or offset walk promises nothing
+across requests, but it is still judged when the writes seen are few: a unit that passes
+`explain` has its walk rules decided by whether some order of those writes yields every
+page it got (`threadconform.live.explain`), instead of being taken again.
 
 With `--frozen` nothing is re-read: the user guarantees the target holds still, so every
 violation stands as it did before live targets were considered.
@@ -26,15 +29,26 @@ from dataclasses import replace
 
 from threadconform import rules
 from threadconform.ledger import Finding, Violation
-from threadconform.live import Change, Snapshot, compare, existed_throughout, snapshot
+from threadconform.live import (
+    Change,
+    Snapshot,
+    Window,
+    compare,
+    existed_throughout,
+    explain,
+    snapshot,
+)
+from threadconform.model import Pagination
 from threadconform.probes.context import ProbeContext, ReferenceKey
-from threadconform.walk import Walk
+from threadconform.walk import Page, Walk, position
 
 __all__ = [
     "CHANGE_SENSITIVE",
+    "EXPLAINED",
     "KEYSET_PROMISES",
     "TRIES",
     "keyset_gaps_of",
+    "positional",
     "reread",
     "settled",
     "vanished_cursor",
@@ -73,9 +87,19 @@ CHANGE_SENSITIVE = frozenset(
 # What a forward keyset walk still promises while threads arrive: no thread twice, in
 # order. (Its gaps are judged against what existed throughout: `keyset_gaps`.)
 KEYSET_PROMISES = frozenset({"PAGE-NO-DUPLICATES", "ORDER-SORTED", "ORDER-ASC"})
+# What `positional` judges of a page or offset walk allowing for the writes, and by what.
+EXPLAINED = {
+    "PAGE-NO-DUPLICATES": "items",
+    "PAGE-NO-GAPS": "items",
+    "META-TOTAL": "total",
+    "META-HAS-MORE": "has_more",
+}
 
 Unit = Callable[[], list[Finding]]
 KeysetGaps = Callable[[Snapshot, Snapshot], list[Finding]]
+# Rule -> None when the writes explain what the unit saw, else why they cannot; None
+# when that cannot be told (see `threadconform.live.explain`).
+Explain = Callable[[Snapshot, Snapshot], dict[str, str | None] | None]
 
 
 def settled(
@@ -85,15 +109,19 @@ def settled(
     key: ReferenceKey,
     where: str,
     keyset_gaps: KeysetGaps | None = None,
+    explain: Explain | None = None,
 ) -> list[Finding]:
     """The unit's findings, judged only on reads that an unchanged listing bracketed.
 
     `key`: the reference walk the unit compares with (read again to tell a write from a
     fault); `where`: the unit in one phrase, for the change log; `keyset_gaps`: for a
-    forward walk, PAGE-NO-GAPS judged against what existed before and after it."""
+    forward walk, PAGE-NO-GAPS judged against what existed before and after it;
+    `explain`: for a positional walk, its rules judged allowing for the writes seen."""
     seen = Change()
     findings: list[Finding] = []
+    judged: frozenset[str] = frozenset()
     for attempt in range(TRIES):
+        judged = frozenset()
         if attempt:
             ctx.live.repeated += 1
         # The bracket opens before the unit's first read: the reference in force (read
@@ -115,14 +143,45 @@ def settled(
         seen = seen + change
         _keep_only(ctx, key, after)  # every other cached reference predates the change
         if keyset_gaps is not None and _keyset(ctx):
+            judged = frozenset({"PAGE-NO-GAPS"})
             findings = _with_keyset_gaps(findings, keyset_gaps(snapshot(before), snapshot(after)))
-            if not _suspects(ctx, findings, judged_gaps=True):
+            if not _suspects(ctx, findings, judged):
                 return findings
-    reason = (
-        f"not judged: the listing changed during every one of {TRIES} tries of {where} "
-        f"({seen.describe()})"
-    )
-    return _excused(ctx, findings, reason, judged_gaps=keyset_gaps is not None and _keyset(ctx))
+        verdicts = explain(snapshot(before), snapshot(after)) if explain else None
+        if verdicts is not None:
+            judged = frozenset(verdicts)
+            findings = _explained(ctx, findings, verdicts, change)
+            stands = any(f.violation for f in findings if f.rule in judged)
+            if stands or not _suspects(ctx, findings, judged):
+                return _excused(ctx, findings, _unjudged(where, 1, seen), judged)
+    return _excused(ctx, findings, _unjudged(where, TRIES, seen), judged)
+
+
+def _unjudged(where: str, tries: int, seen: Change) -> str:
+    during = f"every one of {tries} tries of {where}" if tries > 1 else where
+    return f"not judged: the listing changed during {during} ({seen.describe()})"
+
+
+def _explained(
+    ctx: ProbeContext, findings: list[Finding], verdicts: dict[str, str | None], change: Change
+) -> list[Finding]:
+    """A violation of a rule `explain` judged either held (the writes explain it) or stands
+    with why no order of the writes does; the change is counted as judged through."""
+    ctx.live.explained += 1
+    out: list[Finding] = []
+    for finding in findings:
+        why = verdicts.get(finding.rule, "")
+        if finding.violation is None or why == "":
+            out.append(finding)
+        elif why is None:
+            out.append(Finding(finding.rule, walk=finding.walk))
+        else:
+            message = (
+                f"{finding.violation.message} The listing changed during the walk "
+                f"({change.describe()}), but {why}"
+            )
+            out.append(replace(finding, violation=replace(finding.violation, message=message)))
+    return out
 
 
 def reread(ctx: ProbeContext, key: ReferenceKey, before: Snapshot) -> tuple[Walk, Change]:
@@ -169,16 +228,14 @@ def _sensitive(ctx: ProbeContext, rule: str) -> bool:
 
 
 def _suspects(
-    ctx: ProbeContext, findings: Sequence[Finding], *, judged_gaps: bool = False
+    ctx: ProbeContext, findings: Sequence[Finding], judged: frozenset[str] = frozenset()
 ) -> list[Finding]:
-    """Violations a write could have caused (a keyset gap, once judged as the keyset
-    promise says, is no longer one)."""
+    """Violations a write could have caused (a rule already judged allowing for the
+    writes, such as a keyset gap, is no longer one)."""
     return [
         f
         for f in findings
-        if f.violation is not None
-        and _sensitive(ctx, f.rule)
-        and not (judged_gaps and f.rule == "PAGE-NO-GAPS")
+        if f.violation is not None and _sensitive(ctx, f.rule) and f.rule not in judged
     ]
 
 
@@ -189,10 +246,10 @@ def _with_keyset_gaps(findings: list[Finding], gaps: list[Finding]) -> list[Find
 
 
 def _excused(
-    ctx: ProbeContext, findings: list[Finding], reason: str, *, judged_gaps: bool
+    ctx: ProbeContext, findings: list[Finding], reason: str, judged: frozenset[str]
 ) -> list[Finding]:
     """Violations a write could cause become skips with the reason; the rest stand."""
-    suspects = {id(f) for f in _suspects(ctx, findings, judged_gaps=judged_gaps)}
+    suspects = {id(f) for f in _suspects(ctx, findings, judged)}
     out: list[Finding] = []
     for finding in findings:
         if id(finding) in suspects:
@@ -261,3 +318,87 @@ def keyset_gaps_of(ctx: ProbeContext, small: Walk) -> KeysetGaps:
         return [Finding("PAGE-NO-GAPS", violation)]
 
     return judge
+
+
+def positional(ctx: ProbeContext, walks: Callable[[], Walk | None]) -> Explain | None:
+    """For a page or offset walk on a contract that promises nothing under writes, its
+    walk rules judged allowing for the writes seen (`threadconform.live.explain`) on the
+    walk `walks()` names when asked (the unit's last). None for any other style."""
+    pagination = ctx.contract.pagination
+    if pagination.style not in ("page", "offset") or _keyset(ctx):
+        return None
+
+    def judge(before: Snapshot, after: Snapshot) -> dict[str, str | None] | None:
+        small = walks()
+        windows = _windows(pagination, small) if small is not None else None
+        if small is None or windows is None:
+            return None
+        found = explain(before, after, windows)
+        if found is None:
+            return None
+        index = {"items": found.items, "total": found.total, "has_more": found.has_more}
+        # A field some page does not report leaves its rule to the usual tries: its
+        # violation may be about the field itself, which no write explains.
+        reported = {
+            "items": True,
+            "total": all(w.total is not None for w in windows),
+            "has_more": all(w.has_more is not None for w in windows),
+        }
+        verdicts: dict[str, str | None] = {}
+        for rule, field in EXPLAINED.items():
+            at = index[field]
+            if reported[field]:
+                verdicts[rule] = (
+                    None if at is None else _unexplained(pagination, small, field, at, found.states)
+                )
+        return verdicts
+
+    return judge
+
+
+def _windows(pagination: Pagination, small: Walk) -> list[Window] | None:
+    """Each page of the walk as the window of the listing it should be, or None when one
+    cannot be placed (an error page, a parameter that is not a number)."""
+    windows = []
+    for page in small.pages:
+        if not page.ok:
+            return None
+        placed = _place(pagination, page)
+        if placed is None:
+            return None
+        total = page.meta.total if _count(page.meta.total) else None
+        more = page.meta.has_more if isinstance(page.meta.has_more, bool) else None
+        windows.append(Window(placed[0], placed[1], page.ids, total, more))
+    return windows
+
+
+def _place(pagination: Pagination, page: Page) -> tuple[int, int] | None:
+    """(index of the page's first item in the listing, items it may hold)."""
+    try:
+        size = int(page.param(pagination.limit.param) or pagination.limit.default or 0)
+        if pagination.offset is not None:
+            start = int(page.param(pagination.offset.param) or pagination.offset.default or 0)
+        elif pagination.page is not None:
+            bounds = pagination.page
+            first = bounds.default if bounds.default is not None else bounds.minimum or 1
+            start = (int(page.param(bounds.param) or first) - first) * size
+        else:
+            return None
+    except ValueError:
+        return None
+    if pagination.limit.maximum is not None:
+        size = min(size, pagination.limit.maximum)
+    return (start, size) if size > 0 and start >= 0 else None
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _unexplained(pagination: Pagination, small: Walk, field: str, index: int, states: int) -> str:
+    page = small.pages[index]
+    what = {"items": "items", "total": "total", "has_more": "has-more flag"}[field]
+    return (
+        f"no order of those writes gives page {index + 1} ({position(pagination, page)}) "
+        f"its {what} ({states} states of the listing tried): the page is the server's doing."
+    )

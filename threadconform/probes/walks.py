@@ -33,7 +33,7 @@ from threadconform.ledger import Finding, Violation
 from threadconform.model import Pagination
 from threadconform.probes import judge, probe, unusable
 from threadconform.probes.context import ProbeContext, ReferenceKey
-from threadconform.probes.settle import keyset_gaps_of, settled
+from threadconform.probes.settle import keyset_gaps_of, positional, settled
 from threadconform.walk import Walk, position
 
 __all__ = [
@@ -344,27 +344,23 @@ def planned(
     budget = min(budget, ctx.profile.plan_requests or budget)
     key = ReferenceKey(params, None)
     started = ctx.client.requests_sent
-    chosen = _plan(ctx, large, budget)
-    done: set[tuple[int, bool, bool]] = set()
+    done: set[str] = set()
+    chosen = _plan(ctx, large, budget, done)
     while chosen:
         walk_plan = chosen.pop(0)
         if ctx.state.over:
             return
-        done.add((walk_plan.limit, walk_plan.window, walk_plan.at_end))
+        done.add(walk_plan.aim)
         yield from judge_planned(ctx, params, walk_plan)
         current = ctx.references.get(key)
         if current is not None and current is not large:
             large = current
             rest = budget - (ctx.client.requests_sent - started)
-            chosen = [
-                p
-                for p in _plan(ctx, large, max(0, rest))
-                if (p.limit, p.window, p.at_end) not in done
-            ]
+            chosen = _plan(ctx, large, max(0, rest), done)
 
 
-def _plan(ctx: ProbeContext, large: Walk, budget: int) -> list[plan.Planned]:
-    """The planner on this reference walk, within `budget` requests."""
+def _plan(ctx: ProbeContext, large: Walk, budget: int, done: set[str]) -> list[plan.Planned]:
+    """The planner on this reference walk, within `budget` requests, but the aims `done`."""
     pagination = ctx.contract.pagination
     keys = [item.sort_key for item in large.items]
     if not large.complete:
@@ -382,6 +378,7 @@ def _plan(ctx: ProbeContext, large: Walk, budget: int) -> list[plan.Planned]:
         budget=budget,
         max_pages=ctx.profile.max_pages,
         sweep=ctx.profile.sweep_limits,
+        done=done,
     )
 
 
@@ -415,6 +412,7 @@ def judge_planned(
         key=ReferenceKey(params, None),
         where=f"the walk with {pagination.limit.param}={walk_plan.limit} ({walk_plan.why})",
         keyset_gaps=None if walk_plan.window else _last_gaps(ctx, taken),
+        explain=positional(ctx, lambda: taken[-1] if taken else None),
     )
     ctx.walk_stats.add(walk_plan.limit)
     return findings
