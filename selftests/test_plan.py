@@ -186,3 +186,23 @@ def test_hypothesis_limits_lie_mostly_below_the_total_and_shrink_to_the_smallest
     assert sum(limit < 151 for limit in drawn) >= 0.6 * len(drawn)
     # A bug that shows at limits 35..45 (the real Kortix one) is reported at 35.
     assert find(strategy, lambda limit: 35 <= limit <= 45) == 35
+
+
+def test_a_replan_leaves_out_aims_already_judged_without_spending_on_them() -> None:
+    # A listing that grew is planned again: the edges judged on it before (limit 1, the
+    # largest limit...) are not taken again, and their cost goes to the tie groups.
+    keys = keys_with(151, KORTIX_LIKE)
+    first = make(keys, budget=200)
+    judged = {w.aim for w in first if "tie group" not in w.why}
+    grown = [keys[0] + 1, *keys]
+    again = make(grown, budget=200, done=judged)
+    assert judged and not {w.aim for w in again} & judged
+    ties = [w for w in again if "tie group" in w.why]
+    assert len(ties) > len([w for w in first if "tie group" in w.why])
+
+
+def test_an_aim_is_the_reason_without_the_figures_of_this_listing() -> None:
+    walk = Planned(150, "one short of the total (151)")
+    assert walk.aim == "one short of the total"
+    deep = Planned(7, "a deep page (page 3 of limit 7) ends inside tie group #2 (items 20..24)")
+    assert deep.aim == "a deep page ends inside tie group #2"
