@@ -157,14 +157,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: one rule of one contract")
     if not selected(config):
         return
-    from threadconform.repeatable import pin_hypothesis_constants
-
-    pin_hypothesis_constants()  # the same seed draws the same cases in any environment
     if config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
         # `pytest --contract C` with no test path and no configured testpaths (from any
         # folder): the suite's own tests, not whatever the folder holds.
         config.args[:] = [str(SUITE_DIR)]
     suite = _start_suite(config, _usage_error)
+    # After the options are read: a usage error answers before Hypothesis is imported.
+    from threadconform.repeatable import pin_hypothesis_constants
+    from threadconform.startup import keep_hypothesis_tables, stop_assert_rewriting
+
+    pin_hypothesis_constants()  # the same seed draws the same cases in any environment
+    keep_hypothesis_tables()
+    if _only_the_suite(config):
+        stop_assert_rewriting()
     run = config.stash.setdefault(RUN_KEY, Run())
     _group_by_target(config, run)
     if _runs_the_suite(config) and not getattr(config.option, "collectonly", False):
@@ -240,15 +245,26 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 def _runs_the_suite(config: pytest.Config) -> bool:
     """True when a test path is the suite's own tests: the package's test modules, or the
     repository's tests/ that re-exports them (not only `pytest selftests`)."""
+    return any(_suite_paths(config))
+
+
+def _only_the_suite(config: pytest.Config) -> bool:
+    """True when every test path is the suite's (no other tests share the session)."""
+    found = _suite_paths(config)
+    return bool(found) and all(found)
+
+
+def _suite_paths(config: pytest.Config) -> list[bool]:
+    """For each test path of the run: is it the suite's own tests?"""
     suites = [SUITE_DIR]
     checkout = Path(str(config.rootpath), "tests")
     if "threadconform.suite" in _text(checkout / "test_pagination.py"):
         suites.append(checkout.resolve())
+    found = []
     for arg in config.args:
         path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
-        if any(path == suite or suite in path.parents for suite in suites):
-            return True
-    return False
+        found.append(any(path == suite or suite in path.parents for suite in suites))
+    return found
 
 
 def _text(path: Path) -> str:

@@ -22,8 +22,6 @@ from threadconform.exchange import REDACTED
 from threadconform.model import Contract
 from threadconform.options import RunOptions
 from threadconform.outcomes import BudgetSpent, Outcome, RunVerdict, Unreachable
-from threadconform.probes.registry import PROBES
-from threadconform.probes.write_hook import command_hook
 from threadconform.profiles import PROFILES, Profile
 from threadconform.targets import Deployment
 from threadconform.waivers import Waiver
@@ -258,6 +256,11 @@ class Suite:
         return Target(contract, server.url, credentials.primary, credentials.secondary, True)
 
     def _start_engine(self, deployment: Deployment) -> Engine:
+        # The probes (and Hypothesis, Schemathesis under them) load only for a run that
+        # gets this far: a usage error or a --help answers without them.
+        from threadconform.probes.registry import PROBES
+        from threadconform.probes.write_hook import command_hook
+
         contract = self.contract(deployment.contract)
         target = self._target(deployment, contract)
         budget = self.options.max_requests or self.profile.max_requests

@@ -1,0 +1,54 @@
+"""What a suite run pays before its first request, and the two costs it does not pay.
+
+Measured on a suite run of one contract against a loopback server, with bytecode writing
+off (`PYTHONDONTWRITEBYTECODE=1`, common in containers and CI):
+
+* pytest rewrites the asserts of every module of every installed distribution that ships
+  a pytest plugin (Hypothesis, Schemathesis, anyio, xdist...), recompiling each from its
+  source on every run when it may not cache the result: about 2 s of a 6-8 s run. The
+  suite's own test modules assert nothing (each reports its rule's verdict), so a run of
+  the suite alone needs none of it: `stop_assert_rewriting` is `--assert=plain` decided
+  after the run is known to be the suite's.
+* Hypothesis computes which characters UTF-8 can encode (Schemathesis asks for that
+  alphabet) by trying all 1,114,112 code points, about 3 s, and caches the table in its
+  storage folder, `.hypothesis/` under the current folder by default. The suite keeps
+  that folder out of the user's (and out of a checkout): `keep_hypothesis_tables` puts it
+  in the user's cache folder, so the table is computed once per machine. The suite's
+  Hypothesis settings use no example database, so the folder holds tables only and never
+  changes what a seed draws.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["HYPOTHESIS_STORAGE", "cache_folder", "keep_hypothesis_tables", "stop_assert_rewriting"]
+
+HYPOTHESIS_STORAGE = "HYPOTHESIS_STORAGE_DIRECTORY"
+
+
+def stop_assert_rewriting() -> bool:
+    """Take pytest's assertion-rewriting import hook out of `sys.meta_path`: modules
+    imported from now on load as Python compiles them. True if a hook was removed."""
+    hooks = [f for f in sys.meta_path if type(f).__name__ == "AssertionRewritingHook"]
+    for hook in hooks:
+        sys.meta_path.remove(hook)  # pytest's own cleanup removes it only if still there
+    return bool(hooks)
+
+
+def cache_folder() -> Path:
+    """The user's cache folder for threadconform (XDG_CACHE_HOME, else ~/.cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base, "threadconform")
+
+
+def keep_hypothesis_tables() -> str | None:
+    """Point Hypothesis' storage at the user's cache folder unless the user chose one
+    (HYPOTHESIS_STORAGE_DIRECTORY): the folder it now uses, or None when left alone."""
+    if os.environ.get(HYPOTHESIS_STORAGE):
+        return None
+    folder = str(cache_folder() / "hypothesis")
+    os.environ[HYPOTHESIS_STORAGE] = folder
+    return folder
