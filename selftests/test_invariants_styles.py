@@ -11,7 +11,17 @@ import dataclasses
 import pytest
 
 from threadconform import invariants as inv
-from threadconform.model import Cursor, CursorError, Order, Pagination, SortKey
+from threadconform.model import (
+    Cursor,
+    CursorError,
+    Limit,
+    Link,
+    Order,
+    Pagination,
+    ResponseFields,
+    SortKey,
+    Token,
+)
 from threadconform.walk import Item, Walk
 
 try:
@@ -198,3 +208,36 @@ def test_order_keys_shorthand_and_list_agree() -> None:
         "desc",
     )
     assert isinstance(TIES, Pagination)
+
+
+GRAPH_LIKE = Pagination(
+    "next-link",
+    Limit("$top", 50, 1, 50),
+    ResponseFields("value", "id"),
+    link=Link(next="@odata\\.nextLink", malformed=CursorError("error", 400, "400")),
+)
+GMAIL_LIKE = Pagination(
+    "token", Limit("maxResults", 100, 1, 500), ResponseFields("threads", "id"),
+    token=Token("pageToken", "nextPageToken"),
+)  # fmt: skip
+
+
+def test_garbage_in_a_next_link_gets_the_documented_400() -> None:
+    garbage = [("$top", "2"), ("$skiptoken", "threadconform~garbage")]
+    refused_ = f.page(params=garbage, status=400, error="HTTP 400")
+    assert inv.cursor_malformed(GRAPH_LIKE, refused_) == []
+    first_page = f.page(["c1", "c2"], params=garbage)
+    found = inv.cursor_malformed(GRAPH_LIKE, first_page)
+    assert "garbage as its page token" in found[0].message
+    assert "expected the documented 400 error, got HTTP 200 with 2 items" in found[0].message
+    other = f.page(params=garbage, status=404, error="HTTP 404")
+    assert (
+        "status 404, not the documented 400" in inv.cursor_malformed(GRAPH_LIKE, other)[0].message
+    )
+
+
+def test_an_undocumented_answer_to_a_bad_token_is_not_judged() -> None:
+    # gmail documents nothing for a bad pageToken: HTTP-NO-5XX alone judges it.
+    assert GMAIL_LIKE.refusal("malformed") is None
+    reason = inv.INVARIANTS["CURSOR-MALFORMED"].applies(GMAIL_LIKE)
+    assert reason and "documents no answer to a malformed token" in reason

@@ -120,6 +120,26 @@ def test_a_server_error_on_a_bad_page_token_is_caught(contract: str, fault: str)
     assert any("(a string that is no token) got a server error 500" in m for m in shown), shown
 
 
+# Point 2, the status: graph documents 400 for an unknown `$skiptoken`; a server that
+# reads garbage as no token (the first page) fails CURSOR-MALFORMED, on two data sets.
+@pytest.mark.parametrize(("threads", "data_seed"), [(45, 4), (151, 1)])
+def test_garbage_read_as_no_token_fails_the_documented_400(threads: int, data_seed: int) -> None:
+    with reference.start(
+        "graph", threads=threads, seed=data_seed, fault="skiptoken-ignored"
+    ) as server:
+        engine = run_engine("graph", server)
+        record = engine.record("CURSOR-MALFORMED")
+        assert engine.record("HTTP-NO-5XX").status == "pass"
+    assert record.status == "fail", record.reason
+    assert "expected the documented 400 error, got HTTP 200 with 2 items" in record.reason
+
+
+def test_the_documented_400_holds_on_the_conforming_server() -> None:
+    with reference.start("graph", threads=45, seed=4) as server:
+        record = run_engine("graph", server).record("CURSOR-MALFORMED")
+    assert record.status == "pass" and record.checks >= 1, record.reason
+
+
 # Every opt-in contract's conforming server passes whatever the seed.
 @pytest.mark.slow  # 20 full runs
 @pytest.mark.parametrize("seed", range(5))

@@ -549,3 +549,18 @@ def test_find_lists_the_valid_names() -> None:
     assert "'nope'" in message and "\n" not in message
     for name in NAMES:
         assert name in message
+
+
+def test_a_documented_answer_to_a_garbled_link_token_is_read(tmp_path: Path) -> None:
+    graph = spec.load(spec.find("graph")).pagination
+    assert graph.link is not None and graph.link.malformed is not None
+    assert (graph.link.malformed.accept, graph.link.malformed.status) == ("error", 400)
+    assert graph.refusal("malformed") == graph.link.malformed
+    text = spec.find("graph").read_text(encoding="utf-8")
+    file = tmp_path / "graph.yaml"
+    garbled = 'malformed: {accept: error, status: 400, response: "400"}'
+    assert garbled in text
+    file.write_text(text.replace(garbled, garbled.replace('"400"', '"499"')))
+    with pytest.raises(spec.SpecError) as raised:
+        spec.load(file)
+    assert "link.malformed.response" in str(raised.value) and "'499'" in str(raised.value)

@@ -124,6 +124,8 @@ class Token:
 
     param: str
     next: str
+    # What garbage sent as the token gets (None: not documented; HTTP-NO-5XX only).
+    malformed: CursorError | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,8 @@ class Link:
 
     next: str | None = None
     rel: str = "next"
+    # What a link whose opaque token is garbage gets (None: not documented).
+    malformed: CursorError | None = None
 
 
 @dataclass(frozen=True)
@@ -269,6 +273,18 @@ class Pagination:
     # What the pagination promises while the listing changes: "none", "keyset" or
     # "snapshot" (None: the style's default, `live.DEFAULT_CONSISTENCY`).
     consistency: Literal["none", "keyset", "snapshot"] | None = None
+
+    def refusal(self, case: Literal["unknown", "malformed"]) -> CursorError | None:
+        """What the contract documents for an unknown or malformed cursor, or for garbage
+        sent as a page token or in a next link (None: nothing is documented)."""
+        if self.cursor is not None:
+            return self.cursor.on_unknown if case == "unknown" else self.cursor.on_malformed
+        if case == "malformed" and self.token is not None:
+            return self.token.malformed
+        if case == "malformed" and self.link is not None:
+            return self.link.malformed
+        return None
+
     items: ItemRules = ItemRules()
     errors: Errors = Errors()
     rules: dict[str, RuleSetting] = field(default_factory=dict)

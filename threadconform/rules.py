@@ -327,8 +327,9 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         "CURSOR-MALFORMED",
-        "A cursor of the wrong shape gets the documented error (status, envelope, type/code) "
-        "or an empty page, never items or a 5xx.",
+        "A cursor of the wrong shape (or garbage sent as a page token or in a next link, "
+        "where the spec documents its answer) gets the documented error (status, envelope, "
+        "type/code) or an empty page, never items or a 5xx.",
         "MUST",
         "cursor",
         "docs/contracts.md#aitronos (unknown or malformed cursor)",

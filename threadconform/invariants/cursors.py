@@ -236,9 +236,18 @@ def cursor_unknown(pagination: Pagination, page: Page, body: Any = None) -> list
     return _cursor_refusal("CURSOR-UNKNOWN", pagination, page, body, "unknown")
 
 
-@invariant("CURSOR-MALFORMED", applies=_has_cursor, needs=_answered)
+def _has_malformed(pagination: Pagination) -> Reason:
+    if pagination.refusal("malformed") is not None:
+        return None
+    if pagination.token is not None or pagination.link is not None:
+        return "the spec documents no answer to a malformed token (only HTTP-NO-5XX judges it)"
+    return "the contract has no cursor parameters"
+
+
+@invariant("CURSOR-MALFORMED", applies=_has_malformed, needs=_answered)
 def cursor_malformed(pagination: Pagination, page: Page, body: Any = None) -> list[Violation]:
-    """(page, body=None): a page fetched with a cursor of the wrong shape."""
+    """(page, body=None): a page fetched with a cursor of the wrong shape, or with garbage
+    as its page token (style token) or as the token of a next link (next-link)."""
     return _cursor_refusal("CURSOR-MALFORMED", pagination, page, body, "malformed")
 
 
@@ -252,15 +261,15 @@ _WANTS = {
 def _cursor_refusal(
     rule: str, pagination: Pagination, page: Page, body: Any, case: str
 ) -> list[Violation]:
-    assert pagination.cursor is not None
-    documented = (
-        pagination.cursor.on_unknown if case == "unknown" else pagination.cursor.on_malformed
-    )
+    documented = pagination.refusal("unknown" if case == "unknown" else "malformed")
+    assert documented is not None  # the rule applies only where one is documented
     status, accept = page.status, documented.accept
     wants = _WANTS[accept]
     if documented.status is not None and accept != "empty":
         wants = wants.replace("a 4xx error", f"the documented {documented.status} error")
     names = "an item that does not exist" if case == "unknown" else "a malformed cursor"
+    if pagination.cursor is None:
+        names = "garbage as its page token"
     if status is not None and 400 <= status < 500 and accept != "empty":
         problems = []
         if documented.status is not None and status != documented.status:

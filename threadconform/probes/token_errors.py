@@ -1,7 +1,10 @@
 """Bad page tokens: an opaque token (style token: gmail's `pageToken`) or the opaque
 parameter of a next link (style next-link: graph's `$skiptoken`) sent changed, garbled or
 from the other tenant must never be answered with a 5xx (issue 20: a real server answered
-`$skiptoken=garbage` with 500). Cursors have their own probe (`cursor_errors`)."""
+`$skiptoken=garbage` with 500). Garbage is also judged by CURSOR-MALFORMED where the spec
+documents its answer (`token.malformed`, `link.malformed`: graph's 400); a changed tail or
+the other tenant's token may be a valid token of an encoded offset, so only a 5xx is
+wrong there. Cursors have their own probe (`cursor_errors`)."""
 
 from __future__ import annotations
 
@@ -10,9 +13,9 @@ from collections.abc import Iterator
 from threadconform.exchange import Response
 from threadconform.ledger import Finding, Violation
 from threadconform.outcomes import BudgetSpent
-from threadconform.probes import probe
+from threadconform.probes import judge, probe
 from threadconform.probes.context import ProbeContext
-from threadconform.probes.envelopes import server_error_message
+from threadconform.probes.envelopes import envelope_findings, server_error_message
 from threadconform.walk import extract_page, follow
 
 __all__ = ["GARBAGE", "bad_tokens", "token_errors"]
@@ -56,7 +59,7 @@ def bad_tokens(token: str, theirs: str | None) -> list[tuple[str, str]]:
     return [*found, ("a string that is no token", GARBAGE)]
 
 
-@probe("token-errors", "HTTP-NO-5XX", order=85)
+@probe("token-errors", "HTTP-NO-5XX", "CURSOR-MALFORMED", order=85)
 def token_errors(ctx: ProbeContext) -> Iterator[Finding]:
     style = ctx.contract.pagination.style
     if style not in ("token", "next-link"):
@@ -94,3 +97,18 @@ def _judge(ctx: ProbeContext) -> Iterator[Finding]:
             yield Finding("HTTP-NO-5XX", violation)
         elif response.status is not None:
             yield Finding.held("HTTP-NO-5XX")
+        if value == GARBAGE:
+            yield from _malformed(ctx, response)
+
+
+def _malformed(ctx: ProbeContext, response: Response) -> Iterator[Finding]:
+    """CURSOR-MALFORMED of the answer to garbage, where the spec documents that answer."""
+    pagination = ctx.contract.pagination
+    documented = pagination.refusal("malformed")
+    if documented is None:
+        return
+    page = extract_page(pagination, response.request, response)
+    yield from judge(ctx.contract, "CURSOR-MALFORMED", page, response.body)
+    status = response.status or 0
+    if documented.response and 400 <= status < 500 and status == (documented.status or status):
+        yield from envelope_findings(ctx, response, documented.response, "CURSOR-MALFORMED")

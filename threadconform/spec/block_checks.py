@@ -267,13 +267,18 @@ def _check_order_values(
 
 def _check_errors(file: Path, block: dict[str, Any], responses: Mapping[str, Any]) -> None:
     documented = dict((block.get("errors") or {}).items())
-    for case in ("unknown", "malformed"):
-        value = (block.get("cursor") or {}).get(case)
+    for holder, case in (
+        ("cursor", "unknown"),
+        ("cursor", "malformed"),
+        ("token", "malformed"),
+        ("link", "malformed"),
+    ):
+        value = (block.get(holder) or {}).get(case)
         if isinstance(value, dict):
-            documented[f"cursor.{case}"] = value
+            documented[f"{holder}.{case}"] = value
     for kind, error in documented.items():
         if error and error.get("response") and error["response"] not in responses:
-            where = f"{kind}.response" if kind.startswith("cursor.") else f"errors.{kind}.response"
+            where = f"{kind}.response" if "." in kind else f"errors.{kind}.response"
             what = f"{error['response']!r} is not a response of the operation"
             what += f" (its responses: {', '.join(responses)})"
             status = str(error.get("status"))

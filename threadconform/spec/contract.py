@@ -118,8 +118,8 @@ def _pagination(block: dict[str, Any]) -> model.Pagination:
         page=model.Bounded(**block["page"]) if block.get("page") else None,
         offset=model.Bounded(**block["offset"]) if block.get("offset") else None,
         cursor=_cursor(block["cursor"]) if block.get("cursor") else None,
-        token=model.Token(**block["token"]) if block.get("token") else None,
-        link=model.Link(**block["link"]) if block.get("link") else None,
+        token=_token(block["token"]) if block.get("token") else None,
+        link=_link(block["link"]) if block.get("link") else None,
         order=_order(order) if order else None,
         filters=tuple(model.Filter(**item) for item in block.get("filters") or []),
         volatile=tuple(block.get("volatile") or []),
@@ -145,20 +145,28 @@ def _order(order: dict[str, Any]) -> model.Order:
     )
 
 
-def _cursor(cursor: dict[str, Any]) -> model.Cursor:
-    def error(value: Any) -> model.CursorError | None:
-        if value is None or isinstance(value, str):
-            return model.CursorError(accept=cast(Any, value)) if value else None
-        fields = tuple((path, wanted) for path, wanted in (value.get("fields") or {}).items())
-        return model.CursorError(
-            value["accept"], value.get("status"), value.get("response"), fields
-        )
+def _refusal(value: Any) -> model.CursorError | None:
+    """`error | empty | error-or-empty`, or {accept, status, response, fields}."""
+    if value is None or isinstance(value, str):
+        return model.CursorError(accept=cast(Any, value)) if value else None
+    fields = tuple((path, wanted) for path, wanted in (value.get("fields") or {}).items())
+    return model.CursorError(value["accept"], value.get("status"), value.get("response"), fields)
 
+
+def _token(token: dict[str, Any]) -> model.Token:
+    return model.Token(token["param"], token["next"], _refusal(token.get("malformed")))
+
+
+def _link(link: dict[str, Any]) -> model.Link:
+    return model.Link(link.get("next"), link.get("rel", "next"), _refusal(link.get("malformed")))
+
+
+def _cursor(cursor: dict[str, Any]) -> model.Cursor:
     return model.Cursor(
         after=cursor["after"],
         before=cursor.get("before"),
-        unknown=error(cursor.get("unknown")) or model.CursorError(),
-        malformed=error(cursor.get("malformed")),
+        unknown=_refusal(cursor.get("unknown")) or model.CursorError(),
+        malformed=_refusal(cursor.get("malformed")),
         backward_has_more=bool(cursor.get("backward_has_more")),
     )
 

@@ -140,7 +140,7 @@ async def list_chats(request: Request) -> Response:
         reply = graph_error(401, "auth", "InvalidAuthenticationToken", "Access token is empty.")
         return refuse(ctx, reply)
     ctx.hooks.raw(request.query_params)
-    args = parse(ctx, request.query_params)
+    args = parse(ctx, ctx.hooks.reads(request.query_params))
     if isinstance(args, ErrorReply):
         return refuse(ctx, args)
     where = ctx.hooks.where(filters(tenant, args))

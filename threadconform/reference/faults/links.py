@@ -128,6 +128,14 @@ def _skiptoken_crashes(query: Mapping[str, str]) -> None:
         raise FaultCrash(f"cannot decode {graph.SKIP}")
 
 
+def _skiptoken_ignored(query: Mapping[str, str]) -> Mapping[str, str]:
+    """An undecodable `$skiptoken` is read as no token at all: the first page."""
+    token = query.get(graph.SKIP)
+    if token is not None and graph.decode(token) is None:
+        return {k: v for k, v in query.items() if k != graph.SKIP}
+    return query
+
+
 def _no_last(body: Body, page: PageInfo) -> Body:
     link = ", ".join(p for p in str(body.get("link") or "").split(", ") if 'rel="last"' not in p)
     return {**body, "link": link}
@@ -214,6 +222,14 @@ GRAPH: tuple[Fault, ...] = (
         "the documented 400.",
         ("HTTP-NO-5XX",),
         hooks=Hooks(raw=_skiptoken_crashes),
+    ),
+    Fault(
+        "skiptoken-ignored",
+        ("graph",),
+        "An undecodable `$skiptoken` is read as no token: 200 with the first page, where "
+        "the spec documents 400 (a client that garbles its link starts over silently).",
+        ("CURSOR-MALFORMED",),
+        hooks=Hooks(reads=_skiptoken_ignored),
     ),
     Fault(
         "next-link-to-another-host",
