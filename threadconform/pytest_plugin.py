@@ -166,10 +166,10 @@ def pytest_configure(config: pytest.Config) -> None:
     from threadconform.repeatable import pin_hypothesis_constants
     from threadconform.startup import keep_hypothesis_tables, stop_assert_rewriting
 
+    if _only_the_suite(config):
+        stop_assert_rewriting()  # before Hypothesis is imported (the next line)
     pin_hypothesis_constants()  # the same seed draws the same cases in any environment
     keep_hypothesis_tables()
-    if _only_the_suite(config):
-        stop_assert_rewriting()
     run = config.stash.setdefault(RUN_KEY, Run())
     _group_by_target(config, run)
     if _runs_the_suite(config) and not getattr(config.option, "collectonly", False):

@@ -1,0 +1,109 @@
+"""What a run pays before its first request (issue 21.4): a usage error answers without
+loading the probes, Hypothesis or Schemathesis; a run of the suite alone compiles no
+module through pytest's assertion rewriting; Hypothesis' tables stay out of the folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from selftests.guard import scaled
+from threadconform import reference, startup
+from threadconform.mutation import credential_env
+
+
+def _imported(stderr: str) -> set[str]:
+    """Top-level packages `python -X importtime` reports as imported."""
+    names = set()
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names
+
+
+def test_a_usage_error_loads_neither_hypothesis_nor_schemathesis(tmp_path: Path) -> None:
+    command = [sys.executable, "-X", "importtime", "-m", "threadconform", "run"]
+    done = subprocess.run(
+        [*command, "--contract", "nope"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=scaled(60),
+    )
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert "'nope'" in done.stdout + done.stderr
+    loaded = _imported(done.stderr)
+    assert "pytest" in loaded and "threadconform" in loaded
+    assert not loaded & {"hypothesis", "schemathesis"}, sorted(loaded)
+
+
+PROBE = """
+import sys
+from _pytest.assertion.rewrite import AssertionRewritingHook
+
+def pytest_unconfigure(config):
+    rewritten = sorted(
+        name for name, module in list(sys.modules.items())
+        if isinstance(getattr(module, "__loader__", None), AssertionRewritingHook)
+        and name.split(".")[0] in ("hypothesis", "schemathesis")
+    )
+    print("REWRITTEN", len(rewritten), rewritten[:3], file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("how", ["threadconform run", "pytest in the checkout"])
+def test_a_suite_run_rewrites_no_dependency(how: str, tmp_path: Path) -> None:
+    # `threadconform run` and the checkout's pytest (pyproject) leave Schemathesis' own
+    # pytest plugin out; plain pytest elsewhere loads it, and with it its dependencies,
+    # before the suite can say anything.
+    (tmp_path / "rewritten_probe.py").write_text(PROBE)
+    root = Path(__file__).resolve().parent.parent
+    start = [sys.executable, "-m", "threadconform", "run"]
+    if how != "threadconform run":
+        start = [sys.executable, "-m", "pytest", "tests"]
+    folder = tmp_path if how == "threadconform run" else root
+    with reference.start("worker", threads=20) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
+        env.update(credential_env(server.credentials), PYTHONPATH=str(tmp_path))
+        options = ["--contract", "worker", "--base-url", server.url, "--profile", "quick"]
+        done = subprocess.run(
+            [*start, "-p", "rewritten_probe", "-q", *options, "--report-dir", str(tmp_path / "r")],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=scaled(300),
+        )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "REWRITTEN 0 []" in done.stderr, done.stderr[-2000:]
+    assert not (tmp_path / ".hypothesis").exists()
+
+
+def test_stop_assert_rewriting_takes_only_pytests_hook_out() -> None:
+    class AssertionRewritingHook:  # stands in for pytest's, matched by its name
+        pass
+
+    hook, other = AssertionRewritingHook(), object()
+    sys.meta_path[:0] = [hook, other]  # type: ignore[list-item]
+    try:
+        assert startup.stop_assert_rewriting()
+        assert hook not in sys.meta_path and other in sys.meta_path
+        assert not startup.stop_assert_rewriting()
+    finally:
+        sys.meta_path[:] = [f for f in sys.meta_path if f is not other and f is not hook]
+
+
+def test_hypothesis_tables_go_to_the_user_cache_unless_chosen(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(startup.HYPOTHESIS_STORAGE, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert startup.keep_hypothesis_tables() == str(tmp_path / "threadconform" / "hypothesis")
+    assert os.environ[startup.HYPOTHESIS_STORAGE] == str(tmp_path / "threadconform" / "hypothesis")
+    monkeypatch.setenv(startup.HYPOTHESIS_STORAGE, "/somewhere/chosen")
+    assert startup.keep_hypothesis_tables() is None
+    assert os.environ[startup.HYPOTHESIS_STORAGE] == "/somewhere/chosen"
