@@ -107,3 +107,25 @@ def test_hypothesis_tables_go_to_the_user_cache_unless_chosen(
     monkeypatch.setenv(startup.HYPOTHESIS_STORAGE, "/somewhere/chosen")
     assert startup.keep_hypothesis_tables() is None
     assert os.environ[startup.HYPOTHESIS_STORAGE] == "/somewhere/chosen"
+
+
+def test_a_suite_run_leaves_only_its_reports_in_the_folder(tmp_path: Path) -> None:
+    # Plain pytest in a user's folder: no `.pytest_cache/`, no `.hypothesis/`; an option
+    # that asks for pytest's cache (--lf) still gets it.
+    with reference.start("worker", threads=20) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
+        env.update(credential_env(server.credentials))
+        options = ["--contract", "worker", "--base-url", server.url, "--profile", "quick"]
+        for folder, extra in ((tmp_path / "plain", []), (tmp_path / "lf", ["--lf"])):
+            folder.mkdir()
+            done = subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", *options, *extra],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=scaled(300),
+            )
+            assert done.returncode == 0, done.stdout[-2000:]
+    assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["reports"]
+    assert (tmp_path / "lf" / ".pytest_cache").is_dir()

@@ -144,6 +144,10 @@ def pytest_cmdline_main(config: pytest.Config) -> Generator[None, Any, Any]:
         config.option, "distload", False
     )
     config.stash[RUN_KEY] = Run(dist_left_default=not explicit)
+    if selected(config):
+        from threadconform.startup import leave_no_pytest_cache
+
+        leave_no_pytest_cache(config)
     return (yield)
 
 

@@ -23,10 +23,29 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
-__all__ = ["HYPOTHESIS_STORAGE", "cache_folder", "keep_hypothesis_tables", "stop_assert_rewriting"]
+__all__ = [
+    "CACHE_OPTIONS",
+    "HYPOTHESIS_STORAGE",
+    "cache_folder",
+    "keep_hypothesis_tables",
+    "leave_no_pytest_cache",
+    "stop_assert_rewriting",
+]
 
 HYPOTHESIS_STORAGE = "HYPOTHESIS_STORAGE_DIRECTORY"
+# pytest options that read or write `.pytest_cache/` (--lf, --ff, --nf, --cache-show,
+# --cache-clear, --sw, --sw-skip): given one, the user wants the cache.
+CACHE_OPTIONS = (
+    "lf",
+    "failedfirst",
+    "newfirst",
+    "cacheshow",
+    "cacheclear",
+    "stepwise",
+    "stepwise_skip",
+)
 
 
 def stop_assert_rewriting() -> bool:
@@ -52,3 +71,16 @@ def keep_hypothesis_tables() -> str | None:
     folder = str(cache_folder() / "hypothesis")
     os.environ[HYPOTHESIS_STORAGE] = folder
     return folder
+
+
+def leave_no_pytest_cache(config: Any) -> bool:
+    """A suite run leaves its reports in the user's folder and nothing else: pytest's
+    cache plugin (`.pytest_cache/`, last-failed lists the suite never reads) is blocked as
+    `-p no:cacheprovider` would block it, with the step-wise plugin that needs it; unless
+    an option asks for the cache. `config`: pytest's, before it is configured. True if
+    blocked."""
+    if any(config.getoption(name, default=None) for name in CACHE_OPTIONS):
+        return False
+    for name in ("cacheprovider", "stepwise"):
+        config.pluginmanager.set_blocked(name)
+    return True
