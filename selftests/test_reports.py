@@ -169,6 +169,17 @@ def test_html_shows_the_failure_with_its_curl(failing: SuiteRun) -> None:
     assert not page.scripts and not page.external, "report.html must be self-contained"
 
 
+def test_the_failure_comes_before_the_matrix_and_skips_are_listed(failing: SuiteRun) -> None:
+    # A reader of a red run sees what failed first; summary.md says what was not judged.
+    html = failing.text("report.html")
+    assert html.index('id="r-kortix-META-PAGES"') < html.index('class="matrix"')
+    text = failing.text("summary.md")
+    skipped = [r for r in failing.summary()["contracts"][0]["rules"] if r["outcome"] == "skip"]
+    assert skipped and f"skipped ({len(skipped)}, neither passed nor failed)" in text
+    for rule in skipped:
+        assert f"- {rule['id']}: " in text
+
+
 def test_markdown_and_terminal_agree_with_the_summary(failing: SuiteRun) -> None:
     counts = failing.summary()["contracts"][0]["counts"]
     row = next(line for line in failing.result.stdout.splitlines() if line.startswith("kortix "))

@@ -688,6 +688,9 @@ def test_a_page_of_450000_items_is_examined_up_to_the_cap() -> None:
         ("![p](http://e/p.png)", "\\!\\[p\\](http://e/p.png)"),
         ("@everyone", "&#64;everyone"),
         ("a | b\nc", "a \\| b c"),
+        # A query reads as it was sent; only what would render as a character does not.
+        ("GET /threads?limit=5&page=2", "GET /threads?limit=5&page=2"),
+        ("&lt;script&gt; &#64;all", "&amp;lt;script&amp;gt; &\\#64;all"),
     ],
 )
 def test_markdown_escaping(text: str, inert: str) -> None:

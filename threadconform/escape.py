@@ -16,7 +16,10 @@ _KEEP = frozenset("\n\t")
 # Characters that start Markdown (or GitHub) syntax inline: emphasis, code, links and
 # images, tables, strike-through, headings, HTML, mentions and issue references.
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~#!])")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;"}
+_ENTITIES = {"<": "&lt;", ">": "&gt;", "@": "&#64;"}
+# An ampersand renders as itself unless it starts a character reference (`&lt;`, `&#64;`):
+# only those are escaped, so a query's `a=1&b=2` reads as it was sent.
+_REFERENCE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 
 
 def terminal(text: str) -> str:
@@ -29,7 +32,7 @@ def terminal(text: str) -> str:
 
 def markdown(text: str) -> str:
     """`text` as one line of literal Markdown: no markup, HTML, mention or line break."""
-    flat = _MARKDOWN.sub(r"\\\1", " ".join(terminal(text).split()))
+    flat = _REFERENCE.sub("&amp;", _MARKDOWN.sub(r"\\\1", " ".join(terminal(text).split())))
     return "".join(_ENTITIES.get(c, c) for c in flat)  # after: entities hold a "#"
 
 

@@ -74,8 +74,8 @@ def render(data: Summary) -> str:
     body = [
         _header(data),
         _targets(data),
+        _findings(data),  # what failed, with its evidence, before the matrix of every rule
         _matrix(data),
-        _findings(data),
         security_report.html(data, _anchor),
         _skips(data),
     ]

@@ -479,6 +479,7 @@ def markdown(data: Summary) -> str:
             lines += ["", f"**{md(t['label'])}: note**: {md(note)}"]
         lines += _markdown_live(t)
         lines += _markdown_rules(t)
+        lines += _markdown_skips(t)
     if data.get("waiver_notes"):
         lines += ["", "## waivers to tidy (SHOULD)", ""]
         lines += [f"- {md(note)}" for note in data["waiver_notes"]]
@@ -496,6 +497,20 @@ def _markdown_live(target: TargetEntry) -> list[str]:
     lines = ["", f"## {md(heading)}", "", md(live["summary"])]
     lines += [f"- {md(item['rule'])}: {md(item['reason'])}" for item in live["unjudged"]]
     return lines
+
+
+def _markdown_skips(target: TargetEntry) -> list[str]:
+    """The rules not judged on this target, each with why: neither passed nor failed."""
+    md = escape.markdown
+    skipped = [rule for rule in target["rules"] if rule["outcome"] == "skip"]
+    if not skipped:
+        return []
+    lines = [
+        "",
+        f"## {md(target['label'])}: skipped ({len(skipped)}, neither passed nor failed)",
+        "",
+    ]
+    return lines + [f"- {md(rule['id'])}: {md(rule['reason'])}" for rule in skipped]
 
 
 def _markdown_rules(target: TargetEntry) -> list[str]:
