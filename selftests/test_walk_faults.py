@@ -139,3 +139,14 @@ def test_an_empty_listing_is_said_once_at_the_top_of_a_run(tmp_path: Path) -> No
     notes = [line for line in output.splitlines() if "the first listing is empty" in line]
     assert notes and "note:" in notes[0], output
     assert output.index(notes[0]) < output.index("= threadconform ="), output  # at the top
+
+
+def test_an_empty_listing_judges_no_total_past_its_end() -> None:
+    # 0 threads: the page past the end holds 0 whatever the total counts; PAGE-PAST-END-TOTAL
+    # would "hold" on it even for a window-count total, so it is not judged there.
+    with reference.start("kortix", threads=0) as server:
+        engine = run_engine("kortix", server)
+        total = engine.record("PAGE-PAST-END-TOTAL")
+        past = engine.record("PAGE-PAST-END")
+    assert total.status == "skip" and "the listing is empty" in total.reason, total.reason
+    assert past.status == "pass"

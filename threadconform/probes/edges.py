@@ -104,6 +104,13 @@ def past_end(ctx: ProbeContext) -> Iterator[Finding]:
         counted = _known_total(ctx.reference()) or total
         beyond_page = page(ctx, _past(pagination, counted) or ())
         findings = judge(ctx.contract, "PAGE-PAST-END", beyond_page)
+        if counted == 0:
+            # A total counted over the page's own rows is 0 here too: nothing told apart.
+            reason = (
+                "the listing is empty, so a total counted over the page's own rows would also "
+                "be 0 past its end: nothing to tell apart"
+            )
+            return [*findings, Finding.skipped("PAGE-PAST-END-TOTAL", reason)]
         return findings + judge(ctx.contract, "PAGE-PAST-END-TOTAL", beyond_page, counted)
 
     key = ReferenceKey((), None)
