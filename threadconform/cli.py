@@ -181,6 +181,14 @@ def add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "the head where the listing is ordered by activity) (default: insert)",
     )
     serve.add_argument(
+        "--delay-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="answer every request this many milliseconds later, as a server across a "
+        "network does (requests wait side by side; default 0)",
+    )
+    serve.add_argument(
         "--list-faults", action="store_true", help="list the contract's faults and exit"
     )
     serve.set_defaults(handler=run_serve)
@@ -212,6 +220,8 @@ def run_serve(namespace: argparse.Namespace) -> int:
             check_ties(namespace.threads, namespace.ties)
         except ValueError as problem:
             return _usage(f"--ties: {problem}")
+    if namespace.delay_ms < 0:
+        return _usage(f"--delay-ms: must be >= 0, got {namespace.delay_ms}")
     if namespace.fault is not None and namespace.fault not in known:
         valid = ", ".join(known) or "(none)"
         return _usage(f"unknown fault {namespace.fault!r} for {contract}; valid faults: {valid}")
@@ -224,7 +234,7 @@ def run_serve(namespace: argparse.Namespace) -> int:
 
 def _serve_until_interrupted(namespace: argparse.Namespace) -> None:
     from threadconform.reference.live import Live
-    from threadconform.reference.server import listen, prepare, url_of, uvicorn_server
+    from threadconform.reference.server import delayed, listen, prepare, url_of, uvicorn_server
 
     live = None if namespace.live is None else Live(namespace.live, namespace.live_mode)
     app, store = prepare(
@@ -242,7 +252,8 @@ def _serve_until_interrupted(namespace: argparse.Namespace) -> None:
     sock = listen(namespace.host, namespace.port)
     try:
         _announce(namespace, url_of(sock))
-        uvicorn_server(app).run(sockets=[sock])
+        served = delayed(app, namespace.delay_ms) if namespace.delay_ms else app
+        uvicorn_server(served).run(sockets=[sock])
     finally:
         sock.close()
         store.close()

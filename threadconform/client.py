@@ -30,6 +30,7 @@ from threadconform.jsonbody import MAX_DEPTH
 from threadconform.layers import (
     Budget,
     Counting,
+    InFlight,
     Layer,
     Observed,
     Outgoing,
@@ -114,6 +115,7 @@ class Client:
         on_exchange: Callable[[Response], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        concurrency: int = 1,
     ) -> None:
         """`deadline`: the instant (on `clock`) after which the run sends nothing more;
         `retry_budget`: seconds the whole run may spend waiting to retry a 429 or 503
@@ -139,13 +141,15 @@ class Client:
             RateLimit(self._deadline, max_rps, clock, sleep), max_requests, self._counter
         )
         self._retry = RetryPolicy(max_retries, retry_after_cap, retry_budget)
-        self._stack: Layer = Retrying(
+        retrying = Retrying(
             self._budget,
             self._retry,
             budget_left=lambda: self.budget_left,
             time_for=self._deadline.time_for,
             sleep=sleep,
         )
+        self._in_flight = InFlight(retrying, concurrency)
+        self._stack: Layer = self._in_flight
         self.max_rps = max_rps
 
     def __enter__(self) -> Client:
@@ -191,6 +195,16 @@ class Client:
     @property
     def on_exchange(self) -> Callable[[Response], None] | None:
         return self._observed.on_exchange
+
+    @property
+    def concurrency(self) -> int:
+        """Requests that may be out at once now (`--concurrency`, halved by each 429)."""
+        return self._in_flight.limit
+
+    @property
+    def concurrency_lowered(self) -> tuple[int, ...]:
+        """The limit after each 429 that lowered it, in order (empty: never lowered)."""
+        return tuple(self._in_flight.lowered)
 
     @property
     def requests_sent(self) -> int:

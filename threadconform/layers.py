@@ -3,18 +3,22 @@
 
 `Client` builds, from the top:
 
-    Retrying -> Budget -> RateLimit -> RunDeadline -> Counting -> Observed -> Redacting
-             -> HttpSender (threadconform.httpsend: the wire, the wall deadline, the body)
+    InFlight -> Retrying -> Budget -> RateLimit -> RunDeadline -> Counting -> Observed
+             -> Redacting -> HttpSender (threadconform.httpsend: the wire, the deadline)
 
 A layer holds only what its job needs; `Counting` owns the count of requests sent, which
-`Budget` and `RunDeadline` read. The suite's two limits are exceptions (BudgetSpent,
-DeadlineSpent) raised before a request is sent; everything the target does wrong is a
-Response.
+`RunDeadline` reads. The suite's two limits are exceptions (BudgetSpent, DeadlineSpent)
+raised before a request is sent; everything the target does wrong is a Response.
+
+Walks may run side by side (`--concurrency`), so every layer that keeps a count or a
+clock does so under a lock, and `InFlight` bounds how many requests are out at once: a
+429 halves that bound for the rest of the run.
 """
 
 from __future__ import annotations
 
 import email.utils
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +30,7 @@ from threadconform.outcomes import BudgetSpent, DeadlineSpent
 __all__ = [
     "Budget",
     "Counting",
+    "InFlight",
     "Layer",
     "Observed",
     "Outgoing",
@@ -59,9 +64,11 @@ class Counting:
     def __init__(self, inner: Layer) -> None:
         self.inner = inner
         self.sent = 0
+        self._lock = threading.Lock()
 
     def send(self, outgoing: Outgoing) -> Response:
-        self.sent += 1
+        with self._lock:
+            self.sent += 1
         return self.inner.send(outgoing)
 
 
@@ -72,17 +79,25 @@ class Budget:
         self.inner = inner
         self.limit = limit
         self.counter = counter
+        # Requests let through: checked and counted in one step, so requests sent side by
+        # side never pass the budget together (Counting counts them later, as sent).
+        self._admitted = 0
+        self._lock = threading.Lock()
 
     @property
     def left(self) -> int | None:
-        return None if self.limit is None else max(0, self.limit - self.counter.sent)
+        if self.limit is None:
+            return None
+        return max(0, self.limit - max(self._admitted, self.counter.sent))
 
     def send(self, outgoing: Outgoing) -> Response:
-        if self.limit is not None and self.counter.sent >= self.limit:
-            raise BudgetSpent(
-                f"the request budget of {self.limit} requests is spent "
-                "(raise --max-requests to check further)"
-            )
+        with self._lock:
+            if self.limit is not None and max(self._admitted, self.counter.sent) >= self.limit:
+                raise BudgetSpent(
+                    f"the request budget of {self.limit} requests is spent "
+                    "(raise --max-requests to check further)"
+                )
+            self._admitted += 1
         return self.inner.send(outgoing)
 
 
@@ -95,6 +110,7 @@ class RateLimit:
         self._clock = clock
         self._sleep = sleep
         self._next_slot: float | None = None
+        self._lock = threading.Lock()
 
     def send(self, outgoing: Outgoing) -> Response:
         self.wait()
@@ -103,11 +119,12 @@ class RateLimit:
     def wait(self) -> None:
         if not self.max_rps:
             return
-        now = self._clock()
-        slot = now if self._next_slot is None else max(now, self._next_slot)
+        with self._lock:  # each request takes the next slot; the wait is outside the lock
+            now = self._clock()
+            slot = now if self._next_slot is None else max(now, self._next_slot)
+            self._next_slot = slot + 1.0 / self.max_rps
         if slot > now:
             self._sleep(slot - now)
-        self._next_slot = slot + 1.0 / self.max_rps
 
 
 class RunDeadline:
@@ -193,6 +210,7 @@ class Retrying:
         self._budget_left = budget_left
         self._time_for = time_for
         self._sleep = sleep
+        self._lock = threading.Lock()
 
     def send(self, outgoing: Outgoing) -> Response:
         response = self.inner.send(outgoing)
@@ -210,14 +228,50 @@ class Retrying:
         """Seconds to wait before the next attempt; None: give up and report this one."""
         policy = self.policy
         delay = policy.delay(response, attempt)
-        if policy.wait_left is not None:
-            if policy.wait_left <= 0:
-                return None  # the retry budget is spent
-            delay = min(delay, policy.wait_left)
-            policy.wait_left -= delay
+        with self._lock:
+            if policy.wait_left is not None:
+                if policy.wait_left <= 0:
+                    return None  # the retry budget is spent
+                delay = min(delay, policy.wait_left)
+                policy.wait_left -= delay
         if not self._time_for(delay):
             return None  # the wait would outlast the run's deadline
         return delay
+
+
+class InFlight:
+    """At most `limit` requests out at once (1: one after another, as a run always was).
+    A 429 halves the limit for the rest of the run (never below 1): the target said it
+    was asked too much, and the walks still waiting take turns."""
+
+    def __init__(self, inner: Layer, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"concurrency must be at least 1, got {limit}")
+        self.inner = inner
+        self.limit = limit
+        self.lowered: list[int] = []  # the limit after each 429 that lowered it
+        self._out = 0
+        self._turn = threading.Condition()
+
+    def send(self, outgoing: Outgoing) -> Response:
+        with self._turn:
+            self._turn.wait_for(lambda: self._out < self.limit)
+            self._out += 1
+        try:
+            response = self.inner.send(outgoing)
+        finally:
+            with self._turn:
+                self._out -= 1
+                self._turn.notify_all()
+        if response.status == 429:
+            self._lower()
+        return response
+
+    def _lower(self) -> None:
+        with self._turn:
+            if self.limit > 1:
+                self.limit = max(1, self.limit // 2)
+                self.lowered.append(self.limit)
 
 
 def retry_after(value: str | None) -> float | None:

@@ -94,6 +94,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("--strict", "the same as --tc-strict", bool, False, pytest_owned=True),
     Option("--max-requests", "request budget per contract (default: the profile's)", int),
     Option("--max-rps", "at most this many requests per second to the target", float),
+    Option(
+        "--concurrency",
+        "requests the run may have out at once: independent walks go side by side (1: one "
+        "after another; a 429 halves it for the rest of the run)",
+        int,
+        4,
+    ),
     Option("--timeout", "seconds one exchange may take: connect, headers and body", float, 10.0),
     Option(
         "--max-time",
@@ -140,6 +147,7 @@ class RunOptions:
     strict: bool = False
     max_requests: int | None = None
     max_rps: float | None = None
+    concurrency: int = 4
     timeout: float = 10.0
     max_time: float | None = None
     insecure: bool = False
@@ -158,7 +166,7 @@ SELECTORS = ("tc_contract", "tc_spec", "tc_base_url", "tc_targets")
 # What a targets file says per target; giving it for the whole run as well is ambiguous.
 _PER_TARGET = ("spec", "base_url", "token", "second_token")
 # Options that must be greater than 0 when given.
-_POSITIVE = ("max_requests", "max_rps", "timeout", "max_time", "threads")
+_POSITIVE = ("max_requests", "max_rps", "concurrency", "timeout", "max_time", "threads")
 _BY_FIELD = {option.field: option for option in OPTIONS}
 
 

@@ -271,6 +271,7 @@ class Suite:
             credential=target.token,
             timeout=self.options.timeout,
             max_rps=self.options.max_rps,
+            concurrency=self.options.concurrency,
             max_requests=budget,
             verify=not self.options.insecure,
             headers=self.options.header,

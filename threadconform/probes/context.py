@@ -10,6 +10,7 @@ the probes share (reference walks, samples, walk statistics, notes) are typed fi
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -121,6 +122,9 @@ class ProbeContext:
     # --write-hook: creates one thread on the target; None when it worked, else why not
     write_hook: Callable[[], str | None] | None = None
     live: LiveLog = field(default_factory=LiveLog)  # what the run saw of a changing target
+    # Held by walks judged side by side (--concurrency) while they count or change what
+    # the run shares: the silence count, walk statistics, the references after a change.
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def fetch(
         self,
@@ -283,9 +287,10 @@ class ProbeContext:
         # otherwise cost a timeout or a Retry-After per remaining request; a few in a row
         # end the run's requests instead.
         unserved = self._unserved(response)
-        self.state.silent = self.state.silent + 1 if unserved else 0
-        if unserved and self.state.silent >= SILENT_LIMIT:
-            self.state.stop(f"the target stopped answering: {unserved}", gone=unserved)
+        with self.lock:
+            self.state.silent = self.state.silent + 1 if unserved else 0
+            if unserved and self.state.silent >= SILENT_LIMIT:
+                self.state.stop(f"the target stopped answering: {unserved}", gone=unserved)
 
     def _unserved(self, response: Response) -> str | None:
         """Why this response is no answer at all (None when it is one, however wrong)."""

@@ -123,7 +123,8 @@ def settled(
     for attempt in range(TRIES):
         judged = frozenset()
         if attempt:
-            ctx.live.repeated += 1
+            with ctx.lock:
+                ctx.live.repeated += 1
         # The bracket opens before the unit's first read: the reference in force (read
         # now if a change dropped it), so every read of the unit comes after it.
         before = ctx.reference(key.params, key.direction)
@@ -132,16 +133,17 @@ def settled(
         if not suspects or ctx.frozen or ctx.state.over:
             return findings
         after, change = reread(ctx, key, snapshot(before))
-        if not change and not _stale(ctx, key):
-            return findings  # the listing held still: the violations are the server's
-        if not change:
-            # The bracket held, but the unit may have compared with a reference read
-            # before it opened, on a listing already seen to change: read them all again.
-            _keep_only(ctx, key, before)
-            continue
-        ctx.live.saw(where, change)
-        seen = seen + change
-        _keep_only(ctx, key, after)  # every other cached reference predates the change
+        with ctx.lock:  # walks judged side by side share the references and the log
+            if not change and not _stale(ctx, key):
+                return findings  # the listing held still: the violations are the server's
+            if not change:
+                # The bracket held, but the unit may have compared with a reference read
+                # before it opened, on a listing already seen to change: read them all again.
+                _keep_only(ctx, key, before)
+                continue
+            ctx.live.saw(where, change)
+            seen = seen + change
+            _keep_only(ctx, key, after)  # every other cached reference predates the change
         if keyset_gaps is not None and _keyset(ctx):
             judged = frozenset({"PAGE-NO-GAPS"})
             findings = _with_keyset_gaps(findings, keyset_gaps(snapshot(before), snapshot(after)))
@@ -167,7 +169,8 @@ def _explained(
 ) -> list[Finding]:
     """A violation of a rule `explain` judged either held (the writes explain it) or stands
     with why no order of the writes does; the change is counted as judged through."""
-    ctx.live.explained += 1
+    with ctx.lock:
+        ctx.live.explained += 1
     out: list[Finding] = []
     for finding in findings:
         why = verdicts.get(finding.rule, "")
@@ -188,12 +191,14 @@ def reread(ctx: ProbeContext, key: ReferenceKey, before: Snapshot) -> tuple[Walk
     """The reference read again, and how it differs from `before`. Bodies that changed
     under the same ids are a write only if a third read agrees with the second: a field
     that differs on every read is the target's own doing, not a write."""
-    ctx.live.checks += 1
+    with ctx.lock:
+        ctx.live.checks += 1
     after = ctx.reread(key)
     change = compare(before, snapshot(after))
     if change.rewritten and not change.structural:
         again = ctx.reread(key)
-        ctx.live.checks += 1
+        with ctx.lock:
+            ctx.live.checks += 1
         if compare(snapshot(after), snapshot(again)):
             return after, Change()
     return after, change

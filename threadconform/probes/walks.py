@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -347,16 +348,38 @@ def planned(
     done: set[str] = set()
     chosen = _plan(ctx, large, budget, done)
     while chosen:
-        walk_plan = chosen.pop(0)
         if ctx.state.over:
             return
-        done.add(walk_plan.aim)
-        yield from judge_planned(ctx, params, walk_plan)
+        batch = _batch(ctx, chosen)
+        done.update(walk_plan.aim for walk_plan in batch)
+        for findings in _judged_side_by_side(ctx, params, batch):
+            yield from findings
         current = ctx.references.get(key)
         if current is not None and current is not large:
             large = current
             rest = budget - (ctx.client.requests_sent - started)
             chosen = _plan(ctx, large, max(0, rest), done)
+
+
+def _batch(ctx: ProbeContext, chosen: list[plan.Planned]) -> list[plan.Planned]:
+    """The walks to take now, taken off `chosen`: all of them side by side while the
+    listing has held still (their requests do not depend on each other's), else the next
+    one alone (a change re-plans the rest on the listing as it is then)."""
+    count = len(chosen) if ctx.client.concurrency > 1 and not ctx.live.changed else 1
+    batch = chosen[:count]
+    del chosen[:count]
+    return batch
+
+
+def _judged_side_by_side(
+    ctx: ProbeContext, params: tuple[tuple[str, str], ...], batch: list[plan.Planned]
+) -> list[list[Finding]]:
+    """Each planned walk judged, in the plan's order whatever order they finish in; up
+    to `--concurrency` of them at once (each walk's own pages stay in order)."""
+    if len(batch) == 1:
+        return [judge_planned(ctx, params, batch[0])]
+    with ThreadPoolExecutor(ctx.client.concurrency, thread_name_prefix="walk") as pool:
+        return list(pool.map(lambda walk_plan: judge_planned(ctx, params, walk_plan), batch))
 
 
 def _plan(ctx: ProbeContext, large: Walk, budget: int, done: set[str]) -> list[plan.Planned]:
@@ -414,7 +437,8 @@ def judge_planned(
         keyset_gaps=None if walk_plan.window else _last_gaps(ctx, taken),
         explain=positional(ctx, lambda: taken[-1] if taken else None),
     )
-    ctx.walk_stats.add(walk_plan.limit)
+    with ctx.lock:
+        ctx.walk_stats.add(walk_plan.limit)
     return findings
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import queue
@@ -16,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -35,6 +36,7 @@ __all__ = [
     "ChangeCounter",
     "RunningServer",
     "check_contract",
+    "delayed",
     "listen",
     "prepare",
     "start",
@@ -176,6 +178,7 @@ def start(
     live: Live | None = None,
     live_every: int | None = None,
     live_mode: Mode = "insert",
+    delay_ms: float = 0,
 ) -> RunningServer:
     """Serve `contract` from a background thread of this process until `stop()`.
 
@@ -184,7 +187,8 @@ def start(
     lays out the main tenant's tie groups (see `data.generate`); `all_faults=True` serves the
     conforming API at `url` and each fault at `fault_url`; `live=Live(every=3)` (or
     `live_every=3, live_mode="delete"`) changes the data as the listing is requested
-    (see `live.py`; `changes` counts the changes)."""
+    (see `live.py`; `changes` counts the changes); `delay_ms` answers every request that
+    much later, as a server across a network does (requests wait side by side)."""
     live = _live(live, live_every, live_mode)
     app, store = prepare(
         contract,
@@ -199,7 +203,7 @@ def start(
         live=live,
     )
     sock = listen(host, port)
-    server = uvicorn_server(app)
+    server = uvicorn_server(delayed(app, delay_ms) if delay_ms else app)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"reference-{contract}", daemon=True
     )
@@ -222,6 +226,20 @@ def start(
         running.stop()
         raise
     return running
+
+
+def delayed(app: Any, delay_ms: float) -> Any:
+    """`app` answering each request `delay_ms` later: an ASGI wrapper that sleeps on the
+    event loop first, so delayed requests overlap as they would across a network."""
+    if delay_ms < 0:
+        raise ValueError(f"delay_ms must be >= 0, got {delay_ms}")
+
+    async def wrapper(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await asyncio.sleep(delay_ms / 1000)
+        await app(scope, receive, send)
+
+    return wrapper
 
 
 def _live(live: Live | None, every: int | None, mode: Mode) -> Live | None:
