@@ -7,15 +7,22 @@ client never has more than N requests out, and a 429 halves N for the rest of th
 from __future__ import annotations
 
 import collections
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
+from selftests.guard import scaled
 from threadconform import reference, spec
 from threadconform.client import Client
 from threadconform.engine import Engine, ProbeContext, Target
+from threadconform.mutation import credential_env
 from threadconform.probes.registry import PROBES
 from threadconform.profiles import PROFILES
 from threadconform.reference.live import Live
@@ -175,3 +182,29 @@ def test_a_budget_is_never_overrun_by_requests_side_by_side() -> None:
     for thread in threads:
         thread.join()
     assert client.requests_sent == 5 and len(errors) == 7
+
+
+def test_a_suite_run_gives_the_same_report_at_concurrency_1_and_4(tmp_path: Path) -> None:
+    # As a user runs it: pytest items ask for their rules; at 4 the probes they need run
+    # side by side (fuzz probes among them), at 1 one after another.
+    found = {}
+    with reference.start("kortix", threads=60, seed=2) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
+        env.update(credential_env(server.credentials))
+        for concurrency in (1, 4):
+            folder = tmp_path / str(concurrency)
+            command = [sys.executable, "-m", "threadconform", "run", "-q", "--contract"]
+            command += ["kortix", "--base-url", server.url, "--concurrency", str(concurrency)]
+            done = subprocess.run(
+                [*command, "--report-dir", str(folder)],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=scaled(300),
+            )
+            assert done.returncode == 0, done.stdout[-2000:]
+            summary = json.loads((folder / "summary.json").read_text())
+            rules = summary["contracts"][0]["rules"]
+            found[concurrency] = (summary["requests"], {r["id"]: r["outcome"] for r in rules})
+    assert found[1] == found[4]

@@ -129,3 +129,16 @@ def test_a_suite_run_leaves_only_its_reports_in_the_folder(tmp_path: Path) -> No
             assert done.returncode == 0, done.stdout[-2000:]
     assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["reports"]
     assert (tmp_path / "lf" / ".pytest_cache").is_dir()
+
+
+def test_ast_parse_is_serialized_once_where_the_interpreter_needs_it() -> None:
+    import ast
+
+    original = ast.parse
+    try:
+        changed = startup.serialize_ast_parse()
+        assert changed == (sys.version_info < (3, 13)) or not changed
+        assert ast.parse("x = 1").body[0].__class__.__name__ == "Assign"
+        assert not startup.serialize_ast_parse()  # already wrapped (or not needed)
+    finally:
+        ast.parse = original

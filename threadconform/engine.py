@@ -3,12 +3,18 @@
 The engine is what the pytest items (one per contract and rule) ask: "what happened to
 rule R?". It runs each probe lazily, the first time one of its rules is asked for, so
 `pytest -k PAGE-NO-GAPS` sends only the requests that rule needs.
+
+With `--concurrency` above 1 and the run's rules known (`wanted`), the first question
+runs every probe those rules need side by side instead, each probe's requests in its own
+order; their findings enter the ledger in the probes' order, as a run one after another
+would record them. The probes that judge what all others received (`last`) run after.
 """
 
 from __future__ import annotations
 
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +31,7 @@ from threadconform.probes.context import (
     ProbeContext,
     Samples,
 )
+from threadconform.startup import serialize_ast_parse
 
 # ProbeContext, Samples and the limits live in threadconform.probes.context now; they are
 # re-exported here for callers of the old path.
@@ -60,36 +67,68 @@ class Engine:
     ledger: Ledger = field(default_factory=Ledger)
     done: set[str] = field(default_factory=set)
     seconds: float = 0.0
+    # The rules this run will ask for (None: unknown, so each probe runs when asked).
+    wanted: frozenset[str] | None = None
 
     def severity(self, rule_id: str) -> Severity | str:
         return rules.setting(self.target.contract, rule_id).severity
 
     def record(self, rule_id: str) -> RuleRecord:
+        if self.wanted is not None:
+            self._side_by_side(self.wanted)
         for probe in self.probes:
             if rule_id in probe.rules and probe.name not in self.done:
                 self._run(probe)
         return self.ledger.record(rule_id)
 
     def run_all(self) -> None:
+        self._side_by_side(None)
         for probe in self.probes:
             if probe.name not in self.done:
                 self._run(probe)
 
+    def _side_by_side(self, wanted: frozenset[str] | None) -> None:
+        """Run the probes `wanted` needs (None: all), but the `last` ones, at once."""
+        limit = self.context.client.concurrency
+        chosen = [
+            p
+            for p in self.probes
+            if p.name not in self.done
+            and not p.last
+            and (wanted is None or not wanted.isdisjoint(p.rules))
+        ]
+        if limit < 2 or len(chosen) < 2:
+            return
+        serialize_ast_parse()  # two probes may parse lambdas at once (see startup.py)
+        self.done.update(p.name for p in chosen)
+        with ThreadPoolExecutor(limit, thread_name_prefix="probe") as pool:
+            results = list(pool.map(self._collect, chosen))
+        for probe, (found, error, seconds) in zip(chosen, results, strict=True):
+            self._record(probe, found, error, seconds)
+
     def _run(self, probe: Probe) -> None:
         self.done.add(probe.name)
+        self._record(probe, *self._collect(probe))
+
+    def _collect(self, probe: Probe) -> tuple[list[Finding], Exception | None, float]:
+        """The probe's findings, the exception that ended it (if any), its seconds."""
         started = time.perf_counter()
         found: list[Finding] = []
         try:
             for finding in probe.findings(self.context):  # UndeclaredRule: a crash
                 found.append(finding)
         except Exception as error:
-            if self._stopped_by_run(error):
-                self._finished(found)
-            else:
-                self._crashed(probe, error, found)
-        else:
+            return found, error, time.perf_counter() - started
+        return found, None, time.perf_counter() - started
+
+    def _record(
+        self, probe: Probe, found: list[Finding], error: Exception | None, seconds: float
+    ) -> None:
+        if error is None or self._stopped_by_run(error):
             self._finished(found)
-        self.seconds += time.perf_counter() - started
+        else:
+            self._crashed(probe, error, found)
+        self.seconds += seconds
         if self.context.state.over:
             for rule_id in probe.rules:
                 self.ledger.add([Finding.skipped(rule_id, self.not_judged)])

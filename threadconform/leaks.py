@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -401,15 +402,29 @@ class ErrorSample:
     limit: int = 300
     bodies: list[ErrorBody] = field(default_factory=list)
     seen: int = 0  # error responses received, duplicates and overflow included
-    _keys: set[tuple[int, int]] = field(default_factory=set)
+    _keys: dict[tuple[int, int], int] = field(default_factory=dict)  # -> index in bodies
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, response: Response) -> None:
         if response.status is None or response.status < 400:
             return
-        self.seen += 1
         key = (response.status, hash(response.text))
-        if key in self._keys or len(self.bodies) >= self.limit:
-            return
-        self._keys.add(key)
-        strings = body_strings(response.body, response.text)
-        self.bodies.append(ErrorBody(response.request, response.status, strings))
+        with self._lock:  # probes run side by side (--concurrency)
+            self.seen += 1
+            if key in self._keys:
+                # Of the requests that got the same body, keep the one first in URL order:
+                # the evidence is the same whichever order the requests were answered in.
+                index = self._keys[key]
+                kept = self.bodies[index]
+                if response.request.full_url < kept.request.full_url:
+                    self.bodies[index] = ErrorBody(response.request, kept.status, kept.strings)
+                return
+            if len(self.bodies) >= self.limit:
+                return
+            self._keys[key] = len(self.bodies)
+            strings = body_strings(response.body, response.text)
+            self.bodies.append(ErrorBody(response.request, response.status, strings))
+
+    def in_order(self) -> list[ErrorBody]:
+        """The bodies by status and URL: the same list whatever order they arrived in."""
+        return sorted(self.bodies, key=lambda body: (body.status, body.request.full_url))

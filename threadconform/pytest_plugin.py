@@ -40,6 +40,7 @@ __all__ = [
     "ShouldWarning",
     "pytest_addoption",
     "pytest_cmdline_main",
+    "pytest_collection_finish",
     "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_generate_tests",
@@ -463,6 +464,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if rule.area in areas and applicable(suite.contract(deployment.contract), rule.id) is None
     ]
     metafunc.parametrize("rule_pair", cases)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Tell the suite which rules each target's items ask for (after -k and -m chose):
+    with --concurrency their probes run side by side, and only theirs."""
+    if SUITE_KEY not in session.config.stash:
+        return
+    wanted: dict[str, set[str]] = {}
+    for item in session.items:
+        if (pair := _rule_pair(item)) is not None:
+            wanted.setdefault(pair[0], set()).add(pair[1])
+    suite = _suite(session.config)
+    suite.wanted.update({name: frozenset(found) for name, found in wanted.items()})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

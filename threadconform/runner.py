@@ -81,6 +81,9 @@ class Suite:
     today: date = field(default_factory=date.today)
     announce: Callable[[str], None] | None = None  # told when a target's engine starts
     engines: dict[str, Engine] = field(default_factory=dict)
+    # Per target, the rules the run's items ask for (pytest fills it once collected): an
+    # engine that knows them runs their probes side by side (--concurrency).
+    wanted: dict[str, frozenset[str]] = field(default_factory=dict)
     servers: list[Any] = field(default_factory=list)
     verdicts: dict[tuple[str, str], Verdict] = field(default_factory=dict)
     # Targets stopped before any rule was judged, and the typed stop (its exit status).
@@ -304,7 +307,7 @@ class Suite:
                 f"threadconform: note: {deployment.label}: the first listing is empty (0 "
                 "threads for this credential), so walk, order and metadata rules will skip"
             )
-        return Engine(target, context, PROBES)
+        return Engine(target, context, PROBES, wanted=self.wanted.get(deployment.name))
 
     def _stopped_at_setup(self, deployment: Deployment, client: Client) -> None:
         """Keep what the preflight sent (the reports count it), then let the client go."""

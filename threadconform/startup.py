@@ -1,4 +1,5 @@
-"""What a suite run pays before its first request, and the two costs it does not pay.
+"""What a suite run pays before its first request, and the costs it does not pay; and
+the one guard a run of probes side by side needs from the interpreter.
 
 Measured on a suite run of one contract against a loopback server, with bytecode writing
 off (`PYTHONDONTWRITEBYTECODE=1`, common in containers and CI):
@@ -20,8 +21,11 @@ off (`PYTHONDONTWRITEBYTECODE=1`, common in containers and CI):
 
 from __future__ import annotations
 
+import ast
+import functools
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,7 @@ __all__ = [
     "cache_folder",
     "keep_hypothesis_tables",
     "leave_no_pytest_cache",
+    "serialize_ast_parse",
     "stop_assert_rewriting",
 ]
 
@@ -83,4 +88,29 @@ def leave_no_pytest_cache(config: Any) -> bool:
         return False
     for name in ("cacheprovider", "stepwise"):
         config.pluginmanager.set_blocked(name)
+    return True
+
+
+_AST_LOCK = threading.Lock()
+
+
+def serialize_ast_parse() -> bool:
+    """Let one thread at a time build an AST, on interpreters where two at once can fail.
+
+    CPython before 3.13 keeps the AST builder's recursion depth per interpreter, not per
+    thread: two threads in `ast.parse` at once can raise "SystemError: AST constructor
+    recursion depth mismatch" (CPython gh-106905). Hypothesis parses the source of every
+    lambda it filters with, so two fuzz probes side by side (--concurrency) crashed one of
+    them about one run in four. `ast.parse` is wrapped in a lock; True when it is now."""
+    if sys.version_info >= (3, 13) or getattr(ast.parse, "serialized_by_threadconform", False):
+        return False
+    parse = ast.parse
+
+    @functools.wraps(parse)
+    def serialized(*args: Any, **kwargs: Any) -> Any:
+        with _AST_LOCK:
+            return parse(*args, **kwargs)
+
+    serialized.serialized_by_threadconform = True  # type: ignore[attr-defined]
+    ast.parse = serialized
     return True

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -125,6 +125,7 @@ class ProbeContext:
     # Held by walks judged side by side (--concurrency) while they count or change what
     # the run shares: the silence count, walk statistics, the references after a change.
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    _once: dict[Hashable, threading.RLock] = field(default_factory=dict, repr=False, compare=False)
 
     def fetch(
         self,
@@ -197,12 +198,18 @@ class ProbeContext:
     ) -> Walk:
         """The walk with the largest limit for these filters and direction, fetched once."""
         key = ReferenceKey(tuple(params), direction)
-        if key not in self.references:
-            self.read_at[key] = self.client.requests_sent
-            self.references[key] = self.walk(tuple(params) + self._largest(), direction)
-            if self.live.first is None and not self.state.over:
-                self.live.first = (key, snapshot(self.references[key]))
-        return self.references[key]
+        with self.once(key):  # probes side by side read a reference once, not each
+            cached = self.references.get(key)
+            if cached is not None:
+                return cached
+            read_at = self.client.requests_sent
+            found = self.walk(tuple(params) + self._largest(), direction)
+            with self.lock:
+                self.read_at[key] = read_at
+                self.references[key] = found
+                if self.live.first is None and not self.state.over:
+                    self.live.first = (key, snapshot(found))
+            return found
 
     def reread(self, key: ReferenceKey) -> Walk:
         """That reference walk read again (not cached): has the listing changed since?"""
@@ -223,14 +230,21 @@ class ProbeContext:
         """The same for another tenant's credential: its first page of the largest limit."""
         if credential == self.client.credential:
             return self.samples()
-        if credential not in self.samples_by_credential:
-            try:
-                response = self.fetch(self._largest(), credential=credential)
-            except BudgetSpent:
-                return _samples(self.contract, ())
-            page = extract_page(self.contract.pagination, response.request, response)
-            self.samples_by_credential[credential] = _samples(self.contract, page.items)
-        return self.samples_by_credential[credential]
+        with self.once(("samples", credential)):
+            if credential not in self.samples_by_credential:
+                try:
+                    response = self.fetch(self._largest(), credential=credential)
+                except BudgetSpent:
+                    return _samples(self.contract, ())
+                page = extract_page(self.contract.pagination, response.request, response)
+                self.samples_by_credential[credential] = _samples(self.contract, page.items)
+            return self.samples_by_credential[credential]
+
+    def once(self, key: Hashable) -> threading.RLock:
+        """The lock under which what `key` names is read once and shared: probes running
+        side by side (--concurrency) wait for the first reader instead of reading again."""
+        with self.lock:
+            return self._once.setdefault(key, threading.RLock())
 
     def _largest(self) -> StrParams:
         limit = self.contract.pagination.limit

@@ -246,14 +246,15 @@ def _provocations(ctx: ProbeContext) -> list[dict[str, str]]:
 def _provoke(ctx: ProbeContext) -> tuple[Response, ...]:
     """The answers to the provocations, sent once per run whichever probe asks first (as
     many as were answered before the run stopped)."""
-    if ctx.provocations is None:
-        answers: list[Response] = []
-        for params in _provocations(ctx):
-            try:
-                answers.append(ctx.fetch(params))
-            except BudgetSpent:
-                break
-        ctx.provocations = tuple(answers)
+    with ctx.once("provocations"):  # two probes may ask at once (--concurrency)
+        if ctx.provocations is None:
+            answers: list[Response] = []
+            for params in _provocations(ctx):
+                try:
+                    answers.append(ctx.fetch(params))
+                except BudgetSpent:
+                    break
+            ctx.provocations = tuple(answers)
     return ctx.provocations
 
 
@@ -277,7 +278,7 @@ def security_errors(ctx: ProbeContext) -> Iterator[Finding]:
     if not sample.bodies:
         yield Finding.skipped("SEC-ERROR-INTERNALS", "no 4xx/5xx body came back to inspect")
         return
-    yield from _scan_sample(ctx, sample.bodies)
+    yield from _scan_sample(ctx, sample.in_order())
 
 
 def _scan_sample(ctx: ProbeContext, bodies: list[leaks.ErrorBody]) -> Iterator[Finding]:
