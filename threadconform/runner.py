@@ -20,7 +20,7 @@ from threadconform.client import Client
 from threadconform.engine import Engine, ProbeContext, Target
 from threadconform.exchange import REDACTED
 from threadconform.model import Contract
-from threadconform.options import RunOptions
+from threadconform.options import FROZEN_CONCURRENCY, RunOptions
 from threadconform.outcomes import BudgetSpent, Outcome, RunVerdict, Unreachable
 from threadconform.profiles import PROFILES, Profile
 from threadconform.targets import Deployment
@@ -258,6 +258,13 @@ class Suite:
         credentials = server.credentials
         return Target(contract, server.url, credentials.primary, credentials.secondary, True)
 
+    @property
+    def concurrency(self) -> int:
+        """Requests out at once: --concurrency, else 4 on a listing said to hold still."""
+        if self.options.concurrency is not None:
+            return self.options.concurrency
+        return FROZEN_CONCURRENCY if self.options.frozen else 1
+
     def _start_engine(self, deployment: Deployment) -> Engine:
         # The probes (and Hypothesis, Schemathesis under them) load only for a run that
         # gets this far: a usage error or a --help answers without them.
@@ -274,7 +281,7 @@ class Suite:
             credential=target.token,
             timeout=self.options.timeout,
             max_rps=self.options.max_rps,
-            concurrency=self.options.concurrency,
+            concurrency=self.concurrency,
             max_requests=budget,
             verify=not self.options.insecure,
             headers=self.options.header,

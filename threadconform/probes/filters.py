@@ -81,6 +81,10 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
         ) -> list[Finding]:
             narrowed = ctx.reference(params)
             found = judge(ctx.contract, "FILTER-SUBSET", narrowed, ctx.reference())
+            if exact:
+                # Its total against its items: a write between its pages moves one of
+                # them, so it is judged inside the bracket like the rest.
+                found += judge_usable(ctx.contract, "FILTER-TOTAL", narrowed)
             paged = _paged(ctx, narrowed)
             if paged is not None:
                 found += _as_findings(
@@ -99,7 +103,6 @@ def filters(ctx: ProbeContext) -> Iterator[Finding]:
         narrowed = ctx.reference(narrowing_params)
         if flt.match == "exact":
             yield from judge_usable(ctx.contract, "FILTER-EXACT", narrowed)
-            yield from judge_usable(ctx.contract, "FILTER-TOTAL", narrowed)
             if flt.echo:
                 yield from judge_usable(ctx.contract, "FILTER-ECHO", narrowed)
         for value in other_values(ctx, flt):
