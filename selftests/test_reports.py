@@ -19,6 +19,7 @@ import pytest
 from selftests.test_report_types import assert_shape
 from selftests.test_suite_cli import free_port, run_suite
 from threadconform import html_report, reference, reports, spec
+from threadconform.ledger import MAX_RECORDED_VIOLATIONS
 
 FILES = ("summary.json", "summary.md", "report.html", "junit.xml")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -178,6 +179,22 @@ def test_the_failure_comes_before_the_matrix_and_skips_are_listed(failing: Suite
     assert skipped and f"skipped ({len(skipped)}, neither passed nor failed)" in text
     for rule in skipped:
         assert f"- {rule['id']}: " in text
+
+
+def test_every_violation_is_counted_and_kept_up_to_the_bound(failing: SuiteRun) -> None:
+    # summary.json keeps what the reports a person reads leave out; they say how many.
+    rules = [r for r in failing.summary()["contracts"][0]["rules"] if r["violations"]]
+    assert any(r["violation_count"] > MAX_RECORDED_VIOLATIONS for r in rules)  # META-PAGES
+    for rule in rules:
+        shown, more = len(rule["violations"]), len(rule["more_violations"])
+        assert rule["violation_count"] >= shown
+        assert shown + more == min(rule["violation_count"], MAX_RECORDED_VIOLATIONS)
+    text, html = failing.text("summary.md"), failing.text("report.html")
+    for rule in rules:
+        if rule["violation_count"] > len(rule["violations"]):
+            hidden = rule["violation_count"] - len(rule["violations"])
+            assert f"… and {hidden} more violation(s) of this rule" in text
+            assert f"… and {hidden} more violation(s) of this rule" in html
 
 
 def test_markdown_and_terminal_agree_with_the_summary(failing: SuiteRun) -> None:

@@ -20,7 +20,7 @@ from threadconform.report_types import (
     WaiverEntry,
 )
 
-__all__ = ["render"]
+__all__ = ["more_violations_line", "render"]
 
 _CURLS_SHOWN = 4  # per violation, as in the terminal's failure text
 _LABELS = {
@@ -218,6 +218,8 @@ def _finding(target: TargetEntry, rule: RuleEntry) -> str:
     parts.append("<ol>" + "".join(_violation(v) for v in rule["violations"]) + "</ol>")
     if not rule["violations"]:
         parts.append(f"<p>{escape(rule['reason'])}</p>")
+    if unseen := more_violations_line(rule):
+        parts.append(f"<p class=muted>{escape(unseen)}</p>")
     return "\n".join(parts) + "\n</section>"
 
 
@@ -255,4 +257,18 @@ def _skips(data: Summary) -> str:
         "<h2>Skipped</h2>\n<p class=muted>Rules the target gave no data for; they are "
         "neither passed nor failed.</p>\n<table><tr><th>target</th><th>rule</th><th>why</th>"
         f"</tr>{''.join(rows)}</table>"
+    )
+
+
+def more_violations_line(rule: RuleEntry) -> str:
+    """What the reports a person reads add under a rule's shown evidence: "… and 19 more
+    violation(s) of this rule (summary.json `more_violations` holds 19)", or "" when every
+    violation is shown."""
+    hidden = rule["violation_count"] - len(rule["violations"])
+    if hidden <= 0:
+        return ""
+    held = len(rule["more_violations"])
+    return (
+        f"… and {hidden} more violation(s) of this rule "
+        f"(summary.json `more_violations` holds {held})"
     )

@@ -14,11 +14,22 @@ from typing import Literal
 
 from threadconform.exchange import Request
 
-__all__ = ["MAX_KEPT_VIOLATIONS", "Finding", "Ledger", "RuleRecord", "Status", "Violation"]
+__all__ = [
+    "MAX_KEPT_VIOLATIONS",
+    "MAX_RECORDED_VIOLATIONS",
+    "Finding",
+    "Ledger",
+    "RuleRecord",
+    "Status",
+    "Violation",
+]
 
 Status = Literal["pass", "fail", "skip"]
 
 MAX_KEPT_VIOLATIONS = 5  # enough evidence to act on; more only repeats itself
+# Every violation up to this many is recorded for summary.json (bounded: a hostile target
+# can make millions); the reports a person reads show the kept five and the count.
+MAX_RECORDED_VIOLATIONS = 100
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class RuleRecord:
     walks: int = 0  # checks that judged one walk each
     violations: int = 0
     kept: list[Violation] = field(default_factory=list)
+    recorded: list[Violation] = field(default_factory=list)  # in arrival order, bounded
     skips: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -113,6 +125,8 @@ class Ledger:
             if finding.violation is not None:
                 record.violations += 1
                 record.keep(finding.violation)
+                if len(record.recorded) < MAX_RECORDED_VIOLATIONS:
+                    record.recorded.append(finding.violation)
 
     def replace_violations(self, rule: str, violations: list[Violation]) -> None:
         """Keep these as the rule's evidence: the shrunk example beats earlier, larger ones."""

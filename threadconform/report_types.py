@@ -69,6 +69,8 @@ class RuleEntry(TypedDict):
     reason: str
     waiver: WaiverEntry | None
     violations: list[ViolationEntry]
+    violation_count: int  # every violation seen, shown or not
+    more_violations: list[ViolationEntry]  # recorded beyond those shown (bounded)
 
 
 class Unjudged(TypedDict):

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from threadconform import __version__, escape, rules, security_report, waivers
 from threadconform.engine import Engine
+from threadconform.html_report import more_violations_line
 from threadconform.ledger import Violation
 from threadconform.model import Contract
 from threadconform.outcomes import VERDICT_EXIT, ExitStatus, RunVerdict
@@ -202,8 +203,12 @@ def _rule(
             "reason": reason,
             "waiver": None,
             "violations": [],
+            "violation_count": 0,
+            "more_violations": [],
         }
-    shown = engine.ledger.record(rule_id).kept if verdict.outcome in _SHOWN else []
+    record = engine.ledger.record(rule_id)
+    shown = record.kept if verdict.outcome in _SHOWN else []
+    more = [v for v in record.recorded if all(v is not k for k in shown)] if shown else []
     return {
         "id": rule_id,
         "statement": statement,
@@ -213,6 +218,8 @@ def _rule(
         "reason": verdict.reason,
         "waiver": _waiver(verdict),
         "violations": [_violation(suite, violation) for violation in shown],
+        "violation_count": record.violations if shown else 0,
+        "more_violations": [_violation(suite, violation) for violation in more],
     }
 
 
@@ -530,6 +537,8 @@ def _markdown_rules(target: TargetEntry) -> list[str]:
             lines += [f"  - {escape.code_span(curl)}" for curl in violation["curl"][:2]]
         if not rule["violations"]:
             lines += ["", f"- {md(rule['reason'])}"]
+        if unseen := more_violations_line(rule):
+            lines += ["", f"- {md(unseen)}"]
     return lines
 
 
