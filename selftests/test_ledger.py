@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from threadconform.ledger import MAX_KEPT_VIOLATIONS, Finding, Ledger, Violation
+from threadconform.ledger import (
+    MAX_KEPT_VIOLATIONS,
+    MAX_RECORDED_VIOLATIONS,
+    Finding,
+    Ledger,
+    Violation,
+)
 
 
 def violation(cause: str, n: int = 0) -> Finding:
@@ -52,3 +58,12 @@ def test_skips_never_count_as_checks() -> None:
     ledger.add([Finding.skipped("PAGE-NO-GAPS", "the listing is empty")] * 3)
     record = ledger.record("PAGE-NO-GAPS")
     assert record.status == "skip" and record.reason == "the listing is empty"
+
+
+def test_every_violation_is_recorded_up_to_the_bound_in_the_order_seen() -> None:
+    ledger = Ledger()
+    found = [Violation("META-PAGES", f"page {n} is wrong", (), "x", "y") for n in range(150)]
+    ledger.add(Finding("META-PAGES", v) for v in found)
+    record = ledger.record("META-PAGES")
+    assert record.violations == 150 and len(record.kept) == MAX_KEPT_VIOLATIONS
+    assert record.recorded == found[:MAX_RECORDED_VIOLATIONS]

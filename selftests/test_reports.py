@@ -184,7 +184,7 @@ def test_the_failure_comes_before_the_matrix_and_skips_are_listed(failing: Suite
 def test_every_violation_is_counted_and_kept_up_to_the_bound(failing: SuiteRun) -> None:
     # summary.json keeps what the reports a person reads leave out; they say how many.
     rules = [r for r in failing.summary()["contracts"][0]["rules"] if r["violations"]]
-    assert any(r["violation_count"] > MAX_RECORDED_VIOLATIONS for r in rules)  # META-PAGES
+    assert any(r["violation_count"] > len(r["violations"]) for r in rules)  # META-PAGES
     for rule in rules:
         shown, more = len(rule["violations"]), len(rule["more_violations"])
         assert rule["violation_count"] >= shown
