@@ -207,9 +207,17 @@ class ProbeContext:
             with self.lock:
                 self.read_at[key] = read_at
                 self.references[key] = found
-                if self.live.first is None and not self.state.over:
+                if self._first_reference(key) and not self.state.over:
                     self.live.first = (key, snapshot(found))
             return found
+
+    def _first_reference(self, key: ReferenceKey) -> bool:
+        """Is this read the run's first of the listing (TARGET-FROZEN reads it again at
+        the end)? The caller's default listing is preferred to whichever reference came
+        first: with probes side by side (--concurrency) that order is the threads'."""
+        first = self.live.first
+        default = ReferenceKey((), None)
+        return first is None or (key == default and first[0] != default)
 
     def reread(self, key: ReferenceKey) -> Walk:
         """That reference walk read again (not cached): has the listing changed since?"""
