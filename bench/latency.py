@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from threadconform import reference
-from threadconform.mutation import credential_env
+from threadconform.mutation import suite_env
 from threadconform.spec import SPEC_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,8 +43,7 @@ def suite_run(
         command = [sys.executable, "-m", "threadconform", "run", "-q", "--contract", contract]
         command += ["--base-url", server.url, "--concurrency", str(concurrency)]
         command += ["--report-dir", folder]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
-        env.update(credential_env(server.credentials))
+        env = suite_env(server.credentials)
         started = time.perf_counter()
         subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - started

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -19,12 +18,11 @@ import httpx
 import pytest
 
 from selftests.guard import scaled
-from threadconform import reference, spec
+from selftests.walk_run import run_engine
+from threadconform import reference
 from threadconform.client import Client
-from threadconform.engine import Engine, ProbeContext, Target
-from threadconform.mutation import credential_env
-from threadconform.probes.registry import PROBES
-from threadconform.profiles import PROFILES
+from threadconform.engine import Engine
+from threadconform.mutation import suite_env
 from threadconform.reference.live import Live
 
 
@@ -32,22 +30,13 @@ def _run(
     contract_name: str, server: reference.RunningServer, concurrency: int
 ) -> tuple[Engine, list[str]]:
     """A whole default-profile run, and every URL it requested (retries included)."""
-    contract = spec.load(spec.find(contract_name))
-    profile = PROFILES["default"]
     sent: list[str] = []
-    client = Client(
-        server.url,
-        contract.endpoint,
-        auth=contract.auth,
-        credential=server.credentials.primary,
-        max_requests=profile.max_requests,
+    engine = run_engine(
+        contract_name,
+        server,
         concurrency=concurrency,
         on_exchange=lambda response: sent.append(response.request.full_url),
     )
-    context = ProbeContext(contract, client, profile, 0, server.credentials.secondary)
-    credentials = server.credentials
-    target = Target(contract, server.url, credentials.primary, credentials.secondary)
-    engine = Engine(target, context, PROBES)
     engine.run_all()
     return engine, sent
 
@@ -189,8 +178,7 @@ def test_a_suite_run_gives_the_same_report_at_concurrency_1_and_4(tmp_path: Path
     # side by side (fuzz probes among them), at 1 one after another.
     found = {}
     with reference.start("kortix", threads=60, seed=2) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
-        env.update(credential_env(server.credentials))
+        env = suite_env(server.credentials)
         for concurrency in (1, 4):
             folder = tmp_path / str(concurrency)
             command = [sys.executable, "-m", "threadconform", "run", "-q", "--contract"]

@@ -13,7 +13,7 @@ import pytest
 
 from selftests.guard import scaled
 from threadconform import reference, startup
-from threadconform.mutation import credential_env
+from threadconform.mutation import suite_env
 
 
 def _imported(stderr: str) -> set[str]:
@@ -67,8 +67,8 @@ def test_a_suite_run_rewrites_no_dependency(how: str, tmp_path: Path) -> None:
         start = [sys.executable, "-m", "pytest", "tests"]
     folder = tmp_path if how == "threadconform run" else root
     with reference.start("worker", threads=20) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
-        env.update(credential_env(server.credentials), PYTHONPATH=str(tmp_path))
+        env = suite_env(server.credentials)
+        env["PYTHONPATH"] = str(tmp_path)
         options = ["--contract", "worker", "--base-url", server.url, "--profile", "quick"]
         done = subprocess.run(
             [*start, "-p", "rewritten_probe", "-q", *options, "--report-dir", str(tmp_path / "r")],
@@ -113,8 +113,7 @@ def test_a_suite_run_leaves_only_its_reports_in_the_folder(tmp_path: Path) -> No
     # Plain pytest in a user's folder: no `.pytest_cache/`, no `.hypothesis/`; an option
     # that asks for pytest's cache (--lf) still gets it.
     with reference.start("worker", threads=20) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("THREADCONFORM_")}
-        env.update(credential_env(server.credentials))
+        env = suite_env(server.credentials)
         options = ["--contract", "worker", "--base-url", server.url, "--profile", "quick"]
         for folder, extra in ((tmp_path / "plain", []), (tmp_path / "lf", ["--lf"])):
             folder.mkdir()

@@ -7,9 +7,12 @@ with reference.start("kortix", threads=151, ties=(12, 7, 25, 5), fault=F) as ser
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from threadconform import spec
 from threadconform.client import Client
 from threadconform.engine import Engine, ProbeContext, Target
+from threadconform.exchange import Response
 from threadconform.probes.registry import PROBES
 from threadconform.profiles import PROFILES
 from threadconform.reference import RunningServer
@@ -25,7 +28,13 @@ DATASETS: dict[str, dict[str, object]] = {
 
 
 def run_engine(
-    contract_name: str, server: RunningServer, profile: str = "default", seed: int = 0
+    contract_name: str,
+    server: RunningServer,
+    profile: str = "default",
+    seed: int = 0,
+    *,
+    concurrency: int = 1,
+    on_exchange: Callable[[Response], None] | None = None,
 ) -> Engine:
     contract = spec.load(spec.find(contract_name))
     chosen = PROFILES[profile]
@@ -35,6 +44,8 @@ def run_engine(
         auth=contract.auth,
         credential=server.credentials.primary,
         max_requests=chosen.max_requests,
+        concurrency=concurrency,
+        on_exchange=on_exchange,
     )
     context = ProbeContext(contract, client, chosen, seed, server.credentials.secondary)
     target = Target(contract, server.url, server.credentials.primary, server.credentials.secondary)

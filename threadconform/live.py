@@ -204,10 +204,6 @@ class Explanation:
     has_more: int | None  # ... whose has-more flag (items explained) no state gives
     states: int  # states of the listing considered
 
-    @property
-    def whole(self) -> bool:
-        return self.items is None and self.total is None and self.has_more is None
-
 
 def explain(
     before: Snapshot, after: Snapshot, windows: Sequence[Window], *, most: int = MOST_WRITES
