@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from threadconform import invariants as inv
+from threadconform.invariants.filters import filter_pages_within
 from threadconform.model import Cursor, Pagination
 from threadconform.rules import BY_ID
 from threadconform.walk import OBJECT, Item, Page, Walk
@@ -110,8 +111,29 @@ def test_page_no_duplicates_names_the_id_and_both_pages() -> None:
     walk = f.cursor_walk(records[:5] + records[4:], 5)
     v = only(inv.page_no_duplicates(CURSOR, walk), "PAGE-NO-DUPLICATES")
     assert "t0004 2 times" in v.message
-    assert "page #1 (the first page)" in v.message and "page #2 (after=t0004)" in v.message
+    assert "on the first page and page #2 of the walk (after=t0004)." in v.message
     assert inv.page_no_duplicates(CURSOR, reference()) == []
+
+
+def test_a_page_walk_that_starts_mid_listing_names_pages_by_their_own_number() -> None:
+    """A window around a deep page boundary starts at page=3: its first page is no `page #1`."""
+    window = f.walk(
+        [
+            f.page(IDS[:4], params=[("limit", 4), ("page", 3)]),
+            f.page(IDS[3:7], params=[("limit", 4), ("page", 4)]),
+        ],
+        params=[("limit", 4)],
+    )
+    v = only(inv.page_no_duplicates(PAGE, window), "PAGE-NO-DUPLICATES")
+    assert "e.g. t0003 2 times: on page=3 and page=4. All repeated ids" in v.message
+    assert "page #" not in v.message
+
+
+def test_pages_given_on_their_own_are_not_numbered_as_a_walk() -> None:
+    """Single cursor pages (a probe's samples) are named by their cursor, with no ordinal."""
+    pages = [after("t0002", ["t0002", "t0003"]), after("t0005", ["t0005", "t0006"])]
+    violations = inv.cursor_exclusive(CURSOR, pages)
+    assert [v.message.split(" contains")[0] for v in violations] == ["after=t0002", "after=t0005"]
 
 
 def test_page_no_gaps_names_missing_and_extra_ids() -> None:
@@ -142,7 +164,7 @@ def test_meta_total_names_the_page_that_miscounts() -> None:
     pages = list(walk.pages)
     pages[1] = dataclasses.replace(pages[1], meta=dataclasses.replace(pages[1].meta, total=11))
     v = only(inv.meta_total(PAGE, with_pages(walk, pages)), "META-TOTAL")
-    assert "page #2 (page=2) reports total 11" in v.message and "10 distinct items" in v.message
+    assert v.message.startswith("page=2 reports total 11, but") and "10 distinct items" in v.message
     assert inv.meta_total(PAGE, walk) == []
 
 
@@ -225,7 +247,7 @@ def test_page_full_names_the_short_page() -> None:
     pages = list(walk.pages)
     pages[0] = dataclasses.replace(pages[0], items=pages[0].items[:3])
     v = only(inv.page_full(PAGE, with_pages(walk, pages)), "PAGE-FULL")
-    assert "page #1 (page=1) holds 3 items" in v.message and "the limit, 4" in v.message
+    assert v.message.startswith("page=1 holds 3 items") and "the limit, 4" in v.message
     assert inv.page_full(PAGE, walk) == []  # the last page (2 items) may be short
 
 
@@ -283,7 +305,8 @@ def test_meta_has_more_on_a_walk_and_against_a_reference() -> None:
     )
     v = only(inv.meta_has_more(CURSOR, with_pages(walk, pages)), "META-HAS-MORE")
     assert (
-        "page #4 (after=t0008) says has-more = true" in v.message and "no items follow" in v.message
+        v.message.startswith("page #4 of the walk (after=t0008) says has-more = true")
+        and "no items follow" in v.message
     )
     early = f.page(IDS[:3], params=[("limit", 3)], has_more=False)
     v = only(inv.meta_has_more(CURSOR, f.walk([early]), walk), "META-HAS-MORE")
@@ -372,7 +395,7 @@ def test_meta_total_opt_in() -> None:
         ],
     )
     v = only(inv.meta_total_opt_in(CURSOR, without, miscounted), "META-TOTAL-OPT-IN")
-    assert "page #2 (after=t0004) reports total 7" in v.message
+    assert v.message.startswith("page #2 of the walk (after=t0004) reports total 7")
 
 
 # -- order ---------------------------------------------------------------------------------
@@ -383,13 +406,13 @@ def test_order_sorted_names_the_page_boundary() -> None:
     swapped = [*records[:2], records[3], records[2], *records[4:]]
     v = only(inv.order_sorted(CURSOR, f.cursor_walk(swapped, 3)), "ORDER-SORTED")
     assert (
-        "across the boundary between page #1 (the first page) and page #2 (after=t0003)"
+        "across the boundary between the first page and page #2 of the walk (after=t0003):"
         in v.message
     )
     assert "t0003 (2023-11-14T22:10:20Z) comes before t0002 (2023-11-14T22:11:20Z)" in v.message
     assert len(v.evidence) == 2
     v = only(inv.order_sorted(CURSOR, f.cursor_walk(swapped, 10)), "ORDER-SORTED")
-    assert "on page #1 (the first page)" in v.message
+    assert "desc on the first page: " in v.message
     assert inv.order_sorted(CURSOR, f.cursor_walk(records, 3)) == []
 
 
@@ -617,6 +640,32 @@ def test_determinism() -> None:
     assert "volatile" in v.message
     v = only(inv.determinism(CURSOR, one, f.page(status=500, error="x", digest="")), "DETERMINISM")
     assert "HTTP 200, then HTTP 500" in v.message
+    assert v.message.startswith("The same GET of the first page answered differently")
+
+
+def test_determinism_names_a_page_of_a_walk_by_its_own_parameters() -> None:
+    one, two = f.page_walk(f.items(IDS), 4), f.page_walk(f.items(IDS), 4)
+    changed = with_pages(two, [two.pages[0], dataclasses.replace(two.pages[1], status=500)])
+    v = only(inv.determinism(PAGE, with_pages(one, list(one.pages[:2])), changed), "DETERMINISM")
+    assert v.message == (
+        "The same GET of page=2 answered differently the second time: HTTP 200, then HTTP 500."
+    )
+    later = reference()
+    changed = with_pages(later, [later.pages[0], dataclasses.replace(later.pages[1], status=500)])
+    v = only(
+        inv.determinism(CURSOR, with_pages(later, list(later.pages[:2])), changed), "DETERMINISM"
+    )
+    assert v.message.startswith("The same GET of page #2 of the walk (after=t0002) answered")
+
+
+def test_filter_pages_within_names_the_page_of_the_filtered_walk() -> None:
+    narrowed = f.cursor_walk(f.items(IDS[:6]), 100)
+    paged = f.cursor_walk([*f.items(IDS[:3]), *f.items(["zz"])], 3)
+    v = only(filter_pages_within(CURSOR, paged, narrowed), "FILTER-SUBSET")
+    assert v.message.startswith(
+        "In the filtered walk (limit=3&order=desc), page #2 of the walk (after=t0002) holds "
+        "1 item(s) the same filtered listing in one walk (limit=100&order=desc) does not: [zz]"
+    )
 
 
 def test_item_fields_agree() -> None:

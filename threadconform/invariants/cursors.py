@@ -15,7 +15,7 @@ from threadconform.invariants.helpers import (
     fail,
     first_difference,
     limit_in_force,
-    pages_of,
+    numbered,
     requests_of,
     short_pages_allowed,
     show,
@@ -148,7 +148,7 @@ def _short_before(
 def cursor_exclusive(pagination: Pagination, pages: Pages) -> list[Violation]:
     """(pages): any pages fetched with after=X or before=X."""
     violations = []
-    for number, page in enumerate(pages_of(pages), 1):
+    for number, page in numbered(pages):
         sent = _cursor(pagination, page)
         if page.ok and sent and sent[1] in page.ids:
             message = (

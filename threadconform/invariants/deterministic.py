@@ -7,6 +7,7 @@ from threadconform.invariants.helpers import (
     at,
     fail,
     first_difference,
+    numbered,
     pages_of,
     requests_of,
     show_ids,
@@ -27,7 +28,7 @@ def determinism(pagination: Pagination, first: Pages, second: Pages) -> list[Vio
     if len(ones) != len(twos):
         message = f"Repeating the same requests gave {len(twos)} pages instead of {len(ones)}."
         return fail("DETERMINISM", message, requests_of(ones[-1:]), str(len(ones)), str(len(twos)))
-    for number, (one, two) in enumerate(zip(ones, twos, strict=True), 1):
+    for (number, one), two in zip(numbered(first), twos, strict=True):
         if (one.status, one.ids, one.body_digest) != (two.status, two.ids, two.body_digest):
             return fail(
                 "DETERMINISM",
@@ -43,8 +44,8 @@ def _answer(page: Page) -> str:
     return f"HTTP {page.status}, {show_ids(page.ids)}"
 
 
-def _changed(pagination: Pagination, one: Page, two: Page, number: int) -> str:
-    where = f"The same GET ({at(pagination, one, number)}) answered differently the second time"
+def _changed(pagination: Pagination, one: Page, two: Page, number: int | None) -> str:
+    where = f"The same GET of {at(pagination, one, number)} answered differently the second time"
     if one.status != two.status:
         return f"{where}: HTTP {one.status}, then HTTP {two.status}."
     if one.ids != two.ids:

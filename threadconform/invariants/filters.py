@@ -21,7 +21,7 @@ from threadconform.invariants.helpers import (
     CAP,
     at,
     fail,
-    pages_of,
+    numbered,
     requests_of,
     show,
     show_ids,
@@ -73,10 +73,10 @@ def _equal(value: Any, wanted: Any) -> bool:
 
 def _mismatches(
     pagination: Pagination, pages: Pages, values: Callable[[Page], list[tuple[Filter, Any, str]]]
-) -> list[tuple[Page, int, Filter, Any, list[Item]]]:
+) -> list[tuple[Page, int | None, Filter, Any, list[Item]]]:
     """(page, number, filter, wanted value, offending items) for every page and filter."""
     found = []
-    for number, page in enumerate(pages_of(pages), 1):
+    for number, page in numbered(pages):
         for f, wanted, _ in values(page) if page.ok else ():
             wrong = [i for i in page.items if not _equal(i.get(f.field or ""), wanted)]
             if wrong:
@@ -197,8 +197,8 @@ def filter_pages_within(spec: Spec, paged: Walk, reference: Walk) -> list[Violat
         outside = [ident for ident in page.ids if ident not in known] if page.ok else []
         if outside:
             message = (
-                f"{at(pagination, page, number)} of the filtered walk ({_params(paged)}) holds "
-                f"{len(outside)} item(s) the same filtered listing in one walk "
+                f"In the filtered walk ({_params(paged)}), {at(pagination, page, number)} "
+                f"holds {len(outside)} item(s) the same filtered listing in one walk "
                 f"({_params(reference)}) does not: {show_ids(outside)}; the filter must "
                 "apply to every page, not only the first."
             )
@@ -258,7 +258,7 @@ def filter_total(pagination: Pagination, walk: Walk) -> list[Violation]:
 def filter_echo(pagination: Pagination, pages: Pages) -> list[Violation]:
     """(pages): any pages or walk fetched with an echoed filter."""
     violations = []
-    for number, page in enumerate(pages_of(pages), 1):
+    for number, page in numbered(pages):
         for f in pagination.filters:
             sent = page.param(f.param)
             if not page.ok or not f.echo or sent is None:

@@ -28,6 +28,7 @@ __all__ = [
     "items_before",
     "limit_in_force",
     "located_items",
+    "numbered",
     "pages_of",
     "requests_of",
     "short_pages_allowed",
@@ -63,6 +64,14 @@ def pages_of(pages: Pages) -> tuple[Page, ...]:
     if isinstance(pages, Page):
         return (pages,)
     return tuple(pages)
+
+
+def numbered(pages: Pages) -> list[tuple[int | None, Page]]:
+    """Each page with its ordinal in a walk (from 1), for `at`; pages given on their own
+    (single requests, a probe's sample) have no walk to count in, so None."""
+    if isinstance(pages, Walk):
+        return [(number, page) for number, page in enumerate(pages.pages, 1)]
+    return [(None, page) for page in pages_of(pages)]
 
 
 def as_count(value: Any) -> int | None:
@@ -129,9 +138,32 @@ def show_ids(ids: Iterable[str], cap: int = CAP) -> str:
 
 
 def at(pagination: Pagination, page: Page, number: int | None = None) -> str:
-    """`page #3 (after=thrd_9)`, or just the position for a page outside a walk."""
+    """Where a page sits, so that a reader can fetch it again: by its own parameters where
+    they say where it is (`page=3`, `offset=40`, `the first page`), else by its ordinal
+    `number` in the walk and the opaque parameter that fetched it (`page #3 of the walk
+    (after=thrd_9)`: a cursor, a page token or a next link says nothing of the position).
+
+    A page or offset walk is not numbered: one that starts mid-listing (a window around a
+    deep page boundary) counts its pages from 1, and `page #1 (page=3)` contradicts itself.
+    """
     where = position(pagination, page)
-    return where if number is None else f"page #{number} ({where})"
+    if number is None or _self_located(pagination, page):
+        return where
+    if where == FIRST_PAGE:  # no parameter at all: the walk's first page is the listing's
+        return where if number == 1 else f"page #{number} of the walk"
+    return f"page #{number} of the walk ({where})"
+
+
+FIRST_PAGE = "the first page"  # what `position` says of a page sent without a position
+
+
+def _self_located(pagination: Pagination, page: Page) -> bool:
+    """Whether the page was sent with a page number or an offset: its own position."""
+    names = (
+        pagination.page.param if pagination.page else None,
+        pagination.offset.param if pagination.offset else None,
+    )
+    return any(name and page.param(name) is not None for name in names)
 
 
 def requests_of(pages: Iterable[Page]) -> tuple[Request, ...]:

@@ -23,6 +23,7 @@ from threadconform.invariants.helpers import (
     fail,
     items_before,
     limit_in_force,
+    numbered,
     pages_of,
     show,
     show_ids,
@@ -48,7 +49,7 @@ __all__ = [
 def meta_pages(pagination: Pagination, pages: Pages) -> list[Violation]:
     """(pages): any pages or walk; each page's page count against its own total."""
     violations = []
-    for number, page in enumerate(pages_of(pages), 1):
+    for number, page in numbered(pages):
         total, count = as_count(page.meta.total), page.meta.pages
         size = (
             as_count(page.meta.page_size)
@@ -71,7 +72,7 @@ def meta_pages(pagination: Pagination, pages: Pages) -> list[Violation]:
 def meta_echo(pagination: Pagination, pages: Pages) -> list[Violation]:
     """(pages): any pages or walk; echoed page/limit equal the values in force."""
     violations = []
-    for number, page in enumerate(pages_of(pages), 1):
+    for number, page in numbered(pages):
         if not page.ok:
             continue
         for name, echoed, expected in _echo_pairs(pagination, page):
@@ -120,10 +121,9 @@ def meta_has_more(
 ) -> list[Violation]:
     """(walk_or_pages, reference=None): offset/first-n from each page's total; page/cursor
     from what follows in the walk, or in a complete `reference` walk when given."""
-    listed = pages_of(pages)
     expectations = _more_expected(pagination, pages, reference)
     violations = []
-    for number, (page, expected) in enumerate(zip(listed, expectations, strict=True), 1):
+    for (number, page), expected in zip(numbered(pages), expectations, strict=True):
         if not page.ok or expected is None or page.meta.has_more is expected:
             continue
         message = (
@@ -193,7 +193,7 @@ def _more_why(pagination: Pagination, page: Page) -> str:
 def meta_first_last_id(pagination: Pagination, pages: Pages) -> list[Violation]:
     """(pages): any pages or walk; first/last id name the first/last item, null when empty."""
     violations = []
-    for number, page in enumerate(pages_of(pages), 1):
+    for number, page in numbered(pages):
         if not page.ok:
             continue
         checks = (
@@ -218,7 +218,7 @@ def meta_first_last_id(pagination: Pagination, pages: Pages) -> list[Violation]:
 def meta_length(pagination: Pagination, pages: Pages) -> list[Violation]:
     """(pages): any pages or walk; page length from limit, position and the page's total."""
     violations = []
-    for number, page in enumerate(pages_of(pages), 1):
+    for number, page in numbered(pages):
         total, limit = as_count(page.meta.total), limit_in_force(pagination, page)
         if not page.ok or total is None or limit is None:
             continue
@@ -241,7 +241,7 @@ def meta_object(pagination: Pagination, pages: Pages) -> list[Violation]:
     """(pages): any pages or walk; constant type markers on the body and every item."""
     body, each = pagination.response.object, pagination.response.item_object
     violations = []
-    for number, page in enumerate(pages_of(pages), 1):
+    for number, page in numbered(pages):
         if not page.ok:
             continue
         where = at(pagination, page, number)
@@ -274,7 +274,7 @@ def _opt_in_needs(pagination: Pagination, without: Pages, with_total: Walk) -> R
 def meta_total_opt_in(pagination: Pagination, without: Pages, with_total: Walk) -> list[Violation]:
     """(without, with_total): pages fetched without the opt-in; a complete walk with it."""
     flag = pagination.response.total_requires
-    for number, page in enumerate(pages_of(without), 1):
+    for number, page in numbered(without):
         if page.ok and page.param(flag or "") != "true" and page.meta.total is not None:
             message = (
                 f"{at(pagination, page, number)} was fetched without {flag}=true but reports "

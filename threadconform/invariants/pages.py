@@ -11,7 +11,7 @@ from threadconform.invariants.helpers import (
     fail,
     items_before,
     limit_in_force,
-    pages_of,
+    numbered,
     short_pages_allowed,
     show,
     show_ids,
@@ -46,7 +46,7 @@ def meta_total(
 def page_limit_respected(pagination: Pagination, pages: Pages) -> list[Violation]:
     """(pages): any pages or walk; none holds more items than asked for."""
     violations = []
-    for number, page in enumerate(pages_of(pages), 1):
+    for number, page in numbered(pages):
         bound = limit_in_force(pagination, page)
         if bound is not None and len(page.items) > bound:
             sent = page.param(pagination.limit.param)
