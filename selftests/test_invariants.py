@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from threadconform import invariants as inv
+from threadconform.exchange import Response
 from threadconform.invariants.filters import filter_pages_within
 from threadconform.model import Cursor, Pagination
 from threadconform.rules import BY_ID
-from threadconform.walk import OBJECT, Item, Page, Walk
+from threadconform.walk import OBJECT, Item, Page, Walk, extract_page
 
 try:  # run as a package (selftests/__init__.py) or as loose files (pytest's rootdir)
     from selftests import factories as f
@@ -396,6 +397,67 @@ def test_meta_total_opt_in() -> None:
     )
     v = only(inv.meta_total_opt_in(CURSOR, without, miscounted), "META-TOTAL-OPT-IN")
     assert v.message.startswith("page #2 of the walk (after=t0004) reports total 7")
+
+
+# -- a field the body lacks is "absent", a null it sends is "null" ----------------------------
+
+
+def served(pagination: Pagination, body: object, params: list[tuple[str, object]]) -> Page:
+    """The page `extract_page` makes of a 200 with this JSON body."""
+    request = f.request(params)
+    response = Response(request, 200, {"content-type": "application/json"}, body)
+    return extract_page(pagination, request, response)
+
+
+def test_a_first_id_the_body_lacks_is_absent_and_a_null_one_is_null() -> None:
+    data = [{"id": "t0005", "object": "thread"}, {"id": "t0006", "object": "thread"}]
+    body = {"object": "list", "data": data, "last_id": "t0006", "has_more": True}
+    lacking = served(CURSOR, body, [("limit", 2), ("after", "t0004")])
+    v = only(inv.meta_first_last_id(CURSOR, lacking), "META-FIRST-LAST-ID")
+    assert v.message == (
+        'after=t0004 has no first_id (absent), but its first item is "t0005" (expected "t0005").'
+    )
+    assert v.actual == "absent"
+    null = served(CURSOR, {**body, "first_id": None}, [("limit", 2), ("after", "t0004")])
+    v = only(inv.meta_first_last_id(CURSOR, null), "META-FIRST-LAST-ID")
+    assert v.message.startswith("after=t0004 has first_id = null, but") and v.actual == "null"
+
+
+def test_a_has_more_and_a_total_the_body_lacks_are_absent() -> None:
+    threads = [{"id": ident, "created_at": 1_700_000_000} for ident in IDS[:5]]
+    lacking = served(OFFSET, {"threads": threads, "total": 10}, [("limit", 5), ("offset", 0)])
+    v = only(inv.meta_has_more(OFFSET, lacking), "META-HAS-MORE")
+    assert v.message == (
+        "offset=0 has no hasMore (absent), but more items follow it "
+        "(0 + 5 items against a total of 10)."
+    )
+    assert v.actual == "absent"
+    null = served(OFFSET, {"threads": threads, "total": 10, "hasMore": None}, [("offset", 0)])
+    assert (
+        "offset=0 says has-more = null, but"
+        in only(inv.meta_has_more(OFFSET, null), "META-HAS-MORE").message
+    )
+    past = served(PAGE, {"threads": [], "pagination": {"page": 4}}, [("page", 4)])
+    v = only(inv.page_past_end_total(PAGE, past, 12), "PAGE-PAST-END-TOTAL")
+    assert v.message.startswith(
+        "page=4 lies past the end and has no pagination.total (absent); the real total is 12."
+    )
+    assert v.actual == "absent"
+
+
+def test_a_type_marker_and_a_filter_echo_the_body_lacks_are_absent() -> None:
+    unmarked = served(CURSOR, {"data": [{"id": "a", "object": "thread"}]}, [("limit", 2)])
+    v = only(inv.meta_object(CURSOR, unmarked), "META-OBJECT")
+    assert v.message == 'the first page has no object (absent); it should be "list".'
+    assert v.actual == "absent"
+    unechoed = served(FIRST_N, {"threads": [], "totalCount": 0}, [("project_id", "abc")])
+    v = only(inv.filter_echo(FIRST_N, unechoed), "FILTER-ECHO")
+    assert v.message == (
+        "the first page was fetched with project_id=abc, but the body has no projectId (absent)."
+    )
+    null = served(FIRST_N, {"threads": [], "projectId": None}, [("project_id", "abc")])
+    v = only(inv.filter_echo(FIRST_N, null), "FILTER-ECHO")
+    assert v.message.endswith("but the body has projectId = null.") and v.actual == "null"
 
 
 # -- order ---------------------------------------------------------------------------------

@@ -83,7 +83,8 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Meta:
-    """The page-level fields a contract documents; None when absent or null."""
+    """The page-level fields a contract documents; None when absent or null (`absent`
+    tells the two apart, for the evidence a person reads)."""
 
     total: Any = None
     has_more: Any = None
@@ -96,6 +97,7 @@ class Meta:
     object: Any = None
     echoes: tuple[tuple[str, Any], ...] = ()  # (body path, value) of filter echoes
     next: Any = None  # token: the next page token; next-link / link-header: the next URL
+    absent: tuple[str, ...] = ()  # the documented body paths the body lacks (not null)
 
     def echo(self, path: str) -> Any:
         return dict(self.echoes).get(path)
@@ -247,11 +249,18 @@ def _share(shared: dict[Any, Any], pair: tuple[str, Any]) -> tuple[str, Any]:
 
 def _meta(pagination: Pagination, body: Any) -> Meta:
     fields = pagination.response
+    absent: list[str] = []
 
     def at(path: str | None) -> Any:
-        return None if path is None else paths.get(body, path, None)
+        if path is None:
+            return None
+        value = paths.get(body, path)
+        if value is paths.MISSING:
+            absent.append(path)
+            return None
+        return value
 
-    return Meta(
+    meta = Meta(
         total=at(fields.total),
         has_more=at(fields.has_more),
         pages=at(fields.pages),
@@ -264,6 +273,7 @@ def _meta(pagination: Pagination, body: Any) -> Meta:
         echoes=tuple((f.echo, at(f.echo)) for f in pagination.filters if f.echo),
         next=_next_at(pagination, at),
     )
+    return dataclasses.replace(meta, absent=tuple(dict.fromkeys(absent)))
 
 
 def _next_at(pagination: Pagination, at: Callable[[str | None], Any]) -> Any:

@@ -23,8 +23,10 @@ from threadconform.invariants.helpers import (
     fail,
     numbered,
     requests_of,
+    says,
     show,
     show_ids,
+    shown,
     total_matches,
     total_needs,
 )
@@ -265,9 +267,10 @@ def filter_echo(pagination: Pagination, pages: Pages) -> list[Violation]:
                 continue
             echoed = page.meta.echo(f.echo)
             if not _equal(echoed, _wanted(f, sent)):
+                got = shown(page, f.echo, echoed)
                 message = (
                     f"{at(pagination, page, number)} was fetched with {f.param}={sent}, but the "
-                    f"body's {f.echo} is {show(echoed)}."
+                    f"body {says(page, f.echo, f'has {f.echo} = {got}')}."
                 )
-                violations += fail("FILTER-ECHO", message, [page.request], show(sent), show(echoed))
+                violations += fail("FILTER-ECHO", message, [page.request], show(sent), got)
     return violations[:CAP]

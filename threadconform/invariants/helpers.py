@@ -31,9 +31,11 @@ __all__ = [
     "numbered",
     "pages_of",
     "requests_of",
+    "says",
     "short_pages_allowed",
     "show",
     "show_ids",
+    "shown",
     "total_matches",
     "total_needs",
 ]
@@ -128,6 +130,24 @@ def show(value: Any) -> str:
     if value is paths.MISSING:
         return "absent"
     return json.dumps(value, default=repr)
+
+
+def shown(page: Page, path: str | None, value: Any) -> str:
+    """A page-level value as the body had it: `absent` where the body lacks the key
+    (`Meta` holds None for a missing key and for a null), else its JSON (`null` only for a
+    null the server sent)."""
+    if path is not None and path in page.meta.absent:
+        return "absent"
+    return show(value)
+
+
+def says(page: Page, path: str | None, saying: str) -> str:
+    """What a page says of a field: `saying` (`reports total 7`, `has first_id = null`), or
+    `has no first_id (absent)` where the body lacks the key: a field the server never sent
+    is not the null it may send."""
+    if path is not None and path in page.meta.absent:
+        return f"has no {path} (absent)"
+    return saying
 
 
 def show_ids(ids: Iterable[str], cap: int = CAP) -> str:
@@ -246,9 +266,11 @@ def total_matches(
     if not wrong:
         return []
     number, page = wrong[0]
+    path = pagination.response.total
+    reports = says(page, path, f"reports total {show(page.meta.total)}")
     message = (
-        f"{at(pagination, page, number)} reports total {show(page.meta.total)}, but the "
-        f"complete walk yielded {seen} distinct items{lost} ({len(wrong)} of {len(judged)} "
-        "pages disagree). Check that the total counts the same filtered set the pages list."
+        f"{at(pagination, page, number)} {reports}, but the complete walk yielded {seen} "
+        f"distinct items{lost} ({len(wrong)} of {len(judged)} pages disagree). Check that "
+        "the total counts the same filtered set the pages list."
     )
-    return fail(rule, message, [page.request], str(seen), show(page.meta.total))
+    return fail(rule, message, [page.request], str(seen), shown(page, path, page.meta.total))

@@ -25,8 +25,10 @@ from threadconform.invariants.helpers import (
     limit_in_force,
     numbered,
     pages_of,
+    says,
     show,
     show_ids,
+    shown,
     total_matches,
     total_needs,
 )
@@ -126,13 +128,14 @@ def meta_has_more(
     for (number, page), expected in zip(numbered(pages), expectations, strict=True):
         if not page.ok or expected is None or page.meta.has_more is expected:
             continue
+        path, told = pagination.response.has_more, page.meta.has_more
         message = (
-            f"{at(pagination, page, number)} says has-more = {show(page.meta.has_more)}, but "
-            f"{'more items follow' if expected else 'no items follow'} it"
+            f"{at(pagination, page, number)} {says(page, path, f'says has-more = {show(told)}')}, "
+            f"but {'more items follow' if expected else 'no items follow'} it"
             f"{_more_why(pagination, page)}."
         )
         violations += fail(
-            "META-HAS-MORE", message, [page.request], show(expected), show(page.meta.has_more)
+            "META-HAS-MORE", message, [page.request], show(expected), shown(page, path, told)
         )
     return violations[:CAP]
 
@@ -204,12 +207,17 @@ def meta_first_last_id(pagination: Pagination, pages: Pages) -> list[Violation]:
             expected = want[0] if want else None
             if field and got != expected:
                 should = f"its {which} item is {show(expected)}" if want else "the page is empty"
+                has = says(page, field, f"has {field} = {show(got)}")
                 message = (
-                    f"{at(pagination, page, number)} has {field} = {show(got)}, but {should} "
+                    f"{at(pagination, page, number)} {has}, but {should} "
                     f"(expected {show(expected)})."
                 )
                 violations += fail(
-                    "META-FIRST-LAST-ID", message, [page.request], show(expected), show(got)
+                    "META-FIRST-LAST-ID",
+                    message,
+                    [page.request],
+                    show(expected),
+                    shown(page, field, got),
                 )
     return violations[:CAP]
 
@@ -246,10 +254,10 @@ def meta_object(pagination: Pagination, pages: Pages) -> list[Violation]:
             continue
         where = at(pagination, page, number)
         if body and page.meta.object != body.value:
-            message = f"{where} has {body.path} = {show(page.meta.object)}, not {show(body.value)}."
-            violations += fail(
-                "META-OBJECT", message, [page.request], show(body.value), show(page.meta.object)
-            )
+            got = shown(page, body.path, page.meta.object)
+            has = says(page, body.path, f"has {body.path} = {got}")
+            message = f"{where} {has}; it should be {show(body.value)}."
+            violations += fail("META-OBJECT", message, [page.request], show(body.value), got)
         wrong = [i for i in page.items if each and i.get(each.path) != each.value]
         if each and wrong:
             got = show(wrong[0].get(each.path))

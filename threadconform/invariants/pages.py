@@ -12,9 +12,11 @@ from threadconform.invariants.helpers import (
     items_before,
     limit_in_force,
     numbered,
+    says,
     short_pages_allowed,
     show,
     show_ids,
+    shown,
     total_matches,
     total_needs,
 )
@@ -160,9 +162,12 @@ def page_past_end_total(pagination: Pagination, page: Page, total: int) -> list[
     """(page, total): a page past the end, and the real total (from a complete walk)."""
     if page.meta.total == total:
         return []
+    path = pagination.response.total
+    reports = says(page, path, f"reports total {show(page.meta.total)}")
     message = (
-        f"{at(pagination, page)} lies past the end and reports total "
-        f"{show(page.meta.total)}; the real total is {total}. (A total counted with a "
-        "window function over the page's own rows gives 0 on an empty page.)"
+        f"{at(pagination, page)} lies past the end and {reports}; the real total is "
+        f"{total}. (A total counted with a window function over the page's own rows gives 0 "
+        "on an empty page.)"
     )
-    return fail("PAGE-PAST-END-TOTAL", message, [page.request], str(total), show(page.meta.total))
+    got = shown(page, path, page.meta.total)
+    return fail("PAGE-PAST-END-TOTAL", message, [page.request], str(total), got)
