@@ -4,6 +4,7 @@ and nothing found in the bodies conforming servers send (input echoes above all)
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -84,6 +85,7 @@ CLEAN = [
     '"code":"invalid_api_key"}}',
     "the value must match ^[a-zA-Z0-9_-]+$",
     "Internal Server Error",
+    "select a value from\nthe list where\nstatus = open",
 ]
 
 
@@ -145,6 +147,154 @@ def test_the_fragment_is_the_smallest_and_redacted() -> None:
 def test_a_path_inside_a_url_is_not_a_server_path() -> None:
     assert leaks.scan_text("see https://cdn.example.com/static/app/main.js") == []
     assert leaks.scan_text("see /srv/app/main.js") != []
+
+
+# --- SQL error bodies as real backends send them -------------------------------------
+
+# Kortix (FastAPI + SQLAlchemy + psycopg2) given a non-UUID account id, as a user got it: the
+# JSON body's escaped newlines are real ones once parsed. SQLAlchemy starts the statement on
+# the line after `[SQL: `.
+KORTIX_UUID_500 = """\
+(psycopg2.errors.InvalidTextRepresentation) invalid input syntax for type uuid: "abc"
+LINE 3: WHERE threads.account_id = 'abc'::UUID ORDER BY threads.crea...
+                                   ^
+
+[SQL: \nSELECT threads.thread_id, threads.account_id, threads.created_at \nFROM threads \n\
+WHERE threads.account_id = %(account_id_1)s::UUID ORDER BY threads.created_at DESC \n\
+ LIMIT %(param_1)s OFFSET %(param_2)s]
+[parameters: {'account_id_1': 'abc', 'param_1': 50, 'param_2': 0}]
+(Background on this error at: https://sqlalche.me/e/20/9h9h)"""
+
+# The same mistake through SQLAlchemy's asyncpg dialect: $n placeholders, a wider select
+# list, the parameters as a tuple.
+ASYNCPG_500 = (
+    "(sqlalchemy.dialects.postgresql.asyncpg.Error) <class 'asyncpg.exceptions.DataError'>: "
+    "invalid input for query argument $1: 'abc' (invalid UUID 'abc': length must be between "
+    "32..36 characters, got 3)\n"
+    "[SQL: \nSELECT threads.thread_id, threads.project_id, threads.account_id, threads.name, "
+    "threads.metadata, threads.is_public, threads.created_at, threads.updated_at \n"
+    "FROM threads \nWHERE threads.account_id = $1::UUID ORDER BY threads.created_at DESC \n"
+    " LIMIT $2::INTEGER OFFSET $3::INTEGER]\n"
+    "[parameters: ('abc', 20, 40)]\n"
+    "(Background on this error at: https://sqlalche.me/e/20/dbapi)"
+)
+
+# Raw asyncpg, no ORM: a debug handler returns the query it ran, one column a line.
+RAW_SQL_500 = (
+    "asyncpg.exceptions.UndefinedColumnError: column t.archived_at does not exist\n"
+    "query:\n"
+    "        SELECT t.thread_id,\n"
+    "               t.name,\n"
+    "               t.created_at\n"
+    "          FROM threads AS t\n"
+    "         WHERE t.account_id = $1\n"
+    "           AND t.archived_at IS NULL\n"
+    "      ORDER BY t.created_at DESC\n"
+    "         LIMIT $2 OFFSET $3\n"
+)
+
+
+def _fragments(detail: str, sent: list[str] | None = None) -> dict[str, str]:
+    """What SEC-ERROR-INTERNALS quotes of a JSON error body `{"detail": ...}`."""
+    body = {"detail": detail}
+    found = leaks.scan_error(body, json.dumps(body), sent or [])
+    return {leak.kind: leak.fragment for leak in found}
+
+
+def test_the_kortix_sql_500_names_its_statement_parameters_and_driver() -> None:
+    assert _fragments(KORTIX_UUID_500) == {
+        "SQL text": "[SQL: SELECT threads.thread_id, threads.account_id, threads.created_at "
+        "FROM threads WHERE threads.account_id = %(accoun…",
+        "its bound parameters": "[parameters: {'account_id_1': ***, 'param_1': 50, 'param_2': 0}]",
+        "a driver or ORM error class": "psycopg2.errors.InvalidTextRepresentation",
+    }
+
+
+@pytest.mark.parametrize(
+    ("detail", "quoted"),
+    [
+        (KORTIX_UUID_500, "[SQL: SELECT threads.thread_id, threads.account_id, "),
+        (ASYNCPG_500, "[SQL: SELECT threads.thread_id, threads.project_id, threads.account_id, "),
+        (RAW_SQL_500, "SELECT t.thread_id, t.name, t.created_at FROM threads"),
+        (
+            "select id,\n       name\n  from threads\n where account_id = $1\n limit 10",
+            "select id, name from threads where account_id = $1",
+        ),
+    ],
+    ids=["sqlalchemy-psycopg2", "sqlalchemy-asyncpg", "raw-asyncpg", "lower-case"],
+)
+def test_sql_that_spans_lines_is_quoted_from_its_first_word(detail: str, quoted: str) -> None:
+    assert _fragments(detail)["SQL text"].startswith(quoted)
+
+
+def test_a_run_of_spaces_after_select_costs_little() -> None:
+    """A hostile body of one keyword and a string's worth of spaces (seconds, before)."""
+    started = time.perf_counter()
+    for keyword in ("SELECT", "select", "[SQL:"):
+        assert leaks.scan_text(keyword + " " * leaks.STRING_CHARS) == []
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("detail", "quoted"),
+    [
+        (KORTIX_UUID_500, "[parameters: {'account_id_1': ***, 'param_1': 50, 'param_2': 0}]"),
+        (ASYNCPG_500, "[parameters: ('***', 20, 40)]"),
+        (
+            '[parameters: {"limit": 50, "ratio": 1.5, "delta": -3, "ok": true, '
+            '"cursor": null, "email": "ann@example.com"}]',
+            '[parameters: {"limit": 50, "ratio": 1.5, "delta": -3, "ok": true, '
+            '"cursor": null, "email": ***}]',
+        ),
+        (
+            "[parameters: {'limit': 20, 'archived': False, 'before': None}]",
+            "[parameters: {'limit': 20, 'archived': False, 'before': None}]",
+        ),
+        ("[parameters: (12345678, 123456789)]", "[parameters: (12345678, ***)]"),
+    ],
+    ids=["psycopg2-dict", "asyncpg-tuple", "json", "flags", "digit-cut-off"],
+)
+def test_a_parameters_dump_shows_its_numbers(detail: str, quoted: str) -> None:
+    """A vendor replays the request with the limit and offset it shows; up to 8 digits."""
+    assert _fragments(detail)["its bound parameters"] == quoted
+
+
+def test_a_number_the_request_sent_is_not_cut_out_of_the_dump() -> None:
+    detail = "[parameters: {'param_1': 1000, 'param_2': 10000}]"
+    assert _fragments(detail, ["1000", "10000"]) == {"its bound parameters": detail}
+
+
+@pytest.mark.parametrize(
+    ("value", "secret"),
+    [
+        ("'7b1e7c52-3f0a-4d6e-9a51-2c7f0e6d8a11'", "7b1e7c52"),
+        ("UUID('7b1e7c52-3f0a-4d6e-9a51-2c7f0e6d8a11')", "7b1e7c52"),
+        ("'ann@example.com'", "ann@"),
+        (f"'{KORTIX_PRIMARY}'", KORTIX_PRIMARY[3:20]),
+        ("'sk_live_4f7c2a9e51d34f7c2a9e51d3'", "4f7c2a9e"),
+        ("'postgres://app:hunter2secret@db.internal/app'", "hunter2secret"),
+        ("'hunter2'", "hunter2"),
+        ("'50'", "'50'"),  # a number in quotes is a string: masked
+        ("123456789", "123456789"),  # 9 digits: a social security number's length
+        ("4111111111111111", "41111111"),  # a card number
+        ("-922337203685477580700", "922337203"),
+        ("12345678901.5", "12345678901"),
+    ],
+)
+@pytest.mark.parametrize(
+    "dump",
+    ["[parameters: {{'limit': 50, 'value': {}}}]", "[parameters: (50, {})]"],
+    ids=["dict", "tuple"],
+)
+def test_secrets_in_a_parameters_dump_stay_masked(dump: str, value: str, secret: str) -> None:
+    fragment = _fragments(dump.format(value))["its bound parameters"]
+    assert secret not in fragment and "***" in fragment, fragment
+    assert fragment.startswith(("[parameters: {'limit': 50, ", "[parameters: (50, "))
+
+
+def test_a_string_cut_by_the_patterns_bound_stays_masked() -> None:
+    detail = "[parameters: {'note': '" + "hunter2 " * 30 + "'}]"
+    assert _fragments(detail)["its bound parameters"] == "[parameters: {'note': '***"
 
 
 # --- list items -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,16 +67,25 @@ def _compile(*patterns: str, flags: int = 0) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(pattern, flags) for pattern in patterns)
 
 
+# SQL spans lines (SQLAlchemy starts a compiled statement on a new line and breaks it before
+# FROM, WHERE, LIMIT), so whitespace is `\s` throughout. Each column list starts and ends on a
+# non-space and whitespace runs are possessive (`\s++`): a run of spaces is crossed once, not
+# split every way (before, "SELECT" and 4,000 spaces took seconds to scan).
+_COLUMNS = r"[\w.*\"`,()](?:[\w.*\"`,()\s]{0,200}?[\w.*\"`,()])?"
+_LOWER_COLUMNS = r"[\w.*,\"](?:[\w.*,\"\s]{0,120}?[\w.*,\"])?"
+
 # Each kind: patterns whose match is the revealing fragment.
 SQL = _compile(
-    r"\[SQL: [^\]\n]{1,160}",  # SQLAlchemy's error text
-    r"\bSELECT\s+(?:DISTINCT\s+)?[\w.*\"`, ()]{1,200}?\s+FROM\s+[\w.\"`]+",
+    # SQLAlchemy's `[SQL: …]`, quoted from the statement's first word (past the line break
+    # that often follows the label); the fragment is cut to FRAGMENT_CHARS once redacted.
+    r"\[SQL:\s*+[^\]\s][^\]]{0,200}\]?",
+    rf"\bSELECT\s++(?:DISTINCT\s++)?{_COLUMNS}\s++FROM\s++[\w.\"`]+",
     r"\b(?:INSERT\s+INTO|DELETE\s+FROM)\s+[\w.\"`]+",
     r"\bUPDATE\s+[\w.\"`]+\s+SET\s+[\w.\"`]+\s*=",
 ) + _compile(
     # lower-case SQL only with a bind placeholder: prose says "select a value from"
-    r"\bselect\s+[\w.*,\" ]{1,120}?\s+from\s+[\w.\"]+(?:\s+(?:as\s+)?\w+)?\s+where\s+"
-    r"[\w.\"]+\s*(?:=|\bin\b|\blike\b)\s*\(?(?:%\(\w+\)s|%s|\$\d+|\?|:\w+)",
+    rf"\bselect\s++{_LOWER_COLUMNS}\s++from\s++[\w.\"]++(?:\s++(?:as\s++)?\w++)?\s++where\s++"
+    r"[\w.\"]++\s*+(?:=|\bin\b|\blike\b)\s*+\(?(?:%\(\w+\)s|%s|\$\d+|\?|:\w+)",
     r"\bsyntax error at or near\b[^\n]{0,40}",
     r"\byou have an error in your sql syntax\b",
     r"\bnear \"[^\"\n]{1,40}\": syntax error\b",
@@ -201,30 +210,54 @@ _VALUE_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 # --- redaction of what is quoted ------------------------------------------------------
 
-_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+# A number is shown only while every run of its digits is at most this long. Eight digits
+# hold any page size, offset or count a vendor needs to replay the request (up to
+# 99,999,999), and the caller sent those values itself; nine or more may be a national id
+# (a US social security number has 9), an account number (most have 9 to 17 digits; a UK
+# one has 8, the price of showing offsets whole) or a card number (12 to 19), so such a run
+# is masked like a string.
+_SHOWN_DIGITS = 8
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_Replacement = str | Callable[[re.Match[str]], str]
+
+
+def _masked_value(match: re.Match[str]) -> str:
+    """A value in a dump masked, unless it is a plain number: a limit or an offset is what a
+    vendor needs to reproduce, and a long one is masked by the digit-run rule after this."""
+    prefix, value = match.groups()
+    return match.group(0) if _PLAIN_NUMBER.fullmatch(value) else prefix + "***"
+
+
+_REDACTIONS: tuple[tuple[re.Pattern[str], _Replacement], ...] = (
     (re.compile(r"\beyJ[\w-]{4,}(?:\.[\w-]*){0,2}"), "eyJ***"),
     (re.compile(r"(?i)\b(bearer\s+)\S+"), r"\1***"),
     (re.compile(r"-----BEGIN [^-]{0,30}-----[\s\S]*"), "-----BEGIN ***"),
     (re.compile(r"(://[^\s/:@\"']+:)[^\s/@\"']+@"), r"\1***@"),
-    # a value in a parameters dump ('account_id': '7b1e…') or an assignment (id='7b1e…')
-    (re.compile(r"(['\"]\w+['\"]\s*:\s*)('[^']*'|\"[^\"]*\"|-?\d[\w.-]*)"), r"\1***"),
+    # a value in a parameters dump ('account_id': '7b1e…', 'param_1': 50): strings and
+    # digit-led tokens that are no number (7b1e…, 2024-05-01) masked; true, None, null kept
+    (re.compile(r"(['\"]\w+['\"]\s*:\s*)('[^']*'|\"[^\"]*\"|-?\d[\w.+-]*)"), _masked_value),
     (re.compile(r"(\b\w+\s*=\s*)('[^']*'|\"[^\"]*\")"), r"\1***"),
     (
         re.compile(r"\b(sk_live_|sk_test_|rk_live_|sk-|gh[pousr]_|AKIA|xox[abprs]-|AIza)[\w-]+"),
         r"\1***",
     ),
-    (re.compile(r"(?<=[=(,\s])'[^'\n]{1,200}?'(?!\s*:)"), "'***'"),  # SQL literals, not keys
+    # SQL literals and the strings of a tuple or list dump ('abc', 50), not a dict's keys
+    (re.compile(r"(?<=[=(,\s\[{])'[^'\n]{1,200}?'(?!\s*:)"), "'***'"),
     (
         re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I),
         "***",
     ),
     (re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]+\.[\w.-]+"), "***@***"),
     (re.compile(r"\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{24,}"), "***"),
+    (re.compile(rf"(?<!\w)\d{{{_SHOWN_DIGITS + 1},}}(?!\w)"), "***"),  # see _SHOWN_DIGITS
+    # a quote the pattern's bound cut before it closed ('hunter2…): no rule above saw it whole
+    (re.compile(r"(?<=[=(,\s\[{:])(['\"])[^'\"\n]*$"), r"\1***"),
 )
 
 
 def redact(fragment: str) -> str:
-    """The fragment with secrets and personal values replaced by `***`, one line, short."""
+    """The fragment with secrets and personal values replaced by `***`, one line, short.
+    Numbers stay (`'param_1': 50`) unless long enough to be an account (`_SHOWN_DIGITS`)."""
     text = " ".join(fragment.split())
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
@@ -235,7 +268,8 @@ def redact(fragment: str) -> str:
 
 
 def scan_text(text: str, sent: Sequence[str] = ()) -> list[Leak]:
-    """Every kind of internal `text` reveals, each once, quoted by its shortest fragment.
+    """Every kind of internal `text` reveals, each once, quoted by its shortest fragment,
+    save that SQLAlchemy's `[SQL: …]` comes first (`_preferred`).
 
     `sent` are the values the request carried (query values): a body that merely repeats
     them reveals nothing the caller did not already have, so they are cut out first.
@@ -246,8 +280,15 @@ def scan_text(text: str, sent: Sequence[str] = ()) -> list[Leak]:
         matches = [m.group(0).strip() for p in patterns for m in p.finditer(text)]
         matches = [m for m in matches if m and not _inside_url(text, m)]
         if matches:
-            found.append(Leak(kind, redact(min(matches, key=len))))
+            found.append(Leak(kind, redact(min(matches, key=_preferred))))
     return found
+
+
+def _preferred(fragment: str) -> tuple[bool, int]:
+    """Sort key of the fragments of one kind: the shortest, but SQLAlchemy's `[SQL: …]`
+    before any other. It quotes the statement the server ran from its first word, where a
+    shorter `SELECT … FROM` may be a subquery or the tail of a LINE excerpt."""
+    return (not fragment.startswith("[SQL:"), len(fragment))
 
 
 def scan_error(body: Any, text: str, sent: Sequence[str] = ()) -> list[Leak]:
@@ -280,7 +321,7 @@ def scan_strings(strings: Iterable[tuple[str | None, str]], sent: Sequence[str] 
             leaks.setdefault("a credential", Leak("a credential", f"{key!r}: '***'"))
         for leak in scan_text(value, sent):
             known = leaks.get(leak.kind)
-            if known is None or len(leak.fragment) < len(known.fragment):
+            if known is None or _preferred(leak.fragment) < _preferred(known.fragment):
                 leaks[leak.kind] = leak
     order = [kind for kind, _ in KINDS]
     return sorted(leaks.values(), key=lambda leak: order.index(leak.kind))
@@ -305,7 +346,11 @@ def _strings(value: Any) -> Iterator[tuple[str | None, str]]:
 
 
 def _without(text: str, sent: Iterable[str]) -> str:
-    for value in sorted({v for v in sent if len(v) >= 4}, key=len, reverse=True):
+    """`text` with the values the request sent cut out, numbers excepted: no pattern
+    matches a number by itself, and cutting `1000` would blank the limit a parameters dump
+    shows and turn an offset of 10000 into a false 0."""
+    cut = {v for v in sent if len(v) >= 4 and not _PLAIN_NUMBER.fullmatch(v)}
+    for value in sorted(cut, key=len, reverse=True):
         for form in (value, json.dumps(value)[1:-1]):
             text = text.replace(form, " ")
     return text
