@@ -285,6 +285,20 @@ def test_a_clamped_limit_must_not_hold_more_than_the_clamped_limit(
     assert clamp_problems(ctx, sent, right) == []
 
 
+def test_a_clamp_with_a_truncated_limit_is_judged_as_the_truncated_limit() -> None:
+    """Issue 22.D: the worker clamps offset=-1 to 0 and truncates limit=8.48 to 8; its 8 of
+    36 threads are the answer for limit 8, not a short page for the default 50."""
+    ctx = _worker_context()
+    sent = (("offset", "-1"), ("limit", "8.48"))
+    assert clamp_problems(ctx, sent, _worker_answer(sent, 8, 36, more=True)) == []
+    wrong = clamp_problems(ctx, sent, _worker_answer(sent, 7, 36, more=True))
+    assert wrong == [
+        "offset=0 holds 7 items, which no reading of limit=8.48 explains: with 0 items before "
+        "it and a total of 36 it should hold min(limit, max(0, 36 - 0)) = 8 for limit 8 "
+        "(truncated or rounded), 9 for limit 9 (rounded up) or 36 for limit 50 (the default)."
+    ]
+
+
 def test_a_value_that_is_no_number_cannot_be_a_clamp() -> None:
     ctx = _worker_context()
     sent = (("limit", "abc"),)

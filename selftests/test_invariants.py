@@ -365,6 +365,106 @@ def test_meta_length(
     assert inv.meta_length(pagination, f.page(f.ids(expected), params=params, total=total)) == []
 
 
+# -- a fraction sent for a `number` is judged as the server read it -------------------------
+
+
+def test_meta_length_judges_a_truncated_limit_as_the_limit_the_server_used() -> None:
+    """The worker reads limit=8.48 as 8 (docs/contracts.md#worker lets it): 8 items hold.
+    Rounded, rounded up and the default are readings too; 7 items fit none of them."""
+    sent = [("limit", "8.48"), ("offset", 0)]
+    assert inv.meta_length(OFFSET, f.page(f.ids(8), params=sent, total=36)) == []
+    assert inv.meta_length(OFFSET, f.page(f.ids(9), params=sent, total=36)) == []  # rounded up
+    assert inv.meta_length(OFFSET, f.page(f.ids(36), params=sent, total=36)) == []  # default
+    rounded = [("limit", "8.5"), ("offset", 0)]
+    assert inv.meta_length(OFFSET, f.page(f.ids(9), params=rounded, total=36)) == []
+    v = only(inv.meta_length(OFFSET, f.page(f.ids(7), params=sent, total=36)), "META-LENGTH")
+    assert v.message == (
+        "offset=0 holds 7 items, which no reading of limit=8.48 explains: with 0 items before "
+        "it and a total of 36 it should hold min(limit, max(0, 36 - 0)) = 8 for limit 8 "
+        "(truncated or rounded), 9 for limit 9 (rounded up) or 36 for limit 50 (the default)."
+    )
+    assert (v.expected, v.actual) == ("8, 9 or 36", "7")
+
+
+def test_meta_length_judges_a_fractional_offset_as_the_offset_the_server_used() -> None:
+    sent = [("limit", 10), ("offset", "30.5")]
+    assert inv.meta_length(OFFSET, f.page(f.ids(6), params=sent, total=36)) == []  # truncated
+    assert inv.meta_length(OFFSET, f.page(f.ids(5), params=sent, total=36)) == []  # rounded
+    v = only(inv.meta_length(OFFSET, f.page(f.ids(3), params=sent, total=36)), "META-LENGTH")
+    assert v.message == (
+        "offset=30.5 holds 3 items, which no reading of offset=30.5 explains: with a total of "
+        "36 it should hold min(limit, max(0, 36 - before)) = 6 for limit 10 and 30 items "
+        "before it (truncated), 5 for limit 10 and 31 items before it (rounded or rounded up) "
+        "or 10 for limit 10 and 0 items before it (the default)."
+    )
+
+
+def test_meta_length_takes_the_reading_a_page_echoes() -> None:
+    """kortix echoes its limit: a page that says limit 8 is judged as limit 8 only."""
+    sent = [("limit", "8.48"), ("page", 3)]
+    assert inv.meta_length(PAGE, f.page(f.ids(8), params=sent, total=36, limit=8)) == []
+    nine = f.page(f.ids(9), params=sent, total=36, limit=8)  # rounded up, but it echoes 8
+    v = only(inv.meta_length(PAGE, nine), "META-LENGTH")
+    assert v.message.startswith(
+        "page=3 holds 9 items (it echoes limit 8), which no reading of limit=8.48 explains: "
+        "with a total of 36 it should hold min(limit, max(0, 36 - before)) = 8 for limit 8 "
+        "(truncated or rounded) and 16 items before it, 9 for limit 9 (rounded up) and 18 "
+    )
+
+
+def test_has_more_is_judged_at_the_offset_the_server_used() -> None:
+    truncated = f.page(
+        f.ids(6), params=[("limit", 10), ("offset", "30.5")], total=36, has_more=False
+    )
+    assert inv.meta_has_more(OFFSET, truncated) == []
+    wrong = dataclasses.replace(truncated, meta=dataclasses.replace(truncated.meta, has_more=True))
+    v = only(inv.meta_has_more(OFFSET, wrong), "META-HAS-MORE")
+    assert v.message == (
+        "offset=30.5 says has-more = true, but no items follow it "
+        "(30 + 6 items against a total of 36)."
+    )
+
+
+def test_echo_full_pages_and_the_bound_take_every_reading_of_a_fractional_limit() -> None:
+    sent = [("limit", "8.48"), ("page", 1)]
+    assert inv.meta_echo(PAGE, f.page(f.ids(8), params=sent, page=1, limit=8, total=36)) == []
+    v = only(
+        inv.meta_echo(PAGE, f.page(f.ids(7), params=sent, page=1, limit=7, total=36)),
+        "META-ECHO",
+    )
+    assert v.message == (
+        "page=1 echoes limit = 7, but limit=8.48 reads as 8 (truncated or rounded), 9 (rounded "
+        "up) or 100 (the default)."
+    )
+    assert inv.meta_pages(PAGE, f.page(f.ids(8), params=sent, pages=5, total=36)) == []
+    v = only(inv.meta_pages(PAGE, f.page(f.ids(8), params=sent, pages=3, total=36)), "META-PAGES")
+    assert v.message == (
+        "page=1 reports 3 pages for a total of 36, which no reading of limit=8.48 explains: "
+        "ceil(36 / limit) = 5 at 8 (truncated or rounded), 4 at 9 (rounded up) or 1 at 100 "
+        "(the default)."
+    )
+    walk = f.walk(
+        [
+            f.page(f.ids(8), params=sent),
+            f.page(f.ids(7), params=[("limit", "8.48"), ("page", 2)]),
+            f.page(f.ids(3), params=[("limit", "8.48"), ("page", 3)]),
+        ]
+    )
+    v = only(inv.page_full(PAGE, walk), "PAGE-FULL")
+    assert v.message == (
+        "page=2 holds 7 items, but it is not the last page (more came after it), so it should "
+        "hold the limit: limit=8.48 reads as 8 (truncated or rounded), 9 (rounded up) or 100 "
+        "(the default)."
+    )
+    v = only(
+        inv.page_limit_respected(PAGE, f.page(f.ids(101), params=sent)), "PAGE-LIMIT-RESPECTED"
+    )
+    assert v.message.startswith(
+        "page=1 holds 101 items with limit=8.48, which reads as 8 (truncated or rounded), 9 "
+        "(rounded up) or 100 (the default); a page must never hold more than 100."
+    )
+
+
 def test_meta_object() -> None:
     good = f.page([f.item("a", None, {"object": "thread"})], object="list")
     assert inv.meta_object(CURSOR, good) == []

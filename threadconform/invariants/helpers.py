@@ -12,6 +12,7 @@ from typing import Any
 from threadconform import paths
 from threadconform.exchange import Request
 from threadconform.invariants.base import Pages, Reason, needs_complete
+from threadconform.invariants.readings import limit_readings, start_readings
 from threadconform.ledger import Violation
 from threadconform.model import Pagination
 from threadconform.rules import BY_ID
@@ -91,28 +92,20 @@ def as_int(text: str | None) -> int | None:
 
 
 def limit_in_force(pagination: Pagination, page: Page) -> int | None:
-    """The limit in force for a page: the one sent (clamped into range), else the default."""
-    limit = as_int(page.param(pagination.limit.param))
-    if limit is None:
-        return pagination.limit.default
-    if pagination.limit.maximum is not None:
-        limit = min(limit, pagination.limit.maximum)
-    if pagination.limit.minimum is not None:
-        limit = max(limit, pagination.limit.minimum)
-    return limit
+    """The limit in force for a page: the one sent (clamped into range), else the default.
+    For a fraction (`limit=8.48`), the reading the page evidently used: the one its echoed
+    limit names, else the one its length equals, else the first (truncated)."""
+    values = [reading.value for reading in limit_readings(pagination, page)]
+    for evident in (as_count(page.meta.limit), len(page.items)):
+        if evident in values:
+            return evident
+    return values[0] if values else None
 
 
 def items_before(pagination: Pagination, page: Page, limit: int) -> int:
-    """How many items precede this page, from its page or offset parameter."""
-    if pagination.offset:
-        offset = as_int(page.param(pagination.offset.param))
-        return offset if offset is not None else pagination.offset.default or 0
-    if pagination.page:
-        number = as_int(page.param(pagination.page.param))
-        first = pagination.page.minimum if pagination.page.minimum is not None else 1
-        number = number if number is not None else pagination.page.default or first
-        return (number - first) * limit
-    return 0
+    """How many items precede this page, from its page or offset parameter (a fraction
+    truncated: `start_readings` gives every reading of one)."""
+    return start_readings(pagination, page, limit)[0].value
 
 
 def located_items(walk: Walk) -> list[tuple[Item, int]]:

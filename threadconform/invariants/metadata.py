@@ -18,11 +18,8 @@ from threadconform.invariants.base import (
 from threadconform.invariants.helpers import (
     CAP,
     as_count,
-    as_int,
     at,
     fail,
-    items_before,
-    limit_in_force,
     numbered,
     pages_of,
     says,
@@ -31,6 +28,19 @@ from threadconform.invariants.helpers import (
     shown,
     total_matches,
     total_needs,
+)
+from threadconform.invariants.readings import (
+    Reading,
+    Window,
+    either,
+    fitting,
+    fraction_sent,
+    limit_readings,
+    plain,
+    read_as,
+    read_number,
+    start_readings,
+    windows,
 )
 from threadconform.ledger import Violation
 from threadconform.model import Pagination
@@ -53,20 +63,30 @@ def meta_pages(pagination: Pagination, pages: Pages) -> list[Violation]:
     violations = []
     for number, page in numbered(pages):
         total, count = as_count(page.meta.total), page.meta.pages
-        size = (
-            as_count(page.meta.page_size)
-            or as_count(page.meta.limit)
-            or limit_in_force(pagination, page)
-        )
-        if not page.ok or count is None or total is None or not size:
+        echoed = as_count(page.meta.page_size) or as_count(page.meta.limit)
+        sizes = (Reading(echoed),) if echoed else limit_readings(pagination, page)
+        sizes = tuple(size for size in sizes if size.value > 0)
+        if not page.ok or count is None or total is None or not sizes:
             continue
-        expected = math.ceil(total / size)
-        if count != expected:
+        counts = [math.ceil(total / size.value) for size in sizes]
+        if count in counts:
+            continue
+        where = at(pagination, page, number)
+        if plain(sizes):
+            size = sizes[0].value
             message = (
-                f"{at(pagination, page, number)} reports {show(count)} pages for a total of "
-                f"{total} at {size} per page; ceil({total} / {size}) = {expected}."
+                f"{where} reports {show(count)} pages for a total of {total} at {size} per "
+                f"page; ceil({total} / {size}) = {counts[0]}."
             )
-            violations += fail("META-PAGES", message, [page.request], str(expected), show(count))
+        else:  # a fraction sent, no size echoed: every reading of it
+            tried = [f"{n} at {size}" for n, size in zip(counts, sizes, strict=True)]
+            message = (
+                f"{where} reports {show(count)} pages for a total of {total}, which no reading "
+                f"of {fraction_sent(pagination, page)} explains: ceil({total} / limit) = "
+                f"{either(tried)}."
+            )
+        expected = either(list(dict.fromkeys(map(str, counts))))
+        violations += fail("META-PAGES", message, [page.request], expected, show(count))
     return violations[:CAP]
 
 
@@ -77,27 +97,32 @@ def meta_echo(pagination: Pagination, pages: Pages) -> list[Violation]:
     for number, page in numbered(pages):
         if not page.ok:
             continue
-        for name, echoed, expected in _echo_pairs(pagination, page):
-            if echoed is not None and echoed != expected:
-                message = (
-                    f"{at(pagination, page, number)} echoes {name} = {show(echoed)}, but the "
-                    f"{name} in force is {expected} (sent: {page.param(name) or 'nothing'})."
-                )
-                violations += fail(
-                    "META-ECHO", message, [page.request], str(expected), show(echoed)
-                )
+        for name, echoed, options in _echo_pairs(pagination, page):
+            values = [reading.value for reading in options]
+            if echoed is None or not values or echoed in values:
+                continue
+            sent = page.param(name)
+            if plain(options):
+                told = f"the {name} in force is {values[0]} (sent: {sent or 'nothing'})"
+            else:  # a fraction: any reading of it may be in force
+                told = f"{name}={sent} reads as {read_as(options)}"
+            message = f"{at(pagination, page, number)} echoes {name} = {show(echoed)}, but {told}."
+            expected = either([str(value) for value in values])
+            violations += fail("META-ECHO", message, [page.request], expected, show(echoed))
     return violations[:CAP]
 
 
-def _echo_pairs(pagination: Pagination, page: Page) -> list[tuple[str, Any, int | None]]:
-    """(parameter, echoed value, value in force) for each echo the contract documents."""
-    pairs: list[tuple[str, Any, int | None]] = []
+def _echo_pairs(pagination: Pagination, page: Page) -> list[tuple[str, Any, tuple[Reading, ...]]]:
+    """(parameter, echoed value, readings in force) for each echo the contract documents."""
+    pairs: list[tuple[str, Any, tuple[Reading, ...]]] = []
     if pagination.response.limit:
-        pairs.append((pagination.limit.param, page.meta.limit, limit_in_force(pagination, page)))
+        pairs.append((pagination.limit.param, page.meta.limit, limit_readings(pagination, page)))
     if pagination.response.page and pagination.page:
-        sent = as_int(page.param(pagination.page.param))
         default = pagination.page.default or pagination.page.minimum or 1
-        pairs.append((pagination.page.param, page.meta.page, sent or default))
+        sent = read_number(page.param(pagination.page.param), default)
+        # page=0 is read as the default, as a server that treats 0 as "not given" does.
+        readings = tuple(Reading(r.value or default, r.how) for r in sent)
+        pairs.append((pagination.page.param, page.meta.page, readings))
     return pairs
 
 
@@ -149,8 +174,13 @@ def _more_expected(
         out: list[bool | None] = []
         for page in listed:
             total = as_count(page.meta.total)
-            start = items_before(pagination, page, 0) if pagination.style == "offset" else 0
-            out.append(None if total is None else start + len(page.items) < total)
+            if total is None:
+                out.append(None)
+                continue
+            starts = _starts(pagination, page, total) if pagination.style == "offset" else (0,)
+            after = {start + len(page.items) < total for start in starts}
+            # Readings of a fraction that disagree on what follows leave has-more unjudged.
+            out.append(after.pop() if len(after) == 1 else None)
         return out
     if reference is not None:
         order = {ident: index for index, ident in enumerate(reference.ids)}
@@ -164,6 +194,15 @@ def _more_expected(
         # Nothing after it in a walk that was cut short says nothing about the target.
         out.append(True if follows else (False if complete else None))
     return out
+
+
+def _starts(pagination: Pagination, page: Page, total: int) -> tuple[int, ...]:
+    """How many items precede an offset page: under the readings of its parameters that
+    explain its length (`offset=40.5` truncated or rounded), else under every reading."""
+    options = fitting(pagination, page, total) or windows(pagination, page)
+    if not options:  # no limit sent and none documented: the offset alone says it
+        return tuple(dict.fromkeys(r.value for r in start_readings(pagination, page, 0)))
+    return tuple(dict.fromkeys(w.start.value for w in options))
 
 
 def _follows_in(order: dict[str, int], page: Page) -> bool | None:
@@ -185,7 +224,7 @@ def _precedes_in(order: dict[str, int], page: Page) -> bool | None:
 def _more_why(pagination: Pagination, page: Page) -> str:
     total = as_count(page.meta.total)
     if pagination.style == "offset" and total is not None:
-        start = items_before(pagination, page, 0)
+        start = _starts(pagination, page, total)[0]
         return f" ({start} + {len(page.items)} items against a total of {total})"
     if pagination.style == "first-n" and total is not None:
         return f" ({len(page.items)} items returned of a total of {total})"
@@ -224,24 +263,59 @@ def meta_first_last_id(pagination: Pagination, pages: Pages) -> list[Violation]:
 
 @invariant("META-LENGTH", applies=both(for_styles("offset", "first-n", "page"), documents("total")))
 def meta_length(pagination: Pagination, pages: Pages) -> list[Violation]:
-    """(pages): any pages or walk; page length from limit, position and the page's total."""
+    """(pages): any pages or walk; page length from limit, position and the page's total.
+    A page sent a fraction (`limit=8.48`) is judged by the reading that explains it."""
     violations = []
     for number, page in numbered(pages):
-        total, limit = as_count(page.meta.total), limit_in_force(pagination, page)
-        if not page.ok or total is None or limit is None:
+        total, options = as_count(page.meta.total), windows(pagination, page)
+        if not page.ok or total is None or not options or fitting(pagination, page, total):
             continue
-        start = items_before(pagination, page, limit)
-        expected = min(limit, max(0, total - start))
-        if len(page.items) != expected:
-            message = (
-                f"{at(pagination, page, number)} holds {len(page.items)} items; with limit "
-                f"{limit}, {start} items before it and a total of {total} it should hold "
-                f"min({limit}, max(0, {total} - {start})) = {expected}."
-            )
-            violations += fail(
-                "META-LENGTH", message, [page.request], str(expected), str(len(page.items))
-            )
+        expected = either(list(dict.fromkeys(str(w.length(total)) for w in options)))
+        violations += fail(
+            "META-LENGTH",
+            _length_message(pagination, page, number, total, options),
+            [page.request],
+            expected,
+            str(len(page.items)),
+        )
     return violations[:CAP]
+
+
+def _length_message(
+    pagination: Pagination, page: Page, number: int | None, total: int, options: tuple[Window, ...]
+) -> str:
+    where, count = at(pagination, page, number), len(page.items)
+    if len(options) == 1 and not (options[0].limit.how or options[0].start.how):
+        limit, skipped = options[0].limit.value, options[0].start.value
+        return (
+            f"{where} holds {count} items; with limit {limit}, {skipped} items before it and "
+            f"a total of {total} it should hold min({limit}, max(0, {total} - {skipped})) = "
+            f"{options[0].length(total)}."
+        )
+    # A fraction was sent: say what every reading of it gives, so that a reader sees
+    # which one the server would have had to use.
+    starts = {w.start for w in options}
+    if len(starts) == 1:
+        skipped = options[0].start.value
+        lead = f"with {skipped} items before it and a total of {total}"
+        formula = f"min(limit, max(0, {total} - {skipped}))"
+        tried = [f"{w.length(total)} for limit {w.limit}" for w in options]
+    else:
+        lead = f"with a total of {total}"
+        formula = f"min(limit, max(0, {total} - before))"
+        tried = [f"{w.length(total)} for limit {w.limit} and {_before(w.start)}" for w in options]
+    echoed = as_count(page.meta.limit)
+    echo = f" (it echoes limit {echoed})" if echoed is not None else ""
+    return (
+        f"{where} holds {count} items{echo}, which no reading of "
+        f"{fraction_sent(pagination, page)} explains: {lead} it should hold {formula} = "
+        f"{either(tried)}."
+    )
+
+
+def _before(start: Reading) -> str:
+    how = f" ({start.how})" if start.how else ""
+    return f"{start.value} items before it{how}"
 
 
 @invariant("META-OBJECT", applies=documents("object", "item_object"))

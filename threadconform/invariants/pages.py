@@ -10,7 +10,6 @@ from threadconform.invariants.helpers import (
     at,
     fail,
     items_before,
-    limit_in_force,
     numbered,
     says,
     short_pages_allowed,
@@ -20,6 +19,7 @@ from threadconform.invariants.helpers import (
     total_matches,
     total_needs,
 )
+from threadconform.invariants.readings import either, limit_readings, plain, read_as
 from threadconform.ledger import Violation
 from threadconform.model import Pagination
 from threadconform.walk import Page, Walk
@@ -49,10 +49,14 @@ def page_limit_respected(pagination: Pagination, pages: Pages) -> list[Violation
     """(pages): any pages or walk; none holds more items than asked for."""
     violations = []
     for number, page in numbered(pages):
-        bound = limit_in_force(pagination, page)
+        options = limit_readings(pagination, page)
+        # A fraction sent (`limit=8.48`) bounds the page by its most lenient reading.
+        bound = max((reading.value for reading in options), default=None)
         if bound is not None and len(page.items) > bound:
             sent = page.param(pagination.limit.param)
             asked = f"{pagination.limit.param}={sent}" if sent else f"the default {bound}"
+            if not plain(options):
+                asked += f", which reads as {read_as(options)}"
             message = (
                 f"{at(pagination, page, number)} holds {len(page.items)} items with {asked}; "
                 f"a page must never hold more than {bound}. First ids: {show_ids(page.ids)}."
@@ -120,15 +124,25 @@ def page_full(pagination: Pagination, walk: Walk) -> list[Violation]:
     last = filled[-1] if filled else -1
     violations = []
     for index, page in enumerate(walk.pages[:last]):
-        limit = limit_in_force(pagination, page)
-        if limit is not None and len(page.items) != limit:
-            message = (
-                f"{at(pagination, page, index + 1)} holds {len(page.items)} items, but it is "
-                f"not the last page (more came after it), so it should hold the limit, {limit}."
-            )
-            violations += fail(
-                "PAGE-FULL", message, [page.request], str(limit), str(len(page.items))
-            )
+        options = limit_readings(pagination, page)
+        values = [reading.value for reading in options]
+        if not values or len(page.items) in values:
+            continue
+        limit = f"the limit, {values[0]}"
+        if not plain(options):  # a fraction: full under any reading of it
+            sent = f"{pagination.limit.param}={page.param(pagination.limit.param)}"
+            limit = f"the limit: {sent} reads as {read_as(options)}"
+        message = (
+            f"{at(pagination, page, index + 1)} holds {len(page.items)} items, but it is "
+            f"not the last page (more came after it), so it should hold {limit}."
+        )
+        violations += fail(
+            "PAGE-FULL",
+            message,
+            [page.request],
+            either([str(value) for value in values]),
+            str(len(page.items)),
+        )
     return violations[:CAP]
 
 
