@@ -47,7 +47,7 @@ def with_pages(walk: Walk, pages: list[Page], **changes: object) -> Walk:
 
 def test_every_invariant_is_registered_under_a_catalogue_rule() -> None:
     assert set(inv.INVARIANTS) <= set(BY_ID)
-    assert len(inv.INVARIANTS) == 41
+    assert len(inv.INVARIANTS) == 42
     for rule, registered in inv.INVARIANTS.items():
         assert registered.rule == rule and registered.inputs.startswith("(")
 
@@ -57,7 +57,12 @@ def test_every_invariant_is_exercised_in_this_file() -> None:
     here = Path(__file__).parent  # styles' rules: test_invariants_styles.py, test_walk_links.py
     source = "".join(
         (here / name).read_text()
-        for name in ("test_invariants.py", "test_invariants_styles.py", "test_walk_links.py")
+        for name in (
+            "test_invariants.py",
+            "test_invariants_styles.py",
+            "test_walk_links.py",
+            "test_walk_holds_place.py",
+        )
     )
     untested = [rule for rule in inv.INVARIANTS if f'"{rule}"' not in source]
     assert untested == []

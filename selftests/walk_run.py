@@ -35,8 +35,10 @@ def run_engine(
     *,
     concurrency: int = 1,
     on_exchange: Callable[[Response], None] | None = None,
+    write_hook: Callable[[], str | None] | None = None,
+    spec_path: str | None = None,
 ) -> Engine:
-    contract = spec.load(spec.find(contract_name))
+    contract = spec.load(spec_path or spec.find(contract_name))
     chosen = PROFILES[profile]
     client = Client(
         server.url,
@@ -47,6 +49,8 @@ def run_engine(
         concurrency=concurrency,
         on_exchange=on_exchange,
     )
-    context = ProbeContext(contract, client, chosen, seed, server.credentials.secondary)
+    context = ProbeContext(
+        contract, client, chosen, seed, server.credentials.secondary, write_hook=write_hook
+    )
     target = Target(contract, server.url, server.credentials.primary, server.credentials.secondary)
     return Engine(target, context, PROBES)

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
+from threadconform.model import DEFAULT_CONSISTENCY, Consistency
 from threadconform.walk import Walk
 
 __all__ = [
@@ -44,22 +44,11 @@ __all__ = [
     "compare",
     "existed_throughout",
     "explain",
+    "owed_by",
     "snapshot",
 ]
 
-Consistency = Literal["none", "keyset", "snapshot"]
 CONSISTENCY: tuple[Consistency, ...] = ("none", "keyset", "snapshot")
-# What each style promises under writes when the spec does not say: a cursor style is an
-# `after=<id>` keyset; an opaque token or link may be an encoded offset, so nothing.
-DEFAULT_CONSISTENCY: dict[str, Consistency] = {
-    "page": "none",
-    "offset": "none",
-    "first-n": "none",
-    "cursor": "keyset",
-    "token": "none",
-    "next-link": "none",
-    "link-header": "none",
-}
 _SHOWN = 5  # ids named in one line
 # Writes `explain` orders (2**n states of the listing); past it a walk is read again.
 MOST_WRITES = 10
@@ -175,6 +164,22 @@ def existed_throughout(before: Snapshot, after: Snapshot) -> tuple[str, ...]:
         return tuple(i for i in before.ids if i in later)
     reach = min(len(before.ids), len(after.ids))
     return tuple(i for i in before.ids[:reach] if i in later)
+
+
+def owed_by(walk: Walk, before: Snapshot, after: Snapshot) -> tuple[str, ...]:
+    """What a forward walk taken between the two reads owes, as a keyset promises: the
+    threads that existed throughout; for a walk that stopped early (page cap, an error),
+    only those up to the last one it reached, by their place in the earlier read (not by
+    count: threads deleted meanwhile were walked but are not owed)."""
+    owed = existed_throughout(before, after)
+    if walk.complete:
+        return owed
+    place = {ident: n for n, ident in enumerate(before.ids)}
+    reached = [place[ident] for ident in walk.ids if ident in place]
+    if not reached:
+        return ()
+    last = max(reached)
+    return tuple(ident for ident in owed if place[ident] <= last)
 
 
 def _moved(before: Snapshot, after: Snapshot, common: set[str]) -> tuple[str, ...]:

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 __all__ = [
+    "DEFAULT_CONSISTENCY",
     "Auth",
     "Bounded",
+    "Consistency",
     "ConstField",
     "Contract",
     "Cursor",
@@ -257,6 +259,20 @@ class RuleSetting:
     source: str | None = None  # a quote from the seed, or a docs/contracts.md section
 
 
+Consistency = Literal["none", "keyset", "snapshot"]
+# What each style promises under writes when the spec does not say: a cursor style is an
+# `after=<id>` keyset; an opaque token or link may be an encoded offset, so nothing.
+DEFAULT_CONSISTENCY: dict[str, Consistency] = {
+    "page": "none",
+    "offset": "none",
+    "first-n": "none",
+    "cursor": "keyset",
+    "token": "none",
+    "next-link": "none",
+    "link-header": "none",
+}
+
+
 @dataclass(frozen=True)
 class Pagination:
     style: Style
@@ -271,8 +287,8 @@ class Pagination:
     filters: tuple[Filter, ...] = ()
     volatile: tuple[str, ...] = ()  # body paths excluded from determinism checks
     # What the pagination promises while the listing changes: "none", "keyset" or
-    # "snapshot" (None: the style's default, `live.DEFAULT_CONSISTENCY`).
-    consistency: Literal["none", "keyset", "snapshot"] | None = None
+    # "snapshot" (None: the style's default, `DEFAULT_CONSISTENCY`; see `promise`).
+    consistency: Consistency | None = None
 
     def refusal(self, case: Literal["unknown", "malformed"]) -> CursorError | None:
         """What the contract documents for an unknown or malformed cursor, or for garbage
@@ -284,6 +300,12 @@ class Pagination:
         if case == "malformed" and self.link is not None:
             return self.link.malformed
         return None
+
+    @property
+    def promise(self) -> Consistency:
+        """What the pagination promises while the listing changes: the spec's
+        `consistency`, else its style's default."""
+        return self.consistency or DEFAULT_CONSISTENCY.get(self.style, "none")
 
     items: ItemRules = ItemRules()
     errors: Errors = Errors()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from threadconform.model import Contract, RuleSetting, Severity
+from threadconform.model import Consistency, Contract, RuleSetting, Severity
 
 __all__ = ["BY_ID", "CATALOGUE", "Rule", "default_source", "define", "setting"]
 
@@ -20,6 +20,9 @@ class Rule:
     default: Severity
     area: str
     source: str  # the docs/contracts.md section the default comes from
+    # The promises under writes (`x-pagination.consistency`) that make a SHOULD a MUST: a
+    # spec that states its walk holds still under writes is held to it.
+    must_when: tuple[Consistency, ...] = ()
 
 
 _EVERY = "docs/contracts.md#severity, MUST 2 (every correct list endpoint)"
@@ -491,6 +494,17 @@ CATALOGUE: tuple[Rule, ...] = (
         "docs/contracts.md#live-targets",
     ),
     Rule(
+        "WALK-HOLDS-PLACE",
+        "A walk by page token or next link holds its place by thread, not by position: "
+        "while threads arrive or vanish during the walk it repeats none and misses none that "
+        "existed throughout.",
+        "SHOULD",
+        "walk",
+        "docs/contracts.md#live-targets (SHOULD; MUST where x-pagination.consistency is "
+        "keyset or snapshot)",
+        must_when=("keyset", "snapshot"),
+    ),
+    Rule(
         "TARGET-FROZEN",
         "A target declared frozen (--frozen) does not change while it is tested; without "
         "--frozen a change is reported and only reads an unchanged listing bracketed are judged.",
@@ -531,6 +545,10 @@ def setting(contract: Contract, rule_id: str) -> RuleSetting:
     """The severity (or `off`) and source of one rule for one contract."""
     rule = BY_ID[rule_id]
     configured = contract.pagination.rules.get(rule_id)
+    promise = contract.pagination.promise
+    if configured is None and promise in rule.must_when:
+        stated = f"x-pagination.consistency: {promise} (docs/contracts.md#live-targets)"
+        return RuleSetting("MUST", stated)
     if configured is None:
         return RuleSetting(rule.default, default_source(contract, rule))
     return RuleSetting(configured.severity, configured.source or default_source(contract, rule))

@@ -27,6 +27,7 @@ from threadconform.invariants import (
     metadata,
     order,
     pages,
+    places,
     walks,
 )
 from threadconform.invariants.base import INVARIANTS, Invariant, Pages, Spec, arrange, invariant
@@ -76,6 +77,7 @@ from threadconform.invariants.pages import (
     page_past_end,
     page_past_end_total,
 )
+from threadconform.invariants.places import walk_holds_place
 from threadconform.invariants.walks import page_no_duplicates, page_no_gaps, walk_terminates
 from threadconform.ledger import Violation
 
@@ -126,9 +128,10 @@ __all__ = [
     "page_past_end",
     "page_past_end_total",
     "walk_backward",
+    "walk_holds_place",
     "walk_terminates",
 ]
 
 # The order rules are listed and judged in. A new section module must be named here, or
 # importing the package fails (ValueError naming it).
-arrange((walks, pages, metadata, order, cursors, filters, deterministic, items))
+arrange((walks, pages, metadata, order, cursors, places, filters, deterministic, items))

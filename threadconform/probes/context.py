@@ -19,7 +19,7 @@ from threadconform import paths, spec
 from threadconform.client import DEFAULT, Client, CredentialArg
 from threadconform.exchange import Response
 from threadconform.leaks import ErrorSample
-from threadconform.live import DEFAULT_CONSISTENCY, Consistency, LiveLog, snapshot
+from threadconform.live import Consistency, LiveLog, snapshot
 from threadconform.model import Contract
 from threadconform.outcomes import BudgetSpent, DeadlineSpent
 from threadconform.profiles import Profile
@@ -226,8 +226,7 @@ class ProbeContext:
     @property
     def consistency(self) -> Consistency:
         """What the contract's pagination promises while the listing changes."""
-        pagination = self.contract.pagination
-        return pagination.consistency or DEFAULT_CONSISTENCY.get(pagination.style, "none")
+        return self.contract.pagination.promise
 
     def samples(self) -> Samples:
         """Ids and filter values of the caller's own listing, from the reference walk (no

@@ -28,14 +28,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from threadconform import rules
+from threadconform.invariants import INVARIANTS
 from threadconform.ledger import Finding, Violation
 from threadconform.live import (
     Change,
     Snapshot,
     Window,
     compare,
-    existed_throughout,
     explain,
+    owed_by,
     snapshot,
 )
 from threadconform.model import Pagination
@@ -46,8 +47,10 @@ __all__ = [
     "CHANGE_SENSITIVE",
     "EXPLAINED",
     "KEYSET_PROMISES",
+    "PLACE_SIGNS",
     "TRIES",
     "keyset_gaps_of",
+    "place_of",
     "positional",
     "reread",
     "settled",
@@ -96,6 +99,10 @@ EXPLAINED = {
 }
 
 Unit = Callable[[], list[Finding]]
+# WALK-HOLDS-PLACE of a walk by token or link, from the reads before and after it.
+Place = Callable[[Snapshot, Snapshot], list[Finding]]
+# What a token that loses its place shows: a thread served twice, or one never served.
+PLACE_SIGNS = frozenset({"PAGE-NO-DUPLICATES", "PAGE-NO-GAPS"})
 KeysetGaps = Callable[[Snapshot, Snapshot], list[Finding]]
 # Rule -> None when the writes explain what the unit saw, else why they cannot; None
 # when that cannot be told (see `threadconform.live.explain`).
@@ -110,15 +117,20 @@ def settled(
     where: str,
     keyset_gaps: KeysetGaps | None = None,
     explain: Explain | None = None,
+    place: Place | None = None,
 ) -> list[Finding]:
     """The unit's findings, judged only on reads that an unchanged listing bracketed.
 
     `key`: the reference walk the unit compares with (read again to tell a write from a
     fault); `where`: the unit in one phrase, for the change log; `keyset_gaps`: for a
     forward walk, PAGE-NO-GAPS judged against what existed before and after it;
-    `explain`: for a positional walk, its rules judged allowing for the writes seen."""
+    `explain`: for a positional walk, its rules judged allowing for the writes seen;
+    `place`: for a walk by token or link, WALK-HOLDS-PLACE judged on the first try the
+    listing changed under (a repeat or gap in such a walk asks for that read even where
+    the contract's promise lets the violation stand without it)."""
     seen = Change()
     findings: list[Finding] = []
+    placed: list[Finding] = []  # WALK-HOLDS-PLACE, once, from the first disturbed try
     judged: frozenset[str] = frozenset()
     for attempt in range(TRIES):
         judged = frozenset()
@@ -130,12 +142,20 @@ def settled(
         before = ctx.reference(key.params, key.direction)
         findings = unit()
         suspects = _suspects(ctx, findings)
-        if not suspects or ctx.frozen or ctx.state.over:
-            return findings
+        asks = place is not None and not placed and _lost_place(findings)
+        if not (suspects or asks) or ctx.frozen or ctx.state.over:
+            return findings + placed
         after, change = reread(ctx, key, snapshot(before))
+        if place is not None and not placed and change:
+            placed = place(snapshot(before), snapshot(after))
         with ctx.lock:  # walks judged side by side share the references and the log
+            if not suspects:  # the read was for WALK-HOLDS-PLACE: the violations stand
+                if change:
+                    ctx.live.saw(where, change)
+                    _keep_only(ctx, key, after)
+                return findings + placed
             if not change and not _stale(ctx, key):
-                return findings  # the listing held still: the violations are the server's
+                return findings + placed  # the listing held still: the server's violations
             if not change:
                 # The bracket held, but the unit may have compared with a reference read
                 # before it opened, on a listing already seen to change: read them all again.
@@ -148,15 +168,23 @@ def settled(
             judged = frozenset({"PAGE-NO-GAPS"})
             findings = _with_keyset_gaps(findings, keyset_gaps(snapshot(before), snapshot(after)))
             if not _suspects(ctx, findings, judged):
-                return findings
+                return findings + placed
         verdicts = explain(snapshot(before), snapshot(after)) if explain else None
         if verdicts is not None:
             judged = frozenset(verdicts)
             findings = _explained(ctx, findings, verdicts, change)
             stands = any(f.violation for f in findings if f.rule in judged)
             if stands or not _suspects(ctx, findings, judged):
-                return _excused(ctx, findings, _unjudged(where, 1, seen), judged)
-    return _excused(ctx, findings, _unjudged(where, TRIES, seen), judged)
+                return _excused(ctx, findings, _unjudged(where, 1, seen), judged) + placed
+    return _excused(ctx, findings, _unjudged(where, TRIES, seen), judged) + placed
+
+
+def _lost_place(findings: Sequence[Finding]) -> bool:
+    """A repeat or gap in a walk: what a token that encodes a position shows under writes.
+    A clean walk asks for no read: a token that keeps its place shows no sign of the
+    threads that arrive behind it, so no read after the walk can tell whether a write
+    landed during it or after it (`--write-hook` makes one land during it)."""
+    return any(f.violation is not None and f.rule in PLACE_SIGNS for f in findings)
 
 
 def _unjudged(where: str, tries: int, seen: Change) -> str:
@@ -265,18 +293,6 @@ def _excused(
     return out
 
 
-def _reached(owed: tuple[str, ...], before: Snapshot, small: Walk) -> tuple[str, ...]:
-    """What a walk that stopped early (page cap, an error) owes: the threads up to the
-    last one it reached, by their place in the earlier read (not by count: threads
-    deleted meanwhile were walked but are not owed)."""
-    place = {ident: n for n, ident in enumerate(before.ids)}
-    reached = [place[ident] for ident in small.ids if ident in place]
-    if not reached:
-        return ()
-    last = max(reached)
-    return tuple(ident for ident in owed if place[ident] <= last)
-
-
 def vanished_cursor(ctx: ProbeContext, sent: Sequence[tuple[str, str]]) -> str | None:
     """Why a refused cursor is no evidence: the thread it names was deleted since it was
     sampled (one read of the listing, made only for a refused request that carries a
@@ -303,9 +319,7 @@ def keyset_gaps_of(ctx: ProbeContext, small: Walk) -> KeysetGaps:
     and the walk reached)."""
 
     def judge(before: Snapshot, after: Snapshot) -> list[Finding]:
-        owed = existed_throughout(before, after)
-        if not small.complete:
-            owed = _reached(owed, before, small)
+        owed = owed_by(small, before, after)
         seen = set(small.ids)
         missing = [ident for ident in owed if ident not in seen]
         if not missing:
@@ -357,6 +371,29 @@ def positional(ctx: ProbeContext, walks: Callable[[], Walk | None]) -> Explain |
                     None if at is None else _unexplained(pagination, small, field, at, found.states)
                 )
         return verdicts
+
+    return judge
+
+
+def place_of(ctx: ProbeContext, walks: Callable[[], Walk | None]) -> Place | None:
+    """For a walk by token or link, WALK-HOLDS-PLACE judged on the walk `walks()` names
+    when asked (the unit's last), from the reads before and after it. None for any other
+    style: a page, offset or keyset walk says where it is in its own parameters."""
+    check = INVARIANTS["WALK-HOLDS-PLACE"]
+    if check.applies(ctx.contract.pagination) is not None:
+        return None
+
+    def judge(before: Snapshot, after: Snapshot) -> list[Finding]:
+        small = walks()
+        if small is None or check.skip_reason(ctx.contract, small, before, after):
+            return []
+        cause = "&".join(f"{k}={v}" for k, v in small.params)
+        found = [replace(v, cause=cause) for v in check(ctx.contract, small, before, after)]
+        with ctx.lock:
+            ctx.live.explained += 1
+        return [Finding(check.rule, v, walk=True) for v in found] or [
+            Finding(check.rule, walk=True)
+        ]
 
     return judge
 

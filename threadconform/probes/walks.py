@@ -19,7 +19,7 @@ the prefix both walks reached, and the finding says so.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -30,11 +30,12 @@ from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
 from threadconform import plan, rules
+from threadconform.invariants import INVARIANTS
 from threadconform.ledger import Finding, Violation
 from threadconform.model import Pagination
 from threadconform.probes import judge, probe, unusable
 from threadconform.probes.context import ProbeContext, ReferenceKey
-from threadconform.probes.settle import keyset_gaps_of, positional, settled
+from threadconform.probes.settle import keyset_gaps_of, place_of, positional, settled
 from threadconform.walk import Walk, position
 
 __all__ = [
@@ -84,6 +85,7 @@ ONE_WALK_RULES = (
     "ITEM-UNIX-SECONDS",
     "ITEM-ABSOLUTE-URL",
 )
+PLACE_RULE = "WALK-HOLDS-PLACE"  # judged only on a token walk the writes disturbed
 WALK_RULES = (
     *ONE_WALK_RULES,
     "FILTER-TOTAL",
@@ -91,6 +93,7 @@ WALK_RULES = (
     "ORDER-SORTED",
     "ORDER-ASC",
     "PAGE-NO-GAPS",
+    PLACE_RULE,
 )
 # Rules about what happens at a page boundary: a walk of one page has none to show.
 BOUNDARY_RULES = ("PAGE-NO-DUPLICATES", "PAGE-NO-GAPS", "PAGE-FULL", "WALK-TERMINATES")
@@ -436,6 +439,7 @@ def judge_planned(
         where=f"the walk with {pagination.limit.param}={walk_plan.limit} ({walk_plan.why})",
         keyset_gaps=None if walk_plan.window else _last_gaps(ctx, taken),
         explain=positional(ctx, lambda: taken[-1] if taken else None),
+        place=None if walk_plan.window else place_of(ctx, lambda: taken[-1] if taken else None),
     )
     with ctx.lock:
         ctx.walk_stats.add(walk_plan.limit)
@@ -495,8 +499,31 @@ def walks(ctx: ProbeContext) -> Iterator[Finding]:
         for rule in WALK_RULES:
             yield Finding.skipped(rule, reason)
         return
-    yield from planned(ctx, default, large)
-    yield from explore(ctx)
+    judged = yield from _watching(PLACE_RULE, planned(ctx, default, large), explore(ctx))
+    if not judged and INVARIANTS[PLACE_RULE].applies(pagination) is None:
+        yield Finding.skipped(PLACE_RULE, _place_unjudged(ctx))
+
+
+def _watching(rule: str, *streams: Iterator[Finding]) -> Generator[Finding, None, bool]:
+    """Every finding of the streams, in order; returns whether one was about `rule`."""
+    seen = False
+    for stream in streams:
+        for finding in stream:
+            seen = seen or (finding.rule == rule and finding.skip is None)
+            yield finding
+    return seen
+
+
+def _place_unjudged(ctx: ProbeContext) -> str:
+    """Why WALK-HOLDS-PLACE saw nothing: a token's place shows only under writes."""
+    if ctx.frozen:
+        return "the target is declared frozen (--frozen): no write to hold a place through"
+    return (
+        "no write was seen to land ahead of a walk by page token or link (a thread created "
+        "or deleted before the page it was on), so nothing showed whether the token names a "
+        "thread or a position (on a listing that holds still the two look alike); "
+        "--write-hook CMD creates a thread during a walk to test it on purpose"
+    )
 
 
 def explore(ctx: ProbeContext) -> Iterator[Finding]:
@@ -537,6 +564,7 @@ def explore(ctx: ProbeContext) -> Iterator[Finding]:
             key=ReferenceKey(params, direction),
             where=f"the walk with {pagination.limit.param}={limit}",
             keyset_gaps=_last_gaps(ctx, taken),
+            place=place_of(ctx, lambda: taken[-1] if taken else None),
         )
         ctx.walk_stats.add(limit)
         if any(f.violation and must(ctx, f.rule) for f in findings):

@@ -14,15 +14,25 @@ import shlex
 import subprocess
 from collections.abc import Callable, Iterator
 
+from threadconform.invariants import INVARIANTS
 from threadconform.ledger import Finding, Violation
 from threadconform.live import compare, existed_throughout, snapshot
 from threadconform.pages import Walk
 from threadconform.probes.api import probe
 from threadconform.probes.context import ProbeContext, ReferenceKey
+from threadconform.walk import follow
 
-__all__ = ["HOOK_SECONDS", "RULE", "command_hook", "keyset_under_writes", "write_hook"]
+__all__ = [
+    "HOOK_SECONDS",
+    "PLACE_RULE",
+    "RULE",
+    "command_hook",
+    "keyset_under_writes",
+    "write_hook",
+]
 
 RULE = "WALK-KEYSET-UNDER-WRITES"
+PLACE_RULE = "WALK-HOLDS-PLACE"  # the same proof for a walk by page token or next link
 HOOK_SECONDS = 60.0  # a write hook that takes longer is stopped and judged nothing
 
 
@@ -45,15 +55,18 @@ def command_hook(command: str) -> Callable[[], str | None]:
     return run
 
 
-@probe("write-hook", RULE, order=95)
+@probe("write-hook", RULE, PLACE_RULE, order=95)
 def write_hook(ctx: ProbeContext) -> Iterator[Finding]:
     pagination = ctx.contract.pagination
     cursor = pagination.cursor
     if ctx.write_hook is None:
-        yield Finding.skipped(
-            RULE, "not asked: give --write-hook CMD (a command that creates a thread)"
-        )
+        for rule in (RULE, PLACE_RULE):
+            yield Finding.skipped(
+                rule, "not asked: give --write-hook CMD (a command that creates a thread)"
+            )
         return
+    if INVARIANTS[PLACE_RULE].applies(pagination) is None:
+        yield from _token_walk(ctx, ctx.write_hook)
     if ctx.consistency == "none" or cursor is None:
         why = f"{pagination.style} pagination promises nothing across requests while threads arrive"
         yield Finding.skipped(RULE, why)
@@ -114,3 +127,66 @@ def keyset_under_writes(before: Walk, first: Walk, rest: Walk, after: Walk) -> l
         )
         found.append(Violation(RULE, message, evidence, "the listing's order", "another order"))
     return found
+
+
+def _token_walk(ctx: ProbeContext, hook: Callable[[], str | None]) -> Iterator[Finding]:
+    """WALK-HOLDS-PLACE on purpose: the first page of a walk by token or link, the hook,
+    then the rest of the walk from the token (or link) the first page handed out. A
+    thread created ahead of the walk's position is what a token that encodes an offset
+    cannot survive; one that landed behind it proves nothing and the rule skips."""
+    pagination = ctx.contract.pagination
+    key = ReferenceKey((), None)
+    before = ctx.reread(key)
+    if len(before.ids) < 2:
+        yield Finding.skipped(PLACE_RULE, f"needs two threads or more, found {len(before.ids)}")
+        return
+    size = max(pagination.limit.minimum or 1, len(before.ids) // 4, 1)
+    limit = ((pagination.limit.param, str(size)),)
+    first = ctx.walk(limit, max_pages=1)
+    resume = _resume(ctx, first)
+    if isinstance(resume, str):
+        yield Finding.skipped(PLACE_RULE, resume)
+        return
+    if failed := hook():
+        yield Finding.skipped(PLACE_RULE, failed)
+        return
+    rest = ctx.walk(resume)
+    after = ctx.reread(key)
+    change = compare(snapshot(before), snapshot(after))
+    ctx.live.saw("the write hook", change)
+    if not change.new:
+        yield Finding.skipped(
+            PLACE_RULE, "the write hook ran, but no new thread appeared: it proves nothing"
+        )
+        return
+    if not _ahead(change.new, first.ids[-1], after):
+        why = "the thread the write hook created sorts after the walk's first page: no token shifts"
+        yield Finding.skipped(PLACE_RULE, why)
+        return
+    whole = Walk(first.params, first.direction, (*first.pages, *rest.pages), rest.stop, rest.note)
+    check = INVARIANTS[PLACE_RULE]
+    found = check(ctx.contract, whole, snapshot(before), snapshot(after), ahead=True)
+    yield from ([Finding(PLACE_RULE, v) for v in found] or [Finding.held(PLACE_RULE)])
+
+
+def _resume(ctx: ProbeContext, first: Walk) -> tuple[tuple[str, str], ...] | str:
+    """The parameters that continue a walk after its first page, or why it cannot be."""
+    pagination = ctx.contract.pagination
+    if not first.ids or len(first.pages) != 1:
+        return f"the first page was empty or failed: {first.note}"
+    following = first.pages[0].meta.next
+    if not isinstance(following, str) or not following:
+        return "the first page handed out no next page token or link: one page holds every thread"
+    if pagination.token is not None:
+        return (*first.params, (pagination.token.param, following))
+    step = follow(first.pages[0].request, following)
+    if not isinstance(step, tuple):
+        return step.note
+    return tuple(step[1])
+
+
+def _ahead(new: tuple[str, ...], last: str, after: Walk) -> bool:
+    """Does a new thread sort before `last` (the first page's last thread) in the later
+    read: where an offset would count it and shift the next page?"""
+    place = {ident: n for n, ident in enumerate(after.ids)}
+    return last in place and any(place.get(ident, len(place)) < place[last] for ident in new)

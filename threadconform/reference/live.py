@@ -132,6 +132,14 @@ class LiveData:
             self._report(change)
         return change
 
+    def change_now(self) -> Change:
+        """Make one change at once, outside the request count: what a user's write hook
+        does on staging (`--write-hook`), for the self-tests."""
+        with self._lock:
+            change = self._change()
+            self.log.append(change)
+        return change
+
     def _change(self) -> Change:
         self._clock = max(self._clock, self._store.latest_instant()) + 1
         at, mode = self._clock, self.live.mode

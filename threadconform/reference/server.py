@@ -60,11 +60,19 @@ class RunningServer:
     _stopped: bool = field(default=False, repr=False)
     # How many changes live mode has made so far (always 0 on a frozen server).
     _changes: Callable[[], int] = field(default=lambda: 0, repr=False)
+    _write: Callable[[], object] | None = field(default=None, repr=False)
 
     @property
     def changes(self) -> int:
         """The changes live mode made to the data so far (0 on a frozen server)."""
         return self._changes()
+
+    def write(self) -> None:
+        """Make one live-mode change now (a server started in live mode only): a write
+        hook's stand-in for the self-tests."""
+        if self._write is None:
+            raise ValueError("write() needs a server started in live mode (live_every=...)")
+        self._write()
 
     def fault_url(self, fault: str | None) -> str:
         """Where a server started with `all_faults=True` serves `fault` (None: conforming)."""
@@ -218,6 +226,7 @@ def start(
     state = live_of(app)
     if state is not None:
         running._changes = lambda: state.changes
+        running._write = state.change_now
     thread.start()
     try:
         _wait_started(server, thread)

@@ -212,6 +212,7 @@ class KeysetQuery:
     # True: the page is the `limit` threads nearest the end of the bounded range (the
     # previous page, for `before`), still returned in `order`.
     from_end: bool = False
+    offset: int = 0  # threads skipped first: only a fault pages a keyset listing by offset
 
     def flipped(self) -> KeysetQuery:
         return replace(self, bounds=tuple(replace(b, op=_FLIP[b.op]) for b in self.bounds))
@@ -266,8 +267,8 @@ class Store:
         text = " AND ".join(t[0] for t in terms)
         params = tuple(v for t in terms for v in t[1])
         order = query.order.sql(reverse=query.from_end)
-        sql = f"{_SELECT} WHERE {text} ORDER BY {order} LIMIT ?"
-        found = [_row(r) for r in self.rows(sql, (*params, query.limit + 1))]
+        sql = f"{_SELECT} WHERE {text} ORDER BY {order} LIMIT ? OFFSET ?"
+        found = [_row(r) for r in self.rows(sql, (*params, query.limit + 1, query.offset))]
         page = found[: query.limit]
         return (page[::-1] if query.from_end else page), len(found) > query.limit
 

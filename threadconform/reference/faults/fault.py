@@ -27,6 +27,9 @@ class Fault:
     description: str
     breaks: tuple[str, ...]
     tolerated: bool = False
+    # Shows only while the listing changes (a token that encodes an offset): on a frozen
+    # target the server conforms, so only a live run can catch it.
+    live_only: bool = False
     hooks: Hooks = field(default=CONFORMING, repr=False, compare=False)
     # Demo credentials the fault makes the server demand (None: the contract's own).
     credentials: Credentials | None = None

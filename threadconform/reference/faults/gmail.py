@@ -64,6 +64,34 @@ def _filters_first_page_only(args: Any) -> Any:
     return replace(args, labels=(), include_spam_trash=False)
 
 
+# The offset fault's tokens: a position no thread has (created before the epoch, id zeros),
+# so the contract's own decoder accepts them and the query hook can tell them apart.
+_NO_ID = "0" * 32
+
+
+def _offset_of(token: str | None) -> int:
+    key = gmail.decode(token or "")
+    return -key[0] - 1 if key is not None and key[1] == _NO_ID and key[0] < 0 else 0
+
+
+def _offset_token(body: Body, page: PageInfo) -> Body:
+    """The next token is the offset of the next page, not the last thread's position."""
+    if "nextPageToken" not in body:
+        return body
+    start = _offset_of((page.params or {}).get("pageToken"))
+    return {**body, "nextPageToken": gmail.encode((-(start + page.count) - 1, _NO_ID))}
+
+
+def _offset_query(query: Any) -> Any:
+    """A token of `_offset_token` is served as OFFSET n of the unbounded listing."""
+    marked = [b for b in query.bounds if b.key[1] == _NO_ID and b.key[0] < 0]
+    if not marked:
+        return query
+    offset = -marked[0].key[0] - 1
+    rest = tuple(b for b in query.bounds if b not in marked)
+    return replace(query, bounds=rest, offset=offset)
+
+
 def _token_crashes(query: Mapping[str, str]) -> None:
     """An undecodable `pageToken` reaches the decoder unchecked: 500."""
     token = query.get("pageToken")
@@ -123,6 +151,16 @@ GMAIL: tuple[Fault, ...] = (
         "An undecodable `pageToken` is answered 500 instead of the documented 400.",
         ("HTTP-NO-5XX",),
         hooks=Hooks(raw=_token_crashes),
+    ),
+    Fault(
+        "token-encodes-offset",
+        ("gmail",),
+        "The page token encodes the next page's offset, not the last thread's position: "
+        "right on a frozen listing, but a thread created during a walk makes the next page "
+        "repeat the previous page's last thread (live-only).",
+        ("WALK-HOLDS-PLACE", "PAGE-NO-DUPLICATES", "PAGE-NO-GAPS"),
+        live_only=True,
+        hooks=Hooks(body=_offset_token, query=_offset_query),
     ),
     Fault(
         "trailing-empty-page",
