@@ -583,6 +583,51 @@ def test_order_sorted_names_the_page_boundary() -> None:
     assert inv.order_sorted(CURSOR, f.cursor_walk(records, 3)) == []
 
 
+def moments(created: list[float], **fields: list[object]) -> list[Item]:
+    """Items t0000.. with these created_at keys and these other field values, in order."""
+    return [
+        f.item(f"t{index:04d}", key, {name: values[index] for name, values in fields.items()})
+        for index, key in enumerate(created)
+    ]
+
+
+CREATED = [NOW - 60, NOW - 10, NOW - 50, NOW - 20, NOW - 40, NOW - 30]  # not descending
+
+
+def test_order_sorted_names_the_timestamp_the_items_are_sorted_by() -> None:
+    """The items follow updated_at, newest first: the listing sorts by the wrong column."""
+    updated = [f.iso(NOW + 600 - 60 * n) for n in range(6)]
+    walk = f.cursor_walk(moments(CREATED, updated_at=updated), 3)
+    violations = inv.order_sorted(CURSOR, walk)
+    assert len(violations) == 3
+    assert violations[0].message == (
+        "Items are not sorted by created_at desc on the first page: t0000 "
+        "(2025-06-15T15:05:40Z) comes before t0001 (2025-06-15T15:06:30Z). "
+        "The items are in `updated_at` order (descending)."
+    )
+    assert all(v.message.endswith("in `updated_at` order (descending).") for v in violations)
+    # Unix seconds count as well, in either direction; ORDER-ASC gets the same hint.
+    rising = f.cursor_walk(moments(CREATED, lastMessageAt=[10, 20, 30, 40, 50, 60]), 3)
+    v = inv.order_sorted(CURSOR, rising)[0]
+    assert v.message.endswith(" The items are in `lastMessageAt` order (ascending).")
+    falling = f.cursor_walk(moments(CREATED, seen_at=[9, 8, 7, 6, 5, 4]), 3, direction="asc")
+    v = only(inv.order_asc(CURSOR, falling), "ORDER-ASC")
+    assert v.message.endswith(" The items are in `seen_at` order (descending).")
+
+
+def test_order_sorted_gives_no_hint_that_does_not_explain_every_pair() -> None:
+    def hinted(**fields: list[object]) -> list[str]:
+        walk = f.cursor_walk(moments(CREATED, **fields), 3)
+        return [v.message for v in inv.order_sorted(CURSOR, walk) if "order (" in v.message]
+
+    assert hinted(updated_at=[60, 50, 40, 45, 20, 10]) == []  # one pair out of its order
+    assert hinted(updated_at=[9, 9, 9, 5, 5, 5]) == []  # two distinct values order anything
+    assert hinted(rank=[60, 50, 40, 30, 20, 10]) == []  # a number, but no moment
+    assert hinted(updated_at=["x", "y", "z", "w", "v", "u"]) == []  # no date-times
+    assert hinted(updated_at=[60, 50, 40, 40, 20, 10]) == []  # t0002, t0003 tied: unexplained
+    assert hinted() == []
+
+
 def test_order_sorted_caps_the_pairs_it_lists() -> None:
     rising = f.items(IDS, step=60)
     violations = inv.order_sorted(CURSOR, f.cursor_walk(rising, 3))

@@ -3,7 +3,12 @@ the same order on every request, and a smaller limit listing a prefix of a large
 
 from __future__ import annotations
 
+import dataclasses
+import operator
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import pairwise
 
 from threadconform.invariants.base import Pages, Reason, for_styles, invariant, needs_complete
@@ -70,17 +75,22 @@ def _sorted(
     documented tie-breaker), or with `ties_only` only pairs whose primary keys are equal."""
     located = located_items(walk)
     ways = pagination.order.directions(direction) if pagination.order else (direction,)
-    bad = [
-        (first, second)
-        for first, second in pairwise(located)
+    inverted = [
+        index
+        for index, (first, second) in enumerate(pairwise(located))
         if (not ties_only or _tied(first[0], second[0]))
         and _inverted_key(first[0].full_key, second[0].full_key, ways)
     ]
+    bad = [(located[index], located[index + 1]) for index in inverted]
     violations = [_unsorted(rule, pagination, walk, ways, *pair) for pair in bad[:CAP]]
     if len(bad) > CAP:
         last = violations[-1]
         note = f"{last.message} ({len(bad) - CAP} more such pairs in this walk)"
         violations[-1] = Violation(last.rule, note, last.evidence, last.expected, last.actual)
+    # Tie-break slips say nothing of which field the listing sorts by: no hint for those.
+    other = None if ties_only else _other_order(pagination, [i for i, _ in located], inverted)
+    if other is not None:
+        violations = [dataclasses.replace(v, message=v.message + other.hint) for v in violations]
     return violations
 
 
@@ -149,6 +159,68 @@ def _unsorted(
     )
     evidence = tuple(dict.fromkeys([walk.pages[page_a].request, walk.pages[page_b].request]))
     return Violation(rule, message, evidence, f"{key} {direction}", f"{when_a} then {when_b}")
+
+
+# A field named like a moment: created_at, updatedAt, last_message_time, sent_date,
+# modifiedOn, timestamp. Its values must also all be numbers or ISO-8601 date-times.
+_MOMENT_NAME = re.compile(r"(?:_at|At|_on|On|[Tt]ime|[Dd]ate|[Tt]imestamp|[Ss]tamp)$")
+
+
+@dataclass(frozen=True, slots=True)
+class OtherOrder:
+    """Another timestamp-like field of the items that orders them as the server returned
+    them: the likely cause of an ORDER-* failure (the listing sorts by the wrong column)."""
+
+    field: str
+    direction: str  # "ascending" or "descending"
+
+    @property
+    def hint(self) -> str:
+        return f" The items are in `{self.field}` order ({self.direction})."
+
+
+def _other_order(
+    pagination: Pagination, items: Sequence[Item], inverted: Sequence[int]
+) -> OtherOrder | None:
+    """The timestamp-like field, other than the documented keys, whose values order
+    `items` as returned in one direction, and strictly at every inverted pair (indices
+    into `items`: the pair is `index`, `index + 1`). None unless one explains them all,
+    or when the field holds fewer than 3 distinct values (two values order anything)."""
+    if not inverted:
+        return None
+    documented = {key.path for key in pagination.order.keys} if pagination.order else set()
+    for path in _moment_fields(items, documented):
+        moments = [_moment(item.get(path)) for item in items]
+        known = [moment for moment in moments if moment is not None]
+        if len(known) < len(moments) or len(set(known)) < 3:
+            continue
+        for direction, before in (("descending", operator.gt), ("ascending", operator.lt)):
+            ordered = all(a == b or before(a, b) for a, b in pairwise(known))
+            if ordered and all(before(known[i], known[i + 1]) for i in inverted):
+                return OtherOrder(path, direction)
+    return None
+
+
+def _moment_fields(items: Sequence[Item], documented: set[str]) -> list[str]:
+    """The item paths every item has, named like a moment, that are not documented keys."""
+    names = [{name for name, _ in item.fields} for item in items]
+    common = set.intersection(*names) if names else set()
+    return sorted(
+        path for path in common - documented if _MOMENT_NAME.search(path.rsplit(".", 1)[-1])
+    )
+
+
+def _moment(value: object) -> float | None:
+    """A number as it is, an ISO-8601 date-time as POSIX seconds; else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 @invariant("ORDER-STABLE", needs=needs_complete)
