@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import time
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from threadconform import leaks
 from threadconform.exchange import Request, Response
+from threadconform.probes.security import _scan_sample
 from threadconform.reference.auth import KORTIX_PRIMARY
 
 KORTIX_500 = (
@@ -372,3 +375,25 @@ def test_a_huge_error_body_is_kept_capped() -> None:
     kept = leaks.body_strings(huge, "")
     assert sum(len(value) for _, value in kept) <= leaks.BODY_CHARS
     assert all(len(value) <= leaks.STRING_CHARS for _, value in kept)
+
+
+def test_500s_that_differ_only_in_a_quoted_number_are_one_cause() -> None:
+    """Quoted parameters show their numbers now; the same failing query with another
+    limit is still one cause in SEC-ERROR-INTERNALS, shown once with how often it came."""
+
+    def body(limit: int, account: str) -> leaks.ErrorBody:
+        text = (
+            "[SQL: SELECT threads.thread_id FROM threads LIMIT %(param_1)s]\n"
+            f"[parameters: {{'account_id_1': '{account}', 'param_1': {limit}}}]"
+        )
+        request = Request("GET", "http://127.0.0.1/x", (("limit", str(limit)),))
+        return leaks.ErrorBody(request, 500, ((None, text),))
+
+    ctx: Any = SimpleNamespace(
+        errors=SimpleNamespace(seen=3), client=SimpleNamespace(redact=lambda text: text)
+    )
+    found = list(_scan_sample(ctx, [body(7, "acct-a"), body(90, "acct-b"), body(7, "acct-c")]))
+    failed = [f.violation for f in found if f.violation is not None]
+    assert len(failed) == 1, [v.message for v in failed]
+    assert "(3 responses alike)" in failed[0].message
+    assert "'param_1': 7" in failed[0].actual and "acct" not in failed[0].actual

@@ -20,6 +20,7 @@ carry the caller's own configured credential.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -281,6 +282,15 @@ def security_errors(ctx: ProbeContext) -> Iterator[Finding]:
     yield from _scan_sample(ctx, sample.in_order())
 
 
+_NUMBER = re.compile(r"\d+")
+
+
+def _alike(leak: leaks.Leak) -> tuple[str, str]:
+    """A leak with its numbers left out: quoted parameters show their numbers (a limit,
+    an offset), so the same failing query with another limit is the same cause, once."""
+    return leak.kind, _NUMBER.sub("#", leak.fragment)
+
+
 def _scan_sample(ctx: ProbeContext, bodies: list[leaks.ErrorBody]) -> Iterator[Finding]:
     """One finding per distinct leak (status and what leaked), with how often it came."""
     rule = "SEC-ERROR-INTERNALS"
@@ -292,7 +302,7 @@ def _scan_sample(ctx: ProbeContext, bodies: list[leaks.ErrorBody]) -> Iterator[F
         if not found:
             clean += 1
             continue
-        key = (body.status, tuple(found))
+        key = (body.status, tuple(_alike(leak) for leak in found))
         first, _, count = distinct.get(key, (body, found, 0))
         distinct[key] = (first, found, count + 1)
     # one check per clean body; the first says how many of the run's error answers they were
