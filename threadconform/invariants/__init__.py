@@ -13,8 +13,9 @@ unless the caller chose to ignore the reason.
 Messages follow Hypothesis' manner: say what was sent, what was expected, what came
 back, on which page, with at most five ids, and what to check.
 
-This package gathers the sections (`base` holds the registry, `helpers` what they share)
-and fixes the registry's order: section by section as below, each in definition order.
+This package gathers the sections (`base` holds the registry, `helpers` what they share,
+`readings` how a server may have read a fraction it was sent) and fixes the registry's
+order: section by section as below, each in definition order.
 """
 
 from __future__ import annotations
