@@ -14,6 +14,7 @@ import pytest
 
 from selftests.factories import BASE, mock_client
 from selftests.hostile import SuiteRun, run_suite
+from selftests.walk_run import run_engine
 from threadconform import preflight, reference
 from threadconform.outcomes import NotFound, NotTheApi
 
@@ -165,3 +166,14 @@ def test_the_table_says_why_pytests_counts_differ() -> None:
 
     assert reports.PYTEST_COUNTS.startswith("pytest's counts differ by design: each target")
     assert "SETUP item" in reports.PYTEST_COUNTS and "warned" in reports.PYTEST_COUNTS
+
+
+def test_an_order_failure_says_which_timestamp_the_items_are_in() -> None:
+    """Issue 22.D: a listing sorted by last activity instead of creation is told so, end
+    to end: walks keep the items' moment-named fields for the hint."""
+    with reference.start("kortix", threads=151, seed=1, fault="sorted-by-updated-at") as server:
+        record = run_engine("kortix", server).record("ORDER-SORTED")
+    assert record.status == "fail"
+    assert "The items are in `updated_at` order (descending)." in record.kept[0].message
+    with reference.start("kortix", threads=151, seed=1) as server:
+        assert run_engine("kortix", server).record("ORDER-SORTED").status == "pass"

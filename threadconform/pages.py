@@ -219,6 +219,23 @@ def header_link(headers: Mapping[str, str], rel: str) -> str | None:
     return None
 
 
+# A top-level item field named like a moment (created_at, updatedAt, last_message_time,
+# sent_date, modifiedOn, timestamp), kept so that an order failure can say which of them
+# the items are really sorted by. At most MOST_MOMENTS per item: a walk stays small.
+MOMENT_NAME = re.compile(r"(?:_at|At|_on|On|[Tt]ime|[Dd]ate|[Tt]imestamp|[Ss]tamp)$")
+MOST_MOMENTS = 3
+
+
+def _moments(pagination: Pagination, raw: Any, kept: tuple[str, ...]) -> list[str]:
+    """The moment-named top-level fields of one item beyond the ones kept anyway and its
+    documented sort keys (its sort key is kept on the item already)."""
+    if not isinstance(raw, dict):
+        return []
+    known = {*kept, *(key.path for key in pagination.order.keys)} if pagination.order else set(kept)
+    names = [n for n in raw if isinstance(n, str) and n not in known and MOMENT_NAME.search(n)]
+    return names[:MOST_MOMENTS]
+
+
 def _items(pagination: Pagination, raw_items: list[Any]) -> tuple[tuple[Item, ...], str | None]:
     keep = item_paths(pagination)
     id_path = pagination.response.id
@@ -234,7 +251,7 @@ def _items(pagination: Pagination, raw_items: list[Any]) -> tuple[tuple[Item, ..
             continue
         pairs = [
             _share(shared, (path, _compact(value)))
-            for path in keep
+            for path in (*keep, *_moments(pagination, raw, keep))
             if (value := paths.get(raw, path)) is not paths.MISSING
         ]
         fields = shared.setdefault(tuple(map(id, pairs)), tuple(pairs))

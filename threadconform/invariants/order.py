@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from threadconform.invariants.helpers import (
 )
 from threadconform.ledger import Violation
 from threadconform.model import Pagination
+from threadconform.pages import MOMENT_NAME
 from threadconform.walk import Item, Walk
 
 __all__ = [
@@ -161,11 +161,6 @@ def _unsorted(
     return Violation(rule, message, evidence, f"{key} {direction}", f"{when_a} then {when_b}")
 
 
-# A field named like a moment: created_at, updatedAt, last_message_time, sent_date,
-# modifiedOn, timestamp. Its values must also all be numbers or ISO-8601 date-times.
-_MOMENT_NAME = re.compile(r"(?:_at|At|_on|On|[Tt]ime|[Dd]ate|[Tt]imestamp|[Ss]tamp)$")
-
-
 @dataclass(frozen=True, slots=True)
 class OtherOrder:
     """Another timestamp-like field of the items that orders them as the server returned
@@ -202,11 +197,13 @@ def _other_order(
 
 
 def _moment_fields(items: Sequence[Item], documented: set[str]) -> list[str]:
-    """The item paths every item has, named like a moment, that are not documented keys."""
+    """The item paths every item has, named like a moment (`pages.MOMENT_NAME`; walks keep
+    such fields), that are not documented keys. Their values must also all be numbers or
+    ISO-8601 date-times (`_moment`)."""
     names = [{name for name, _ in item.fields} for item in items]
     common = set.intersection(*names) if names else set()
     return sorted(
-        path for path in common - documented if _MOMENT_NAME.search(path.rsplit(".", 1)[-1])
+        path for path in common - documented if MOMENT_NAME.search(path.rsplit(".", 1)[-1])
     )
 
 

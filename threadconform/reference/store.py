@@ -152,7 +152,7 @@ class Where:
 @dataclass(frozen=True)
 class Order:
     descending: bool = True
-    key: Literal["created_at", "title"] = "created_at"
+    key: Literal["created_at", "title", "updated_at"] = "created_at"  # updated_at: a fault
     # Only faults set this: ties are broken on a slice of the id starting here, which
     # differs per request, instead of on the whole id.
     tie_slice: int | None = None

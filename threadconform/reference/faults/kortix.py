@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from threadconform.reference import params
@@ -66,6 +67,11 @@ def _kortix_past_end_404(body: Body, page: PageInfo) -> Body | ErrorReply:
     return body
 
 
+def _by_activity(query: Any) -> Any:
+    """The listing sorted by last update instead of creation (the wrong column of an index)."""
+    return replace(query, order=replace(query.order, key="updated_at"))
+
+
 KORTIX: tuple[Fault, ...] = (
     Fault(
         "missing-updated-at-on-some-items",
@@ -73,6 +79,14 @@ KORTIX: tuple[Fault, ...] = (
         "Threads never updated since creation are serialized without `updated_at`.",
         ("SCHEMA-RESPONSE",),
         hooks=Hooks(item=_no_updated_at_if_never_updated),
+    ),
+    Fault(
+        "sorted-by-updated-at",
+        ("kortix",),
+        "The listing is sorted by `updated_at` (last activity), not by `created_at` as "
+        "documented: the order a thread list ordered by activity would have.",
+        ("ORDER-SORTED",),
+        hooks=Hooks(query=_by_activity),
     ),
     Fault(
         "is-public-as-string",
