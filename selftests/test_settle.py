@@ -215,7 +215,7 @@ def test_a_repeat_the_writes_cannot_explain_fails_while_the_listing_changes() ->
     assert "PAGE-NO-DUPLICATES" in _failed(found)
     message = next(f.violation.message for f in found if f.violation)  # type: ignore[union-attr]
     assert "The listing changed during the walk (1 new thread(s) (new-4)" in message
-    assert "no order of those writes gives page" in message
+    assert "no order of those writes gives offset=7 its items" in message
 
 
 def test_too_many_writes_to_order_fall_back_to_walking_again() -> None:

@@ -133,7 +133,9 @@ def test_cursor_loop_stops_as_a_cycle_in_bounded_requests() -> None:
     result = walk(f.mock_client(handler), f.cursor_pagination(), {"limit": 5}, max_pages=1000)
     assert result.stop == "cycle"
     assert len(seen) == 2  # the second page repeats the first body (request_id is volatile)
-    assert "page #2 (after=thrd_00004) repeated the body of page #1" in result.note
+    assert "page #2 of the walk (after=thrd_00004) repeated the body of the first page" in (
+        result.note
+    )
 
 
 def test_cursor_loop_is_caught_by_the_repeated_cursor_when_bodies_differ() -> None:
@@ -177,7 +179,7 @@ def test_error_page_stops_the_walk_and_is_kept() -> None:
     result = walk(client, f.page_pagination(), {"limit": 5}, max_pages=100)
     assert result.stop == "error"
     assert len(result.pages) == 2 and result.pages[1].status == 500
-    assert "page #2 (page=2) failed" in result.note and "HTTP 500" in result.note
+    assert "page=2 failed" in result.note and "HTTP 500" in result.note
     assert len(result.ids) == 5
 
 

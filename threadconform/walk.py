@@ -144,6 +144,8 @@ def _run(
     pages: list[Page] = []
     requested: dict[tuple[str, str], int] = {}  # cycle key -> page number that asked it
     digests: dict[str, int] = {}  # body digest -> page number that returned it
+    names: dict[int, str] = {}  # page number -> how the notes call that page
+    positional = pagination.style in ("page", "offset")
 
     def done(stop: Stop, note: str) -> Walk:
         return Walk(base, direction, tuple(pages), stop, note)
@@ -157,7 +159,8 @@ def _run(
             return done(nxt.stop, nxt.note)
         key, request_params = nxt
         if key in requested:
-            return done("cycle", f"{_label(key)} was already requested for page #{requested[key]}")
+            earlier = "earlier in the walk" if positional else f"for page #{requested[key]}"
+            return done("cycle", f"{_label(key)} was already requested {earlier}")
         if len(pages) >= max_pages:
             return done("page-cap", f"stopped at the cap of {max_pages} pages before {_label(key)}")
         try:
@@ -166,13 +169,12 @@ def _run(
             return done("budget", str(exc))
         pages.append(page)
         number = len(pages)
+        names[number] = _name(key, number, positional)
         if not page.ok:
-            return done("error", f"page #{number} ({_label(key)}) failed: {page.error}")
+            return done("error", f"{names[number]} failed: {page.error}")
         if page.body_digest and page.body_digest in digests:
-            first = digests[page.body_digest]
-            return done(
-                "cycle", f"page #{number} ({_label(key)}) repeated the body of page #{first}"
-            )
+            first = names[digests[page.body_digest]]
+            return done("cycle", f"{names[number]} repeated the body of {first}")
         requested[key] = number
         digests[page.body_digest] = number
 
@@ -327,6 +329,15 @@ def _with(params: StrParams, name: str, value: object) -> StrParams:
 
 def _label(key: tuple[str, str]) -> str:
     return f"{key[0]}={key[1]}" if key[1] else "the first page"
+
+
+def _name(key: tuple[str, str], number: int, positional: bool) -> str:
+    """A page as a note calls it: by its own parameter where that says where it is
+    (`page=3`; a walk may start mid-listing, so `page #1 (page=3)` would contradict
+    itself), else by its place in the walk and the opaque value that fetched it."""
+    if positional or not key[1]:
+        return _label(key)
+    return f"page #{number} of the walk ({_label(key)})"
 
 
 def _start(base: StrParams, name: str, bounded: Bounded | None, fallback: int) -> int:

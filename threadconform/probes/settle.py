@@ -438,9 +438,10 @@ def _count(value: object) -> bool:
 
 
 def _unexplained(pagination: Pagination, small: Walk, field: str, index: int, states: int) -> str:
+    """Why the writes do not explain a page, naming it by its own parameter."""
     page = small.pages[index]
     what = {"items": "items", "total": "total", "has_more": "has-more flag"}[field]
     return (
-        f"no order of those writes gives page {index + 1} ({position(pagination, page)}) "
-        f"its {what} ({states} states of the listing tried): the page is the server's doing."
+        f"no order of those writes gives {position(pagination, page)} its {what} "
+        f"({states} states of the listing tried): the page is the server's doing."
     )
