@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import urlencode
 
 from threadconform.exchange import Request
 
@@ -22,6 +23,7 @@ __all__ = [
     "RuleRecord",
     "Status",
     "Violation",
+    "query_length",
 ]
 
 Status = Literal["pass", "fail", "skip"]
@@ -41,6 +43,9 @@ class Violation:
     actual: str = ""
     cause: str = ""  # what produced it (e.g. the walk's parameters): evidence is chosen
     # to cover distinct causes, not the first few of one
+    # One example shows its cause (a fuzz case: probes/shrink.py): the ledger shows one
+    # violation per such cause, the one with the shortest query, not the first few.
+    one_per_cause: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,11 @@ class RuleRecord:
     recorded: list[Violation] = field(default_factory=list)  # in arrival order, bounded
     skips: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Which kept violations were judged on a walk: they keep their order (see `keep`).
+    walk_kept: set[Violation] = field(default_factory=set, repr=False, compare=False)
+    # Causes (one per cause) whose example sent a request already shown: a fuzzed case
+    # shrunk to the parameter probe's `page=0` leaves its longer cases unshown too.
+    causes_shown_elsewhere: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @property
     def status(self) -> Status:
@@ -93,19 +103,75 @@ class RuleRecord:
             return f"held in {self.checks} check(s), {self.walks} of them walks{notes}"
         return f"held in {self.checks} check(s){notes}"
 
-    def keep(self, violation: Violation) -> None:
+    def keep(self, violation: Violation, *, walk: bool = False) -> None:
         """Keep up to MAX_KEPT_VIOLATIONS, covering as many distinct causes as possible:
-        a new cause replaces the latest violation of a cause already shown twice."""
+        a new cause replaces the latest violation of a cause already shown twice. The same
+        requests are never shown twice, a cause marked `one_per_cause` is shown once (by
+        its shortest query), and examples come shortest query first; violations judged on
+        a walk follow them in the order they came (a walk's evidence is its pages)."""
+        if any(self._repeats(violation, shown) for shown in self.kept):
+            if violation.one_per_cause:  # its cause is shown, by another probe's request
+                self._shown_elsewhere(violation)
+            return
+        if violation.one_per_cause and (
+            violation.cause in self.causes_shown_elsewhere or self._cause_shown(violation)
+        ):
+            return
         if len(self.kept) < MAX_KEPT_VIOLATIONS:
-            self.kept.append(violation)
+            self._show(violation, walk)
             return
         causes = [v.cause or v.message for v in self.kept]
         if (violation.cause or violation.message) in causes:
             return
         repeated = [i for i, c in enumerate(causes) if causes.count(c) > 1]
         if repeated:
-            del self.kept[repeated[-1]]
-            self.kept.append(violation)
+            self.walk_kept.discard(self.kept.pop(repeated[-1]))
+            self._show(violation, walk)
+
+    def _show(self, violation: Violation, walk: bool) -> None:
+        self.kept.append(violation)
+        if walk:
+            self.walk_kept.add(violation)
+        self._order()
+
+    def _repeats(self, new: Violation, shown: Violation) -> bool:
+        """Would `new` show the requests of `shown` again? The same message about the same
+        requests always does. A fuzzed case (one per cause) that sent the very request
+        another probe shows is the same example whatever each called it (a fuzzed
+        `page=0` beside the parameter probe's). Other findings on the same requests (two
+        fields of one page, two findings of one walk) say different things: both stay."""
+        if not new.evidence or new.evidence != shown.evidence:
+            return False
+        return new.message == shown.message or new.one_per_cause or shown.one_per_cause
+
+    def _shown_elsewhere(self, violation: Violation) -> None:
+        """Its cause is shown by an identical request: a longer example of it goes."""
+        self.causes_shown_elsewhere.add(violation.cause)
+        longer = query_length(violation)
+        self.kept = [
+            v
+            for v in self.kept
+            if not (v.one_per_cause and v.cause == violation.cause and query_length(v) > longer)
+        ]
+
+    def _cause_shown(self, violation: Violation) -> bool:
+        """Is its cause already shown? Then the shorter query of the two stays."""
+        for index, shown in enumerate(self.kept):
+            if shown.one_per_cause and shown.cause == violation.cause:
+                if query_length(violation) < query_length(shown):
+                    self.kept[index] = violation  # the shrunk example beats a larger one
+                    self._order()
+                return True
+        return False
+
+    def _order(self) -> None:
+        # Stable: examples of equal length, and walks among themselves, keep their order.
+        self.kept.sort(key=lambda v: (1, 0) if v in self.walk_kept else (0, query_length(v)))
+
+
+def query_length(violation: Violation) -> int:
+    """How long the queries of its evidence are, as sent (what a person reads first)."""
+    return sum(len(urlencode(request.params)) for request in violation.evidence)
 
 
 @dataclass
@@ -124,7 +190,7 @@ class Ledger:
                 record.notes.append(finding.note)
             if finding.violation is not None:
                 record.violations += 1
-                record.keep(finding.violation)
+                record.keep(finding.violation, walk=finding.walk)
                 if len(record.recorded) < MAX_RECORDED_VIOLATIONS:
                     record.recorded.append(finding.violation)
 
