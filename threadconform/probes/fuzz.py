@@ -15,7 +15,13 @@ Its defaults are narrowed to what docs/contracts.md makes a rule:
 - negative cases carry no tenant-scoped value (an unknown organization may be refused
   with 403 before the bad parameter is looked at);
 - the body is validated by `shapes` (innermost path and value in the message; a null in an
-  example-only shape is SCHEMA-EXAMPLE, a SHOULD), not by Schemathesis' schema check.
+  example-only shape is SCHEMA-EXAMPLE, a SHOULD), not by Schemathesis' schema check;
+- what is shown is one example per cause, the shortest query first: once the cases are
+  judged, a violation judged on the answer alone (a 5xx, a body that breaks the schema, a
+  2xx that is not JSON) is shrunk to the smallest query that still fails the same way
+  (`probes/shrink.py`, a few requests at most). A violation that depends on the query
+  being valid or not (accepted, rejected, the error contract) is shown as found: a
+  smaller query may no longer be the invalid one it judged.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,13 +40,14 @@ import schemathesis.specs.openapi.checks as openapi_checks
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
+from jsonschema.exceptions import best_match
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
 from threadconform import shapes
 from threadconform.exchange import Response
-from threadconform.ledger import Finding
+from threadconform.ledger import Finding, Violation
 from threadconform.model import Contract
 from threadconform.outcomes import BudgetSpent
 from threadconform.probes import fuzz_declared as declared
@@ -48,6 +56,16 @@ from threadconform.probes.context import ProbeContext
 from threadconform.probes.envelopes import error_contract_findings, server_error_message
 from threadconform.probes.envelopes import violation as _violation
 from threadconform.probes.settle import vanished_cursor
+from threadconform.probes.shrink import (
+    BUDGET_SHARE,
+    PER_PROBE,
+    Allowance,
+    Candidate,
+    Examples,
+    Failure,
+    Pairs,
+    body_kind,
+)
 
 __all__ = [
     "CHECK_RULES",
@@ -131,13 +149,10 @@ def _schemathesis_findings(case: Any, response: Response, checks: list[Any]) -> 
         for failure in group.exceptions:
             rule = FAILURE_RULES.get(type(failure).__name__)
             if rule is not None:
-                title = f"{failure.title}: {failure.message}".strip()
                 if rule == "HTTP-NO-5XX":  # Schemathesis says only "Server error"
-                    sent = urlencode(response.request.params)  # one line, whatever was sent
-                    asked = f"{sent or 'no parameters'} (a fuzzed case)"
-                    title = server_error_message(
-                        f"{asked} got a server error {response.status}", response
-                    )
+                    yield _server_error(response)
+                    continue
+                title = f"{failure.title}: {failure.message}".strip()
                 yield _violation(rule, response, title, _expected_for(rule))
         failed = {FAILURE_RULES.get(type(f).__name__) for f in group.exceptions}
     else:
@@ -146,6 +161,17 @@ def _schemathesis_findings(case: Any, response: Response, checks: list[Any]) -> 
         rule = CHECK_RULES[check]
         if rule not in failed:
             yield Finding.held(rule)
+
+
+def _server_error(response: Response, shrunk_from: Pairs | None = None) -> Finding:
+    sent = urlencode(response.request.params)  # one line, whatever was sent
+    origin = "a fuzzed case"
+    if shrunk_from is not None:
+        size = f"{len(shrunk_from)} parameter(s), {len(urlencode(shrunk_from))} characters"
+        origin = f"a fuzzed case shrunk from {size}"
+    asked = f"{sent or 'no parameters'} ({origin})"
+    title = server_error_message(f"{asked} got a server error {response.status}", response)
+    return _violation("HTTP-NO-5XX", response, title, _expected_for("HTTP-NO-5XX"))
 
 
 def _expected_for(rule: str) -> str:
@@ -186,7 +212,7 @@ def run_cases(
         )
     else:
         strategy = strategy.map(lambda case: _untenanted(ctx, case))
-    found: list[Finding] = []
+    judged: list[_Judged] = []
 
     @hypothesis_seed(ctx.seed)
     @settings(
@@ -206,10 +232,136 @@ def run_cases(
             return  # the run stopped: no verdict from this example
         if response.status is None:
             return  # no answer at all is not a 5xx; the engine counts it towards silence
-        found.extend(evaluate(case, response))
+        negated = frozenset(_negated_params(case))
+        judged.append(_Judged(response, negated, tuple(evaluate(case, response))))
 
     fuzz()
-    yield from found
+    yield from _shown(ctx, judged, _grounded(ctx, mode))
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """One case as the probe judged it: the answer, what it negated, its findings."""
+
+    response: Response
+    negated: frozenset[str]
+    findings: tuple[Finding, ...]
+
+
+# Rules judged on the answer alone: any query that gets a 5xx (or a 2xx that is not JSON,
+# or a body that breaks the schema) breaks them, so a smaller query that fails the same
+# way is the same violation. HTTP-NO-5XX is shrunk first: a crash is what a person fixes
+# first, and requests for shrinking are few.
+SHRUNK_RULES = ("HTTP-NO-5XX", "HTTP-JSON", "SCHEMA-RESPONSE", "SCHEMA-EXAMPLE")
+
+
+def _shown(ctx: ProbeContext, judged: list[_Judged], keep: frozenset[str]) -> Iterator[Finding]:
+    """The findings, in the order found, each violation as it is to be shown: shrunk (the
+    `keep` parameters as they were), or tagged with its cause so that the ledger shows one
+    example per cause."""
+    places = [
+        (number, index, _candidate(ctx, case, finding.violation))
+        for number, case in enumerate(judged)
+        for index, finding in enumerate(case.findings)
+        if finding.violation is not None
+    ]
+    examples = Examples(
+        lambda rule, response, origin: _rejudge(ctx, rule, response, origin),
+        ctx.fetch,
+        keep=keep,
+        numbers=_numbers(ctx),
+        allowance=Allowance(_shrink_allowance(ctx)),
+        first=SHRUNK_RULES,
+    )
+    shown = examples.shown(candidate for _, _, candidate in places)
+    replaced = {(places[n][0], places[n][1]): violation for n, violation in shown.items()}
+    for number, case in enumerate(judged):
+        for index, finding in enumerate(case.findings):
+            violation = replaced.get((number, index))
+            yield finding if violation is None else replace(finding, violation=violation)
+
+
+def _candidate(ctx: ProbeContext, case: _Judged, violation: Violation) -> Candidate:
+    rule, response = violation.rule, case.response
+    failure = _failure(ctx, rule, response, case.negated)
+    return Candidate(violation, response, failure, rule in SHRUNK_RULES)
+
+
+def _failure(ctx: ProbeContext, rule: str, response: Response, negated: frozenset[str]) -> Failure:
+    """What failed (see `shrink.Failure`): never a value the query sent."""
+    if rule == "HTTP-NO-5XX":
+        detail = body_kind(response)
+    elif rule == "HTTP-JSON":
+        detail = response.content_type.split(";", 1)[0].strip().lower() or "no content type"
+    elif rule in ("SCHEMA-RESPONSE", "SCHEMA-EXAMPLE"):
+        detail = _schema_place(ctx, rule, response)
+    else:  # judged on whether the query was valid: which parameters the case was about
+        names = negated or {name for name, _ in response.request.params}
+        what = "bad" if negated else "sent"
+        detail = f"{what} {','.join(sorted(names)) or 'no parameters'}"
+    return Failure(rule, response.status, detail)
+
+
+def _schema_place(ctx: ProbeContext, rule: str, response: Response) -> str:
+    """Where the body breaks the schema (array indices as `*`) and which keyword fails."""
+    if ctx.shapes is None:
+        ctx.shapes = shapes.shapes(ctx.contract)
+    validator = ctx.shapes.documented if rule == "SCHEMA-RESPONSE" else ctx.shapes.example
+    error = best_match(validator.iter_errors(response.body))
+    if error is None:
+        return "nowhere"
+    inner = shapes.innermost(error)
+    path = [("*" if isinstance(part, int) else str(part)) for part in inner.absolute_path]
+    return f"{'.'.join(path) or '(root)'} ({inner.validator})"
+
+
+def _rejudge(
+    ctx: ProbeContext, rule: str, response: Response, origin: Pairs | None
+) -> tuple[Violation, Failure] | None:
+    """The violation of `rule` on this answer to a smaller query, if it has one."""
+    if response.status is None:
+        return None
+    if rule == "HTTP-NO-5XX":
+        found = [_server_error(response, origin)] if response.status >= 500 else []
+    elif rule == "HTTP-JSON":
+        found = list(_json_findings(response))
+    else:
+        found = list(_shape_findings(ctx, response))
+    for finding in found:
+        if finding.rule == rule and finding.violation is not None:
+            return finding.violation, _failure(ctx, rule, response, frozenset())
+    return None
+
+
+def _grounded(ctx: ProbeContext, mode: GenerationMode) -> frozenset[str]:
+    """Parameters the shrinker leaves as they are. A tenant-scoped filter, always: in a
+    positive case the grounding step took its value from the target's own data, and
+    rewritten it could name another tenant's resource (or one refused with 403 before
+    anything else is read). A cursor in a positive case: it is one of the caller's ids
+    (`_ground`). A negative case's cursor is Schemathesis' own string, free to shrink."""
+    pagination = ctx.contract.pagination
+    names = {f.param for f in pagination.filters if f.tenant}
+    if pagination.cursor is not None and mode == GenerationMode.POSITIVE:
+        names |= {p for p in (pagination.cursor.after, pagination.cursor.before) if p}
+    return frozenset(names)
+
+
+def _numbers(ctx: ProbeContext) -> frozenset[str]:
+    """Number parameters: for them `abc` is the short bad value a person would try."""
+    found = set()
+    for name, schema in ctx.contract.parameters.items():
+        kinds = schema.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if {"integer", "number"} & set(kinds):
+            found.add(name)
+    return frozenset(found)
+
+
+def _shrink_allowance(ctx: ProbeContext) -> int:
+    if ctx.state.over:
+        return 0
+    left = ctx.client.budget_left
+    return PER_PROBE if left is None else min(PER_PROBE, int(left * BUDGET_SHARE))
 
 
 def _ground(ctx: ProbeContext, case: Any, random: Any) -> Any:
