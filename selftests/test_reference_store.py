@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from random import Random
 
 import pytest
 
-from threadconform.reference.data import EXACT_ASSISTANT, PRIMARY, SECONDARY
+from threadconform.reference.data import EXACT_ASSISTANT, PRIMARY, SECONDARY, new_thread
 from threadconform.reference.store import (
     Bound,
     KeysetQuery,
@@ -147,3 +148,20 @@ def test_file_database_is_reused(tmp_path: object) -> None:
     other = open_store(path, threads=60, seed=1)
     assert other.count(MAIN) == 60
     other.close()
+
+
+def test_a_cached_count_follows_every_write() -> None:
+    """Totals are cached per filter until the next write (a total on every page of a
+    walk would scan the tenant each time); a live server's inserts and deletes move them."""
+    opened = open_store(threads=40, seed=5)
+    try:
+        before = opened.count(MAIN)
+        assert opened.count(MAIN) == before  # served from the cache
+        fresh = new_thread(Random(1), PRIMARY, 4_000_000_000)
+        opened.insert_thread(fresh)
+        assert opened.count(MAIN) == before + 1
+        opened.delete_thread(full_list(opened, MAIN)[-1])
+        opened.delete_thread(fresh.id)
+        assert opened.count(MAIN) == before - 1
+    finally:
+        opened.close()
