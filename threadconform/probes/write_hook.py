@@ -13,10 +13,11 @@ from __future__ import annotations
 import shlex
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from threadconform.invariants import INVARIANTS
 from threadconform.ledger import Finding, Violation
-from threadconform.live import compare, existed_throughout, snapshot
+from threadconform.live import Change, compare, existed_throughout, snapshot
 from threadconform.pages import Walk
 from threadconform.probes.api import probe
 from threadconform.probes.context import ProbeContext, ReferenceKey
@@ -58,44 +59,78 @@ def command_hook(command: str) -> Callable[[], str | None]:
 @probe("write-hook", RULE, PLACE_RULE, order=95)
 def write_hook(ctx: ProbeContext) -> Iterator[Finding]:
     pagination = ctx.contract.pagination
-    cursor = pagination.cursor
-    if ctx.write_hook is None:
+    hook = ctx.write_hook
+    if hook is None:
         for rule in (RULE, PLACE_RULE):
             yield Finding.skipped(
                 rule, "not asked: give --write-hook CMD (a command that creates a thread)"
             )
         return
     if INVARIANTS[PLACE_RULE].applies(pagination) is None:
-        yield from _token_walk(ctx, ctx.write_hook)
-    if ctx.consistency == "none" or cursor is None:
+        yield from _token_walk(ctx, hook)
+    if ctx.consistency == "none" or pagination.cursor is None:
         why = f"{pagination.style} pagination promises nothing across requests while threads arrive"
         yield Finding.skipped(RULE, why)
         return
+    hooked = _hooked_walk(ctx, hook, RULE, _after_last)
+    if isinstance(hooked, Finding):
+        yield hooked
+        return
+    found = keyset_under_writes(hooked.before, hooked.first, hooked.rest, hooked.after)
+    yield from ([Finding(RULE, v) for v in found] or [Finding.held(RULE)])
+
+
+@dataclass(frozen=True)
+class Hooked:
+    """A walk with the write hook run between its first page and the rest, and the reads
+    of the listing before and after it."""
+
+    before: Walk
+    first: Walk
+    rest: Walk
+    after: Walk
+    change: Change
+
+
+# The parameters that continue a walk after its first page, or why it cannot go on.
+Resume = Callable[[ProbeContext, Walk], tuple[tuple[str, str], ...] | str]
+
+
+def _hooked_walk(
+    ctx: ProbeContext, hook: Callable[[], str | None], rule: str, resume: Resume
+) -> Hooked | Finding:
+    """The first page (a quarter of the listing), the hook, the rest of the walk; or the
+    skip that says why the hook proves nothing (too few threads, the hook failed, no new
+    thread appeared)."""
+    pagination = ctx.contract.pagination
     key = ReferenceKey((), None)
     before = ctx.reread(key)
     if len(before.ids) < 2:
-        yield Finding.skipped(RULE, f"needs two threads or more to walk, found {len(before.ids)}")
-        return
+        return Finding.skipped(rule, f"needs two threads or more to walk, found {len(before.ids)}")
     size = max(pagination.limit.minimum or 1, len(before.ids) // 4, 1)
-    limit = ((pagination.limit.param, str(size)),)
-    first = ctx.walk(limit, max_pages=1)
-    if not first.ids:
-        yield Finding.skipped(RULE, f"the first page was empty or failed: {first.note}")
-        return
-    if failed := ctx.write_hook():
-        yield Finding.skipped(RULE, failed)
-        return
-    rest = ctx.walk((*limit, (cursor.after, first.ids[-1])))
+    first = ctx.walk(((pagination.limit.param, str(size)),), max_pages=1)
+    following = resume(ctx, first)
+    if isinstance(following, str):
+        return Finding.skipped(rule, following)
+    if failed := hook():
+        return Finding.skipped(rule, failed)
+    rest = ctx.walk(following)
     after = ctx.reread(key)
     change = compare(snapshot(before), snapshot(after))
     ctx.live.saw("the write hook", change)
     if not change.new:
-        yield Finding.skipped(
-            RULE, "the write hook ran, but no new thread appeared: it proves nothing"
+        return Finding.skipped(
+            rule, "the write hook ran, but no new thread appeared: it proves nothing"
         )
-        return
-    found = keyset_under_writes(before, first, rest, after)
-    yield from ([Finding(RULE, v) for v in found] or [Finding.held(RULE)])
+    return Hooked(before, first, rest, after, change)
+
+
+def _after_last(ctx: ProbeContext, first: Walk) -> tuple[tuple[str, str], ...] | str:
+    """A keyset walk goes on after the first page's last thread."""
+    cursor = ctx.contract.pagination.cursor
+    if not first.ids or cursor is None:
+        return f"the first page was empty or failed: {first.note}"
+    return (*first.params, (cursor.after, first.ids[-1]))
 
 
 def keyset_under_writes(before: Walk, first: Walk, rest: Walk, after: Walk) -> list[Violation]:
@@ -134,38 +169,18 @@ def _token_walk(ctx: ProbeContext, hook: Callable[[], str | None]) -> Iterator[F
     then the rest of the walk from the token (or link) the first page handed out. A
     thread created ahead of the walk's position is what a token that encodes an offset
     cannot survive; one that landed behind it proves nothing and the rule skips."""
-    pagination = ctx.contract.pagination
-    key = ReferenceKey((), None)
-    before = ctx.reread(key)
-    if len(before.ids) < 2:
-        yield Finding.skipped(PLACE_RULE, f"needs two threads or more, found {len(before.ids)}")
+    hooked = _hooked_walk(ctx, hook, PLACE_RULE, _resume)
+    if isinstance(hooked, Finding):
+        yield hooked
         return
-    size = max(pagination.limit.minimum or 1, len(before.ids) // 4, 1)
-    limit = ((pagination.limit.param, str(size)),)
-    first = ctx.walk(limit, max_pages=1)
-    resume = _resume(ctx, first)
-    if isinstance(resume, str):
-        yield Finding.skipped(PLACE_RULE, resume)
-        return
-    if failed := hook():
-        yield Finding.skipped(PLACE_RULE, failed)
-        return
-    rest = ctx.walk(resume)
-    after = ctx.reread(key)
-    change = compare(snapshot(before), snapshot(after))
-    ctx.live.saw("the write hook", change)
-    if not change.new:
-        yield Finding.skipped(
-            PLACE_RULE, "the write hook ran, but no new thread appeared: it proves nothing"
-        )
-        return
-    if not _ahead(change.new, first.ids[-1], after):
+    if not _ahead(hooked.change.new, hooked.first.ids[-1], hooked.after):
         why = "the thread the write hook created sorts after the walk's first page: no token shifts"
         yield Finding.skipped(PLACE_RULE, why)
         return
+    first, rest = hooked.first, hooked.rest
     whole = Walk(first.params, first.direction, (*first.pages, *rest.pages), rest.stop, rest.note)
-    check = INVARIANTS[PLACE_RULE]
-    found = check(ctx.contract, whole, snapshot(before), snapshot(after), ahead=True)
+    before, after = snapshot(hooked.before), snapshot(hooked.after)
+    found = INVARIANTS[PLACE_RULE](ctx.contract, whole, before, after, ahead=True)
     yield from ([Finding(PLACE_RULE, v) for v in found] or [Finding.held(PLACE_RULE)])
 
 
