@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
-from selftests.factories import page, walk
+from selftests.factories import mock_client, page, walk
 from selftests.walk_run import run_engine
 from threadconform import reference, rules, spec
 from threadconform.invariants import INVARIANTS
 from threadconform.live import Snapshot
 from threadconform.model import Pagination
+from threadconform.probes.context import ProbeContext
+from threadconform.probes.write_hook import write_hook
+from threadconform.profiles import PROFILES
 from threadconform.walk import Walk
 
 RULE = "WALK-HOLDS-PLACE"
@@ -197,3 +201,68 @@ def test_the_rule_is_a_must_for_a_keyset_spec_on_a_live_run(tmp_path: Path) -> N
         record = engine.record(RULE)
         assert record.status == "fail"
         assert rules.setting(engine.target.contract, RULE).severity == "MUST"
+
+
+def test_a_thread_that_moved_during_the_walk_is_neither_repeated_nor_missing() -> None:
+    """A listing ordered by activity moves an updated thread to the head: a token that
+    names its thread rightly misses it; that is no fault (the review's false alarm)."""
+    before = _read(LISTING)
+    after = Snapshot(
+        ("t7", *[i for i in LISTING if i != "t7"]),
+        ((1.0,), *[(-float(i[1:]),) for i in LISTING if i != "t7"]),
+        None,
+        True,
+    )
+    walk = _walk([LISTING[0:3], LISTING[3:6], ["t6", "t8", "t9"]])
+    assert CHECK(_pagination(), walk, before, after) == []
+    assert CHECK.skip_reason(GMAIL, walk, before, after) is not None
+
+
+def test_short_pages_are_never_held_without_a_write_known_to_land_ahead() -> None:
+    """Gmail may serve fewer than maxResults: a clean walk of short pages while the listing
+    changed is still no evidence that its token holds its place."""
+    before, after = _read(LISTING), _read(["new", *LISTING])
+    walk = _walk([LISTING[0:3], LISTING[3:5], LISTING[5:8], LISTING[8:10]])
+    assert "no write is known to have landed ahead" in str(
+        CHECK.skip_reason(GMAIL, walk, before, after)
+    )
+
+
+def test_a_repeat_within_one_page_is_named_on_that_page() -> None:
+    before, after = _read(LISTING), _read(["new", *LISTING])
+    walk = _walk([LISTING[0:3], LISTING[3:6], ["t6", "t6", "t7"], LISTING[7:10]])
+    (violation,) = CHECK(_pagination(), walk, before, after)
+    assert "first on page #3 of the walk" in violation.message
+
+
+def test_a_walk_that_breaks_off_after_the_hook_is_skipped_not_held() -> None:
+    """The token is refused once the hook has written: nothing after the first page was
+    served, so nothing shows whether the token keeps its place."""
+    data = [f"{n:016x}" for n in range(12)]
+    wrote: list[bool] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        token = request.url.params.get("pageToken")
+        if token and wrote:
+            return httpx.Response(500, json={"error": {"code": 500, "status": "INTERNAL"}})
+        size = int(request.url.params.get("maxResults", 100))
+        start = int(token or 0)
+        body: dict[str, object] = {
+            "threads": [
+                {"id": i, "snippet": "", "historyId": "1"} for i in data[start : start + size]
+            ],
+            "resultSizeEstimate": len(data),
+        }
+        if start + size < len(data):
+            body["nextPageToken"] = str(start + size)
+        return httpx.Response(200, json=body)
+
+    def hook() -> str | None:
+        data.insert(0, "f" * 16)
+        wrote.append(True)
+        return None
+
+    ctx = ProbeContext(GMAIL, mock_client(handler), PROFILES["default"], 0, write_hook=hook)
+    found = [f for f in write_hook.run(ctx) if f.rule == RULE]
+    assert [f.skip is not None for f in found] == [True], found
+    assert "did not go on after the write hook" in str(found[0].skip)

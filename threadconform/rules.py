@@ -545,10 +545,10 @@ def setting(contract: Contract, rule_id: str) -> RuleSetting:
     """The severity (or `off`) and source of one rule for one contract."""
     rule = BY_ID[rule_id]
     configured = contract.pagination.rules.get(rule_id)
-    promise = contract.pagination.promise
-    if configured is None and promise in rule.must_when:
-        stated = f"x-pagination.consistency: {promise} (docs/contracts.md#live-targets)"
-        return RuleSetting("MUST", stated)
+    stated = contract.pagination.consistency  # what the spec says, not the style's default
+    if configured is None and stated in rule.must_when:
+        source = f"x-pagination.consistency: {stated} (docs/contracts.md#live-targets)"
+        return RuleSetting("MUST", source)
     if configured is None:
         return RuleSetting(rule.default, default_source(contract, rule))
     return RuleSetting(configured.severity, configured.source or default_source(contract, rule))

@@ -30,17 +30,15 @@ def _telling(
     """A walk shows what its tokens hold on to only if a write landed where it would
     shift a page. One that served every thread once is judged only when that is known
     (`ahead`: the write hook created a thread ahead of the walk's position between two
-    of its pages) or when an offset token could not have served those pages; else it
-    would pass a token it never tested."""
+    of its pages): nobody knows whether a write seen afterwards landed during the walk or
+    after it, and a token it never tested must not pass."""
     if len(walk.pages) < 2:
         return "the walk had one page: no token was followed"
     if not compare(before, after):
         return "the listing did not change during the walk: it shows nothing about the token"
     if ahead or any(_lost(walk, before, after)):
         return None
-    if _positional(walk, before, after) is not False:
-        return "no write is known to have landed ahead of the walk's position during it"
-    return None
+    return "no write is known to have landed ahead of the walk's position during it"
 
 
 @invariant("WALK-HOLDS-PLACE", applies=for_styles(*TOKEN_STYLES), needs=_telling)
@@ -64,15 +62,18 @@ def walk_holds_place(
 
 def _lost(walk: Walk, before: Snapshot, after: Snapshot) -> tuple[list[str], list[str]]:
     """The threads the walk served twice, and those it owed (they existed throughout) but
-    never served; both empty for a walk that kept its place."""
-    walked = list(walk.ids)
+    never served; both empty for a walk that kept its place. A thread whose sort key
+    changed meanwhile (new activity in a listing ordered by it) moved: a token that names
+    its thread may rightly miss it or meet it again, so it is neither."""
+    moved = set(compare(before, after).moved)
     seen: set[str] = set()
     repeated: dict[str, None] = {}
-    for ident in walked:
-        if ident in seen:
+    for ident in walk.ids:
+        if ident in seen and ident not in moved:
             repeated[ident] = None
         seen.add(ident)
-    return list(repeated), [i for i in owed_by(walk, before, after) if i not in seen]
+    owed = owed_by(walk, before, after)
+    return list(repeated), [i for i in owed if i not in seen and i not in moved]
 
 
 def _what(repeated: list[str], missing: list[str]) -> str:
@@ -119,12 +120,14 @@ def _message(
 
 
 def _first_page_of(walk: Walk, repeated: list[str]) -> int:
-    """The index of the page where the first repeat showed (the second page without one)."""
+    """The index of the page where the first repeat showed, within a page or across two
+    (the second page when nothing repeated)."""
     seen: set[str] = set()
     for index, page in enumerate(walk.pages):
-        if any(i in seen for i in page.ids if i in repeated):
-            return index
-        seen.update(page.ids)
+        for ident in page.ids:
+            if ident in seen and ident in repeated:
+                return index
+            seen.add(ident)
     return 1
 
 
@@ -134,11 +137,14 @@ def _evidence(walk: Walk, repeated: list[str]) -> list[Request]:
 
 
 def _positional(walk: Walk, before: Snapshot, after: Snapshot) -> bool | None:
-    """Do the writes explain the walk as an offset walk whose pages start at multiples of
-    its first page's length (`live.explain`)? None when that cannot be told."""
-    size = len(walk.pages[0].ids)
+    """Do the writes explain the walk as an offset walk, each page starting where the
+    pages before it ended (`live.explain`)? None when that cannot be told."""
+    size = max((len(page.ids) for page in walk.pages), default=0)
     if size == 0:
         return None
-    windows = [Window(n * size, size, page.ids) for n, page in enumerate(walk.pages)]
+    starts = [sum(len(p.ids) for p in walk.pages[:n]) for n in range(len(walk.pages))]
+    windows = [
+        Window(start, size, page.ids) for start, page in zip(starts, walk.pages, strict=True)
+    ]
     found = explain(before, after, windows)
     return None if found is None else found.items is None

@@ -178,9 +178,17 @@ def _token_walk(ctx: ProbeContext, hook: Callable[[], str | None]) -> Iterator[F
         yield Finding.skipped(PLACE_RULE, why)
         return
     first, rest = hooked.first, hooked.rest
+    if not rest.pages or not rest.pages[0].ok or not rest.ids:
+        why = f"the walk did not go on after the write hook: {rest.note}"
+        yield Finding.skipped(PLACE_RULE, why)
+        return
     whole = Walk(first.params, first.direction, (*first.pages, *rest.pages), rest.stop, rest.note)
     before, after = snapshot(hooked.before), snapshot(hooked.after)
-    found = INVARIANTS[PLACE_RULE](ctx.contract, whole, before, after, ahead=True)
+    check = INVARIANTS[PLACE_RULE]
+    if declined := check.skip_reason(ctx.contract, whole, before, after, ahead=True):
+        yield Finding.skipped(PLACE_RULE, declined)
+        return
+    found = check(ctx.contract, whole, before, after, ahead=True)
     yield from ([Finding(PLACE_RULE, v) for v in found] or [Finding.held(PLACE_RULE)])
 
 
