@@ -626,6 +626,8 @@ def test_order_sorted_gives_no_hint_that_does_not_explain_every_pair() -> None:
     assert hinted(updated_at=["x", "y", "z", "w", "v", "u"]) == []  # no date-times
     assert hinted(updated_at=[60, 50, 40, 40, 20, 10]) == []  # t0002, t0003 tied: unexplained
     assert hinted() == []
+    # A hostile target's 400-digit integer is no moment, and no crash of the walk probe.
+    assert hinted(updated_at=[10**400, 50, 40, 30, 20, 10]) == []
 
 
 def test_order_sorted_caps_the_pairs_it_lists() -> None:

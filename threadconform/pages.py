@@ -251,9 +251,11 @@ def _items(pagination: Pagination, raw_items: list[Any]) -> tuple[tuple[Item, ..
             continue
         pairs = [
             _share(shared, (path, _compact(value)))
-            for path in (*keep, *_moments(pagination, raw, keep))
+            for path in keep
             if (value := paths.get(raw, path)) is not paths.MISSING
         ]
+        # top-level keys read as keys: one holding a dot is no nested path
+        pairs += [(name, _compact(raw[name])) for name in _moments(pagination, raw, keep)]
         fields = shared.setdefault(tuple(map(id, pairs)), tuple(pairs))
         items.append(Item(str(ident), _sort_key(pagination, raw), fields, _ties(pagination, raw)))
     return tuple(items), error

@@ -3,7 +3,6 @@ has-more, first/last id, type markers, the opt-in total) against what it holds."
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from threadconform.invariants.base import (
@@ -68,7 +67,7 @@ def meta_pages(pagination: Pagination, pages: Pages) -> list[Violation]:
         sizes = tuple(size for size in sizes if size.value > 0)
         if not page.ok or count is None or total is None or not sizes:
             continue
-        counts = [math.ceil(total / size.value) for size in sizes]
+        counts = [-(-total // size.value) for size in sizes]  # exact for any int total
         if count in counts:
             continue
         where = at(pagination, page, number)

@@ -4,6 +4,7 @@ the same order on every request, and a smaller limit listing a prefix of a large
 from __future__ import annotations
 
 import dataclasses
+import math
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -208,9 +209,14 @@ def _moment_fields(items: Sequence[Item], documented: set[str]) -> list[str]:
 
 
 def _moment(value: object) -> float | None:
-    """A number as it is, an ISO-8601 date-time as POSIX seconds; else None."""
+    """A number as it is, an ISO-8601 date-time as POSIX seconds; else None (also for a
+    number no float holds: a target may send a 400-digit integer)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            return None
+        return number if math.isfinite(number) else None
     if not isinstance(value, str):
         return None
     try:
