@@ -221,11 +221,21 @@ _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _Replacement = str | Callable[[re.Match[str]], str]
 
 
+# Keys whose value is a secret or personal even when it is a short number: a PIN, a
+# one-time code, a numeric password or API key, a card's security code, a phone number.
+_SECRET_KEY = re.compile(
+    r"(?i)pass|pin\b|pin_|otp|(?<!status_)code|secret|token|key|cvv|cvc|ssn|phone|mobile|tel\b|card"
+)
+
+
 def _masked_value(match: re.Match[str]) -> str:
-    """A value in a dump masked, unless it is a plain number: a limit or an offset is what a
-    vendor needs to reproduce, and a long one is masked by the digit-run rule after this."""
+    """A value in a dump masked, unless it is a plain number under a key that names no
+    secret: a limit or an offset is what a vendor needs to reproduce (a long one is masked
+    by the digit-run rule after this), a PIN or a one-time code is not."""
     prefix, value = match.groups()
-    return match.group(0) if _PLAIN_NUMBER.fullmatch(value) else prefix + "***"
+    if _PLAIN_NUMBER.fullmatch(value) and not _SECRET_KEY.search(prefix):
+        return match.group(0)
+    return prefix + "***"
 
 
 _REDACTIONS: tuple[tuple[re.Pattern[str], _Replacement], ...] = (
