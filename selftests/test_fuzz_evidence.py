@@ -30,6 +30,7 @@ from threadconform.probes.shrink import (
     Examples,
     Failure,
     Pairs,
+    shorter_values,
     shrink,
 )
 from threadconform.repeatable import pin_hypothesis_constants
@@ -153,8 +154,9 @@ def test_the_ledger_shows_one_example_per_cause_shortest_first() -> None:
 
 
 def test_cases_an_earlier_example_explains_cost_no_request() -> None:
-    """Shortest first: `limit=1.5&a=...` shrinks to `limit=abc`; the longer cases that send
-    `limit` too and fail the same way take its cause without a request of their own."""
+    """Shortest first: `limit=1.5&a=...` shrinks to `limit=1.5` (a fraction stays a
+    fraction: `abc` would be another bug); the longer cases that send a fractional `limit`
+    too and fail the same way take its cause without a request of their own."""
     target = FakeTarget()
     cases = [target.fetch(((name, LONG), ("limit", f"{n}.5"))) for n, name in enumerate("abcd")]
     cases.insert(0, target.fetch((("limit", "1.5"), ("a", "x"))))
@@ -173,9 +175,10 @@ def test_cases_an_earlier_example_explains_cost_no_request() -> None:
         if (judged := rejudge("HTTP-NO-5XX", case, None)) is not None
     ]
     shown = examples.shown(found)
-    # One shrink, of the shortest case: without `limit`, without `a`, then `limit=abc`.
-    assert target.sent == [(("a", "x"),), (("limit", "1.5"),), (("limit", "abc"),)]
-    assert shown[0].evidence[0].params == (("limit", "abc"),)
+    # One shrink, of the shortest case: without `limit`, then without `a`; 1.5 is as short
+    # as a fraction gets.
+    assert target.sent == [(("a", "x"),), (("limit", "1.5"),)]
+    assert shown[0].evidence[0].params == (("limit", "1.5"),)
     assert len({v.cause for v in shown.values()}) == 1
     assert all(v.one_per_cause for v in shown.values())
 
@@ -240,21 +243,26 @@ def test_a_500_on_a_bad_limit_is_shown_by_its_shortest_query() -> None:
     with engine("worker", "500-on-bad-limit") as (after, sent):
         record = after.record("HTTP-NO-5XX")
     assert max(query_length(v) for v in record.recorded) > 100  # the cases as fuzzed
-    assert shown_queries(after, "HTTP-NO-5XX") == ["limit=abc"]
-    assert record.violations > 20 and "(1 shown of" in record.reason
+    # The probe's `limit=abc` and the fuzzed fractions, shrunk to one short fraction: two
+    # kinds of bad value, each shown once by its shortest query.
+    assert shown_queries(after, "HTTP-NO-5XX") == ["limit=abc", "limit=1.0"]
+    assert record.violations > 20 and "(2 shown of" in record.reason
     extra = len(sent) - len(sent_before)
     assert 0 < extra <= 2 * PER_PROBE  # two fuzz probes, each bounded
     assert all(r.method == "GET" and r.url.endswith("/threads") for r in sent)
 
 
-def test_a_fuzzed_case_shrunk_to_a_shown_request_is_not_shown_again() -> None:
-    """freddy: a 418-character fuzzed case was shown beside `limit=abc` and `limit=1.5`; it
-    shrinks to `limit=abc`, the parameter probe's very request, so it is shown once."""
+def test_a_fuzzed_case_is_shrunk_to_a_short_value_of_its_own_kind() -> None:
+    """freddy: a 418-character fuzzed case was shown beside `limit=abc` and `limit=1.5`. It
+    shrinks to a short negative fraction (not to `abc`, which is another kind of bad
+    value), and no query is shown twice."""
     with engine("freddy", "500-on-bad-limit") as (found, _):
         record = found.record("HTTP-NO-5XX")
     shrunk = [v for v in record.recorded if "a fuzzed case shrunk from" in v.message]
-    assert [urlencode(v.evidence[0].params) for v in shrunk] == ["limit=abc"]
-    assert shown_queries(found, "HTTP-NO-5XX") == ["limit=abc", "limit=1.5"]
+    assert [urlencode(v.evidence[0].params) for v in shrunk] == ["limit=-1.5"]
+    shown = shown_queries(found, "HTTP-NO-5XX")
+    assert "limit=abc" in shown and len(shown) == len(set(shown))
+    assert max(len(query) for query in shown) <= len("limit=-1.5")
     assert "limit='abc' (not an integer)" in record.kept[0].message  # the probe's words
 
 
@@ -277,3 +285,12 @@ def test_a_seeded_run_sends_the_same_requests_shrinking_included() -> None:
             found.record("HTTP-NO-5XX")
             runs.append([r.params for r in sent])  # the port differs, the queries not
     assert runs[0] == runs[1]
+
+
+def test_a_number_is_shrunk_only_to_numbers_of_its_kind() -> None:
+    """A negative, a fraction or a huge integer is another bug than a parse error: the
+    shrink keeps the sign and wholeness of a number and never swaps it for `abc`."""
+    assert shorter_values("-1", number=True) == []
+    assert shorter_values("327034398", number=True) == ["1", "3270"]
+    assert shorter_values("-1.7976931348623157e+308", number=True) == ["-1.5", "-1.797693134"]
+    assert "abc" in shorter_values("not-a-number", number=True)

@@ -304,9 +304,8 @@ def _failure(ctx: ProbeContext, rule: str, response: Response, negated: frozense
 
 def _schema_place(ctx: ProbeContext, rule: str, response: Response) -> str:
     """Where the body breaks the schema (array indices as `*`) and which keyword fails."""
-    if ctx.shapes is None:
-        ctx.shapes = shapes.shapes(ctx.contract)
-    validator = ctx.shapes.documented if rule == "SCHEMA-RESPONSE" else ctx.shapes.example
+    found = _shapes(ctx)
+    validator = found.documented if rule == "SCHEMA-RESPONSE" else found.example
     error = best_match(validator.iter_errors(response.body))
     if error is None:
         return "nowhere"
@@ -452,12 +451,19 @@ def _lexical(schema: dict[str, Any], text: str) -> bool:
     return (low is None or value >= low) and (high is None or value <= high)
 
 
+def _shapes(ctx: ProbeContext) -> shapes.Shapes:
+    """The contract's compiled shapes, built once per run: both fuzz probes may ask at the
+    same moment under --concurrency."""
+    with ctx.lock:
+        if ctx.shapes is None:
+            ctx.shapes = shapes.shapes(ctx.contract)
+        return ctx.shapes
+
+
 def _shape_findings(ctx: ProbeContext, response: Response) -> Iterator[Finding]:
     if not (response.ok and response.is_json and response.body is not None):
         return
-    if ctx.shapes is None:
-        ctx.shapes = shapes.shapes(ctx.contract)
-    found = ctx.shapes
+    found = _shapes(ctx)
     problem = found.problem(response.body)
     if problem is not None:
         rule = "SCHEMA-RESPONSE"

@@ -211,11 +211,36 @@ def shorter_values(value: str, *, number: bool = False) -> list[str]:
     ledger shows the two as one; tried when no longer than `value`), then the shorter of:
     empty, one character of the same kind (a digit of a number, else the first
     character), the first half."""
-    digits = [c for c in value if c.isdigit()]
-    one = digits[0] if _NUMBER.fullmatch(value) and digits else value[:1]
+    if _NUMBER.fullmatch(value):
+        return _shorter_numbers(value)
     found = [CANONICAL_BAD_NUMBER] if number and len(CANONICAL_BAD_NUMBER) <= len(value) else []
-    found += [v for v in ("", one, value[: len(value) // 2]) if len(v) < len(value)]
+    found += [v for v in ("", value[:1], value[: len(value) // 2]) if len(v) < len(value)]
     return [v for v in dict.fromkeys(found) if v != value]
+
+
+def _shorter_numbers(value: str) -> list[str]:
+    """A number is shortened only to numbers of the same kind (`_kind`): its sign and one
+    digit, or its sign and `1.5` for a fraction, then its first half while that is still
+    of its kind. `-1` must not become `-` or `abc`, nor `327034398` become `abc`: a parse
+    error is another bug than a negative, fractional or oversized value, and a shrink must
+    keep the bug it was given."""
+    text = value.strip()
+    sign = text[:1] if text[:1] in "+-" else ""
+    kind = _kind(text)
+    found = [sign + ("1.5" if kind.endswith("fraction") else "1"), text[: len(text) // 2]]
+    return [v for v in dict.fromkeys(found) if len(v) < len(value) and _kind(v) == kind]
+
+
+def _kind(value: str) -> str:
+    """A value's kind as a shrink must keep it: empty, text, or a number by its sign and
+    whether it is whole (`-fraction`, `integer`, ...)."""
+    text = value.strip()
+    if not text:
+        return "empty"
+    if not _NUMBER.fullmatch(text):
+        return "text"
+    whole = re.fullmatch(r"[-+]?\d+", text) is not None
+    return ("-" if text.startswith("-") else "") + ("integer" if whole else "fraction")
 
 
 def body_kind(response: Response) -> str:
@@ -252,6 +277,16 @@ class _Example:
     failure: Failure
     trigger: frozenset[str]  # the parameters its shrunk query still needs (but kept ones)
     cause: str
+    kinds: tuple[tuple[str, str], ...] = ()  # each trigger parameter's kind of value
+
+    def explains(self, failure: Failure, sent: Pairs) -> bool:
+        """Does this example most likely show the same bug as a case that failed alike?
+        It must send every trigger parameter, each with a value of the same kind (a
+        negative offset and a fraction in a limit are two bugs of one handler)."""
+        if failure != self.failure:
+            return False
+        values = dict(sent)
+        return all(name in values and _kind(values[name]) == kind for name, kind in self.kinds)
 
 
 @dataclass
@@ -286,9 +321,9 @@ class Examples:
         violation, failure = candidate.violation, candidate.failure
         if not candidate.shrinkable:  # its `detail` names what the case got wrong
             return self._caused(violation, _cause(failure, "as found"))
-        sent = {name for name, _ in candidate.response.request.params}
+        sent = candidate.response.request.params
         for example in self._examples:
-            if example.failure == failure and example.trigger <= sent:
+            if example.explains(failure, sent):
                 return self._caused(violation, example.cause)
         if self._room(failure) and self.allowance.left > 0:
             return self._shrunk(candidate)
@@ -316,7 +351,8 @@ class Examples:
         # A kept parameter was never tried without: it is no part of the trigger.
         trigger = frozenset(name for name, _ in done.pairs) - self.keep
         cause = _cause(failure, f"on {','.join(sorted(trigger)) or 'no parameters'}")
-        self._examples.append(_Example(failure, trigger, cause))
+        kinds = tuple((name, _kind(value)) for name, value in done.pairs if name in trigger)
+        self._examples.append(_Example(failure, trigger, cause, kinds))
         violation = candidate.violation
         original = candidate.response.request.params
         if done.pairs != original:
