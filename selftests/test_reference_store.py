@@ -156,7 +156,7 @@ def test_a_cached_count_follows_every_write() -> None:
     opened = open_store(threads=40, seed=5)
     try:
         before = opened.count(MAIN)
-        assert opened.count(MAIN) == before  # served from the cache
+        assert opened.count(MAIN) == before
         fresh = new_thread(Random(1), PRIMARY, 4_000_000_000)
         opened.insert_thread(fresh)
         assert opened.count(MAIN) == before + 1
