@@ -56,7 +56,7 @@ DIES_AFTER = 60  # requests `dies` serves before it stops answering
 CROWD_ITEMS = 450_000  # `{}` items in `crowd`'s body (1.35 MB, under the 2 MB cap)
 DEEP_LEVELS = 600  # how deep `deep` nests the credential it echoes
 BOMB_BYTES = 100 * 1024 * 1024
-BOMB = gzip.compress(b"0" * BOMB_BYTES, compresslevel=9)
+BOMB = gzip.compress(b"0" * BOMB_BYTES, compresslevel=9, mtime=0)
 HOP_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
