@@ -194,10 +194,5 @@ class Ledger:
                 if len(record.recorded) < MAX_RECORDED_VIOLATIONS:
                     record.recorded.append(finding.violation)
 
-    def replace_violations(self, rule: str, violations: list[Violation]) -> None:
-        """Keep these as the rule's evidence: the shrunk example beats earlier, larger ones."""
-        record = self.records.setdefault(rule, RuleRecord())
-        record.kept = violations[:MAX_KEPT_VIOLATIONS]
-
     def record(self, rule: str) -> RuleRecord:
         return self.records.get(rule, RuleRecord())

@@ -32,7 +32,6 @@ from threadconform.model import DEFAULT_CONSISTENCY, Consistency
 from threadconform.walk import Walk
 
 __all__ = [
-    "CONSISTENCY",
     "DEFAULT_CONSISTENCY",
     "MOST_WRITES",
     "Change",
@@ -48,7 +47,6 @@ __all__ = [
     "snapshot",
 ]
 
-CONSISTENCY: tuple[Consistency, ...] = ("none", "keyset", "snapshot")
 _SHOWN = 5  # ids named in one line
 # Writes `explain` orders (2**n states of the listing); past it a walk is read again.
 MOST_WRITES = 10
