@@ -156,7 +156,7 @@ def test_same_requests_give_the_same_data() -> None:
 @pytest.mark.parametrize("contract", CONTRACTS)
 def test_every_fault_answers_as_on_a_frozen_server(contract: str) -> None:
     """Live mode changes the data, not what a fault does: each fault's prefix answers with
-    the status it answers with when frozen, and every prefix counts towards the changes."""
+    the status it answers with when frozen, and every prefix's changes are counted."""
     names = [None, *faults(contract)]
     statuses = {}
     for live in (None, Live(1, "insert")):
@@ -164,6 +164,23 @@ def test_every_fault_answers_as_on_a_frozen_server(contract: str) -> None:
             statuses[live is None] = [status(server, server.fault_url(n)) for n in names]
             assert server.changes == (0 if live is None else len(names))
     assert statuses[True] == statuses[False]
+
+
+def test_each_fault_prefix_changes_its_own_data() -> None:
+    """On a server with every fault, one variant's requests never change what another
+    variant serves: each sees the data and the writes a server of its own would, so the
+    mutation matrix's live runs do not depend on which runs share the server with them."""
+    fault = next(iter(faults("worker")))
+    with start("worker", threads=THREADS, all_faults=True, live=Live(EVERY, "insert")) as every:
+        untouched = listing(every, every.fault_url(fault))
+        for _ in range(3 * EVERY):
+            listing(every)  # three changes in the conforming variant's data
+        assert every.changes == 3
+        assert listing(every, every.fault_url(fault)) == untouched
+        with start("worker", threads=THREADS, fault=fault, live=Live(EVERY, "insert")) as own:
+            alone = walk(own, 2 * EVERY)
+        here = [listing(every, every.fault_url(fault)) for _ in range(2 * EVERY - 2)]
+        assert [untouched, untouched, *here] == alone
 
 
 def status(server: RunningServer, base: str) -> int:

@@ -27,7 +27,7 @@ from threadconform.reference.contracts import (
 from threadconform.reference.contracts.common import Context
 from threadconform.reference.errors import ErrorReply
 from threadconform.reference.hooks import CONFORMING, FaultCrash, Hooks
-from threadconform.reference.live import LiveData
+from threadconform.reference.live import LiveData, LiveGroup
 from threadconform.reference.store import Store
 
 __all__ = [
@@ -108,25 +108,42 @@ def build_app(
 
 
 def build_fault_app(
-    contract: str, store: Store, faults: Mapping[str, Hooks], *, live: LiveData | None = None
+    contract: str,
+    store: Store,
+    faults: Mapping[str, Hooks],
+    *,
+    live: Callable[[Store], LiveData] | None = None,
 ) -> Starlette:
     """The conforming application, plus each fault's application under its own prefix.
 
-    One server (one store) then serves every variant of the mutation matrix, and every
-    faulty variant sits under a path prefix, as real deployments behind a gateway do. The
-    conforming routes are the very ones `build_app` makes: no prefix, no fault. With `live`,
-    one counter counts the list requests of every variant together.
+    One server then serves every variant of the mutation matrix, and every faulty variant
+    sits under a path prefix, as real deployments behind a gateway do. The conforming
+    routes are the very ones `build_app` makes: no prefix, no fault. Frozen, every variant
+    reads the one store. With `live` (which makes a variant's live state for its store),
+    every variant gets a copy of the store and a live state of its own: it sees the data
+    and the writes a server of its own would, whatever the other variants' runs do
+    meanwhile, so a matrix's live runs do not depend on which runs share their time.
     """
-    app = build_app(contract, store, live=live)
+
+    members: list[LiveData] = []
+
+    def part(hooks: Hooks) -> Starlette:
+        if live is None:
+            return build_app(contract, store, hooks)
+        own = store.copy()
+        members.append(live(own))
+        return build_app(contract, own, hooks, live=members[-1])
+
+    app = part(CONFORMING)
     for name, hooks in faults.items():
-        variant = build_app(contract, store, hooks, live=live)
-        app.router.routes.append(Mount(f"{FAULT_PREFIX}/{name}", variant))
+        app.router.routes.append(Mount(f"{FAULT_PREFIX}/{name}", part(hooks)))
+    app.state.live = LiveGroup(members) if members else None
     return app
 
 
-def live_of(app: Starlette) -> LiveData | None:
+def live_of(app: Starlette) -> LiveData | LiveGroup | None:
     """The live-mode state of an app `build_app` or `build_fault_app` made (None: frozen)."""
-    found: LiveData | None = app.state.live
+    found: LiveData | LiveGroup | None = app.state.live
     return found
 
 

@@ -2,10 +2,11 @@
 
 Staging servers are not frozen: other clients create, delete and update threads while a
 conformance run pages through them. `Live(every=N, mode=...)` makes a reference server do
-the same. Every N-th request to the contract's list route (counted across all tenants, every
-outcome, and on a server with every fault across all its fault prefixes together: one
-counter per server) changes the data BEFORE that request is answered, as another client of
-the main tenant (the one the default credentials belong to) would:
+the same. Every N-th request to the contract's list route (counted across all tenants and
+every outcome; on a server with every fault, each fault prefix counts its own requests and
+changes its own copy of the data: `LiveGroup`) changes the data BEFORE that request is
+answered, as another client of the main tenant (the one the default credentials belong to)
+would:
 
   * insert: a new thread, newest of all: its created, updated and last-message instants are
     later than every instant the data holds. Every contract sorts by `(created_at, id)`, so
@@ -48,6 +49,7 @@ __all__ = [
     "Change",
     "Live",
     "LiveData",
+    "LiveGroup",
     "Mode",
 ]
 
@@ -160,3 +162,21 @@ class LiveData:
             thread = new_thread(self._rng, PRIMARY, at)
         self._store.insert_thread(thread)
         return thread.id
+
+
+class LiveGroup:
+    """The live states of a server with every fault: one per variant, each counting its
+    own list requests and changing its own copy of the data."""
+
+    def __init__(self, members: list[LiveData]) -> None:
+        self.members = members
+
+    @property
+    def changes(self) -> int:
+        return sum(member.changes for member in self.members)
+
+    def change_now(self) -> Change:
+        """One change in every variant's data (a write hook on every variant's server);
+        the conforming variant's change is returned."""
+        made = [member.change_now() for member in self.members]
+        return made[0]

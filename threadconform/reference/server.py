@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -126,12 +127,13 @@ def prepare(
         raise ValueError(f"fault {fault!r} given with all_faults (which serves every fault)")
     hooks = hooks_for(contract, fault)
     store = open_store(db, threads=threads, seed=seed, ties=ties)
-    state = None
+    made = None
     if live is not None:
-        state = LiveData(live, store, contract=contract, seed=seed, report=report)
+        made = partial(LiveData, live, contract=contract, seed=seed, report=report)
     if all_faults:
         every = {name: found.hooks for name, found in faults(contract).items()}
-        return build_fault_app(contract, store, every, live=state), store
+        return build_fault_app(contract, store, every, live=made), store
+    state = None if made is None else made(store)
     try:
         app = build_app(contract, store, hooks, compress=compress, prefix=prefix, live=state)
     except ValueError:

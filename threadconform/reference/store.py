@@ -239,10 +239,23 @@ class Store:
         # otherwise scan the whole tenant each time (8-10 ms at 100,000 threads), which
         # makes the reference server, not the suite, the cost of a large-target run.
         self._counts: dict[tuple[str, tuple[object, ...]], int] = {}
+        self._copies: list[Store] = []
 
     def close(self) -> None:
         with self._lock:
             self._connection.close()
+        for copy in self._copies:
+            copy.close()
+
+    def copy(self) -> Store:
+        """A store of its own (in memory) holding this one's data as it is now; closing
+        this store closes it too."""
+        connection = sqlite3.connect(":memory:", check_same_thread=False)
+        with self._lock:
+            self._connection.backup(connection)
+        copy = Store(connection)
+        self._copies.append(copy)
+        return copy
 
     def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         with self._lock:
