@@ -67,3 +67,28 @@ def test_every_violation_is_recorded_up_to_the_bound_in_the_order_seen() -> None
     record = ledger.record("META-PAGES")
     assert record.violations == 150 and len(record.kept) == MAX_KEPT_VIOLATIONS
     assert record.recorded == found[:MAX_RECORDED_VIOLATIONS]
+
+
+def test_a_doubted_violation_keeps_the_rule_from_passing_whatever_else_held() -> None:
+    """A walk whose repeat a write may explain, taken under writes every time: the walks
+    that held elsewhere cannot clear it, so the rule skips and says why (a pass here would
+    hide a fault that shows only at that walk's page boundaries)."""
+    ledger = Ledger()
+    why = "not judged: the listing changed during every one of 3 tries of limit=7"
+    ledger.add([Finding.held("PAGE-NO-DUPLICATES") for _ in range(9)])
+    ledger.add([Finding.doubted("PAGE-NO-DUPLICATES", why)])
+    record = ledger.record("PAGE-NO-DUPLICATES")
+    assert record.status == "skip"
+    assert record.reason == f"{why} (it held in 9 other check(s))"
+
+
+def test_a_plain_skip_beside_checks_that_held_is_a_pass() -> None:
+    ledger = Ledger()
+    ledger.add([Finding.held("FILTER-SUPERSET"), Finding.skipped("FILTER-SUPERSET", "n/a")])
+    assert ledger.record("FILTER-SUPERSET").status == "pass"
+
+
+def test_a_violation_beside_a_doubt_fails() -> None:
+    ledger = Ledger()
+    ledger.add([Finding.doubted("PAGE-NO-GAPS", "not judged"), violation("limit=3")])
+    assert ledger.record("PAGE-NO-GAPS").status == "fail"

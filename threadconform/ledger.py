@@ -3,7 +3,9 @@
 Probes report three things about a rule: it was checked and held, it was violated (with
 evidence), or it could not be checked (with the reason). A rule checked at least once and
 never violated passes; a rule never checked is skipped with every reason given, never
-passed.
+passed. A violation that could not be judged (a write may have caused it: the listing
+changed under every try) is a doubt: the rule skips with the reason, whatever other checks
+held, since those cannot clear what the doubted one saw.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Finding:
     skip: str | None = None
     note: str | None = None  # shown with a rule that held (e.g. a documented exposure)
     walk: bool = False  # judged on one walk: the report counts "held in N walks"
+    doubt: bool = False  # with skip: a violation seen but left unjudged (see the module)
 
     @classmethod
     def held(cls, rule: str) -> Finding:
@@ -65,6 +68,10 @@ class Finding:
     @classmethod
     def skipped(cls, rule: str, reason: str) -> Finding:
         return cls(rule, skip=reason)
+
+    @classmethod
+    def doubted(cls, rule: str, reason: str) -> Finding:
+        return cls(rule, skip=reason, doubt=True)
 
 
 @dataclass
@@ -75,6 +82,7 @@ class RuleRecord:
     kept: list[Violation] = field(default_factory=list)
     recorded: list[Violation] = field(default_factory=list)  # in arrival order, bounded
     skips: list[str] = field(default_factory=list)
+    doubts: list[str] = field(default_factory=list)  # violations seen but left unjudged
     notes: list[str] = field(default_factory=list)
     # Which kept violations were judged on a walk: they keep their order (see `keep`).
     walk_kept: set[Violation] = field(default_factory=set, repr=False, compare=False)
@@ -86,10 +94,13 @@ class RuleRecord:
     def status(self) -> Status:
         if self.violations:
             return "fail"
-        return "pass" if self.checks else "skip"
+        return "pass" if self.checks and not self.doubts else "skip"
 
     @property
     def reason(self) -> str:
+        if self.doubts:
+            held = f" (it held in {self.checks} other check(s))" if self.checks else ""
+            return "; ".join(dict.fromkeys(self.doubts)) + held
         if self.status == "skip":
             return "; ".join(dict.fromkeys(self.skips)) or "not checked by any probe"
         if self.status == "fail":
@@ -182,7 +193,7 @@ class Ledger:
         for finding in findings:
             record = self.records.setdefault(finding.rule, RuleRecord())
             if finding.skip is not None:
-                record.skips.append(finding.skip)
+                (record.doubts if finding.doubt else record.skips).append(finding.skip)
                 continue
             record.checks += 1
             record.walks += finding.walk

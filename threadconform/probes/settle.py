@@ -281,13 +281,14 @@ def _with_keyset_gaps(findings: list[Finding], gaps: list[Finding]) -> list[Find
 def _excused(
     ctx: ProbeContext, findings: list[Finding], reason: str, judged: frozenset[str]
 ) -> list[Finding]:
-    """Violations a write could cause become skips with the reason; the rest stand."""
+    """Violations a write could cause become doubts with the reason (the rule skips, even
+    where other walks held: they cannot clear what this one saw); the rest stand."""
     suspects = {id(f) for f in _suspects(ctx, findings, judged)}
     out: list[Finding] = []
     for finding in findings:
         if id(finding) in suspects:
             ctx.live.unjudged.setdefault(finding.rule, reason)
-            out.append(Finding.skipped(finding.rule, reason))
+            out.append(Finding.doubted(finding.rule, reason))
         else:
             out.append(finding)
     return out
