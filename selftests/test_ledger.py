@@ -92,3 +92,4 @@ def test_a_violation_beside_a_doubt_fails() -> None:
     ledger = Ledger()
     ledger.add([Finding.doubted("PAGE-NO-GAPS", "not judged"), violation("limit=3")])
     assert ledger.record("PAGE-NO-GAPS").status == "fail"
+    assert ledger.record("PAGE-NO-GAPS").reason == "limit=3 #0"  # the evidence, not the doubt

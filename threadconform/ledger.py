@@ -98,15 +98,15 @@ class RuleRecord:
 
     @property
     def reason(self) -> str:
+        if self.status == "fail":
+            if self.violations > len(self.kept):
+                return f"{self.kept[0].message} ({len(self.kept)} shown of {self.violations})"
+            return self.kept[0].message
         if self.doubts:
             held = f" (it held in {self.checks} other check(s))" if self.checks else ""
             return "; ".join(dict.fromkeys(self.doubts)) + held
         if self.status == "skip":
             return "; ".join(dict.fromkeys(self.skips)) or "not checked by any probe"
-        if self.status == "fail":
-            if self.violations > len(self.kept):
-                return f"{self.kept[0].message} ({len(self.kept)} shown of {self.violations})"
-            return self.kept[0].message
         notes = "".join(f"; {note}" for note in dict.fromkeys(self.notes))
         if self.walks == self.checks:
             return f"held in {self.walks} walk(s){notes}"
