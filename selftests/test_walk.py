@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import gc
 import tracemalloc
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -13,7 +15,9 @@ import pytest
 from threadconform.exchange import Request, Response
 from threadconform.outcomes import BudgetSpent
 from threadconform.walk import (
+    AHEAD,
     OBJECT,
+    Together,
     extract_page,
     fetch_page,
     item_paths,
@@ -155,7 +159,74 @@ def test_page_parameter_ignored_is_a_cycle() -> None:
 
     handler, seen = f.counting(ignores_page)
     result = walk(f.mock_client(handler), f.page_pagination(), {"limit": 5}, max_pages=100)
-    assert result.stop == "cycle" and len(seen) == 2
+    assert result.stop == "cycle" and len(result.pages) == 2
+    # Pages 2 to 5 were fetched together (the page count was known): the cycle is caught
+    # on page 2, and the three fetched after it go unread.
+    assert len(seen) == 1 + AHEAD
+
+
+# -- fetching ahead ------------------------------------------------------------------------
+
+
+def _together_in_threads(batches: list[int]) -> Together:
+    def together(fetches: Sequence[Callable[[], Any]]) -> list[Any]:
+        batches.append(len(fetches))
+        with ThreadPoolExecutor(len(fetches)) as pool:
+            return list(pool.map(lambda fetch: fetch(), fetches))
+
+    return together
+
+
+@pytest.mark.parametrize("style", ["page", "offset"])
+@pytest.mark.parametrize(("count", "limit"), [(23, 5), (20, 5), (23, 1), (3, 10)])
+def test_pages_known_ahead_are_fetched_together_and_read_in_order(
+    style: str, count: int, limit: int
+) -> None:
+    """Once the end is known, AHEAD pages go out together, and the walk is the one a walk
+    one page at a time makes: the same pages, in the same order, from the same requests."""
+    data = f.threads(count, style)
+    handler, one_seen = f.counting(SERVERS[style](data))
+    alone = walk(f.mock_client(handler), f.PAGINATIONS[style](), {"limit": limit}, max_pages=50)
+    batches: list[int] = []
+    handler, seen = f.counting(SERVERS[style](data))
+    together = walk(
+        f.mock_client(handler),
+        f.PAGINATIONS[style](),
+        {"limit": limit},
+        max_pages=50,
+        together=_together_in_threads(batches),
+    )
+    assert together.pages == alone.pages and together.note == alone.note
+    assert sorted(str(r.url) for r in seen) == sorted(str(r.url) for r in one_seen)
+    pages = -(-count // limit)
+    assert (max(batches) == min(AHEAD, pages - 1)) if pages > 1 else batches == [1]
+
+
+def test_fetching_ahead_stops_at_the_page_cap() -> None:
+    handler, seen = f.counting(f.offset_server(f.threads(100, "offset")))
+    result = walk(f.mock_client(handler), f.offset_pagination(), {"limit": 5}, max_pages=6)
+    assert result.stop == "page-cap" and len(seen) == len(result.pages) == 6
+
+
+def test_a_walk_that_leaves_the_predicted_path_reads_none_of_the_pages_fetched_ahead() -> None:
+    """A server that says has-more false early: the walk ends there as it would page by
+    page; the pages fetched ahead of that point are never part of it."""
+    data = f.threads(40, "offset")
+    server = f.offset_server(data)
+
+    def ends_early(request: httpx.Request) -> httpx.Response:
+        reply = server(request)
+        if request.url.params.get("offset") == "10":
+            body = reply.json()
+            body["hasMore"] = False
+            return httpx.Response(200, json=body)
+        return reply
+
+    handler, seen = f.counting(ends_early)
+    result = walk(f.mock_client(handler), f.offset_pagination(), {"limit": 5}, max_pages=50)
+    assert [p.param("offset") for p in result.pages] == ["0", "5", "10"]
+    assert result.note.endswith("has-more was false")
+    assert len(seen) == 1 + AHEAD  # offset 0, then 5 to 20 together: 15 and 20 unread
 
 
 def test_pages_that_never_end_stop_at_the_page_cap() -> None:

@@ -8,11 +8,19 @@ WALK-TERMINATES invariant turns it into a failure.
 
 Each item keeps only what the invariants read (its id, its sort key, and the fields that
 filters and item rules name), so a walk over 100,000 threads stays small.
+
+Fetching ahead: once a page or offset walk knows where the listing ends (a page count, a
+total), the next AHEAD pages are known before any of them is read, and `together` may
+fetch them side by side (across a network, one round trip instead of four). They are then
+judged one by one exactly as if fetched in turn; where the walk leaves the predicted path
+(an empty page, has-more false, a repeated body, an error) the pages fetched ahead of that
+point go unread. The predicted pages are the same at any concurrency, so the requests a
+walk sends never depend on how many may be out at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -38,18 +46,21 @@ from threadconform.pages import (
 )
 
 __all__ = [
+    "AHEAD",
     "OBJECT",
     "Fetcher",
     "Item",
     "Meta",
     "Page",
     "Stop",
+    "Together",
     "Walk",
     "extract_page",
     "fetch_page",
     "follow",
     "header_link",
     "item_paths",
+    "one_by_one",
     "position",
     "walk",
     "walk_backward",
@@ -70,7 +81,19 @@ class _Halt:
 # A step looks at the previous page (None before the first) and returns either the next
 # request as (cycle key, params), a string (the reason the walk has reached its end), or a
 # _Halt (why it must not go on).
-Step = Callable[[Page | None], tuple[tuple[str, str], StrParams] | str | _Halt]
+Next = tuple[tuple[str, str], StrParams]
+Step = Callable[[Page | None], Next | str | _Halt]
+# Given the next request and the page before it, up to `room` requests after it that a
+# walk over a listing which goes on as that page says would send (see the module doc).
+Ahead = Callable[[Next, Page, int], list[Next]]
+# Runs fetches and returns their results in order: one after another, or side by side.
+Together = Callable[[Sequence[Callable[[], "Page | BudgetSpent"]]], list["Page | BudgetSpent"]]
+# Pages fetched in one go where the end is known: the first one and the three after it.
+AHEAD = 4
+
+
+def one_by_one(fetches: Sequence[Callable[[], Page | BudgetSpent]]) -> list[Page | BudgetSpent]:
+    return [fetch() for fetch in fetches]
 
 
 def walk(
@@ -80,8 +103,10 @@ def walk(
     *,
     max_pages: int,
     direction: str | None = None,
+    together: Together = one_by_one,
 ) -> Walk:
-    """Walk forward from the first page (or the page/offset/cursor in `params`) to the end."""
+    """Walk forward from the first page (or the page/offset/cursor in `params`) to the end;
+    `together` fetches the pages known ahead (see the module doc)."""
     base = _base_params(pagination, params, direction)
     steps: dict[str, Callable[[Pagination, StrParams], Step]] = {
         "page": _page_steps,
@@ -93,7 +118,17 @@ def walk(
         "link-header": _link_steps,
     }
     step = steps[pagination.style](pagination, base)
-    return _run(client, pagination, base, step, max_pages, _direction(pagination, base))
+    aheads = {"page": _page_ahead, "offset": _offset_ahead}
+    ahead = aheads[pagination.style](pagination, base) if pagination.style in aheads else None
+    return _run(
+        client,
+        pagination,
+        base,
+        step,
+        max_pages,
+        _direction(pagination, base),
+        _Fetching(client, pagination, ahead, together),
+    )
 
 
 def walk_backward(
@@ -129,8 +164,41 @@ def walk_backward(
         cursor = previous.items[0].id
         return (before, cursor), _with(base, before, cursor)
 
-    walked = _run(client, pagination, base, step, max_pages, _direction(pagination, base))
+    fetching = _Fetching(client, pagination)
+    walked = _run(client, pagination, base, step, max_pages, _direction(pagination, base), fetching)
     return Walk(walked.params, walked.direction, walked.pages, walked.stop, walked.note, True)
+
+
+@dataclass
+class _Fetching:
+    """How a walk gets its pages: one at a time, or with the pages known ahead."""
+
+    client: Fetcher
+    pagination: Pagination
+    ahead: Ahead | None = None
+    together: Together = one_by_one
+    fetched: list[tuple[Next, Page | BudgetSpent]] | None = None  # ahead, not yet read
+
+    def get(self, nxt: Next, previous: Page | None, room: int) -> Page | BudgetSpent:
+        """The page `nxt` asks for: fetched ahead already, or fetched now (with the pages
+        after it, where the end is known)."""
+        if self.fetched and self.fetched[0][0] == nxt:
+            return self.fetched.pop(0)[1]
+        wanted = [nxt]
+        if self.ahead is not None and previous is not None:
+            wanted += self.ahead(nxt, previous, min(AHEAD, room) - 1)
+        results = self.together([self._fetcher(params) for _, params in wanted])
+        self.fetched = list(zip(wanted[1:], results[1:], strict=True))
+        return results[0]
+
+    def _fetcher(self, params: StrParams) -> Callable[[], Page | BudgetSpent]:
+        def fetch() -> Page | BudgetSpent:
+            try:
+                return fetch_page(self.client, self.pagination, params)
+            except BudgetSpent as exc:
+                return exc
+
+        return fetch
 
 
 def _run(
@@ -140,6 +208,7 @@ def _run(
     step: Step,
     max_pages: int,
     direction: str | None,
+    fetching: _Fetching,
 ) -> Walk:
     pages: list[Page] = []
     requested: dict[tuple[str, str], int] = {}  # cycle key -> page number that asked it
@@ -157,16 +226,15 @@ def _run(
             return done("end", f"ended after {len(pages)} page(s): {nxt}")
         if isinstance(nxt, _Halt):
             return done(nxt.stop, nxt.note)
-        key, request_params = nxt
+        key = nxt[0]
         if key in requested:
             earlier = "earlier in the walk" if positional else f"for page #{requested[key]}"
             return done("cycle", f"{_label(key)} was already requested {earlier}")
         if len(pages) >= max_pages:
             return done("page-cap", f"stopped at the cap of {max_pages} pages before {_label(key)}")
-        try:
-            page = fetch_page(client, pagination, request_params)
-        except BudgetSpent as exc:
-            return done("budget", str(exc))
+        page = fetching.get(nxt, previous, max_pages - len(pages))
+        if isinstance(page, BudgetSpent):
+            return done("budget", str(page))
         pages.append(page)
         number = len(pages)
         names[number] = _name(key, number, positional)
@@ -216,6 +284,33 @@ def _offset_steps(pagination: Pagination, base: StrParams) -> Step:
         return (name, str(offset)), _with(base, name, offset)
 
     return step
+
+
+def _page_ahead(pagination: Pagination, base: StrParams) -> Ahead:
+    name = pagination.page.param if pagination.page else "page"
+
+    def ahead(nxt: Next, previous: Page, room: int) -> list[Next]:
+        pages, number = previous.meta.pages, _int(nxt[0][1])
+        if not _is_count(pages) or number is None:
+            return []
+        last = min(number + room, pages)
+        return [((name, str(n)), _with(base, name, n)) for n in range(number + 1, last + 1)]
+
+    return ahead
+
+
+def _offset_ahead(pagination: Pagination, base: StrParams) -> Ahead:
+    name = pagination.offset.param if pagination.offset else "offset"
+    limit = _int(dict(base).get(pagination.limit.param)) or pagination.limit.default
+
+    def ahead(nxt: Next, previous: Page, room: int) -> list[Next]:
+        total, offset = previous.meta.total, _int(nxt[0][1])
+        if not limit or not _is_count(total) or offset is None:
+            return []
+        offsets = range(offset + limit, offset + limit * (room + 1), limit)
+        return [((name, str(o)), _with(base, name, o)) for o in offsets if o < total]
+
+    return ahead
 
 
 def _after_steps(pagination: Pagination, base: StrParams) -> Step:

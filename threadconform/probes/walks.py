@@ -19,7 +19,7 @@ the prefix both walks reached, and the finding says so.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -499,9 +499,35 @@ def walks(ctx: ProbeContext) -> Iterator[Finding]:
         for rule in WALK_RULES:
             yield Finding.skipped(rule, reason)
         return
-    judged = yield from _watching(PLACE_RULE, planned(ctx, default, large), explore(ctx))
+    judged = yield from _watching(PLACE_RULE, *_planned_and_explored(ctx, default, large))
     if not judged and INVARIANTS[PLACE_RULE].applies(pagination) is None:
         yield Finding.skipped(PLACE_RULE, _place_unjudged(ctx))
+
+
+def _planned_and_explored(
+    ctx: ProbeContext, params: tuple[tuple[str, str], ...], large: Walk
+) -> tuple[Iterator[Finding], Iterator[Finding]]:
+    """The planned walks' findings, then Hypothesis' walks'. With requests allowed out at
+    once and a listing that has held still, Hypothesis walks while the plan's walks do
+    (across a network the two chains of round trips overlap instead of adding up); their
+    findings enter the ledger in the same order either way."""
+    if ctx.client.concurrency < 2 or ctx.live.changed:
+        return planned(ctx, params, large), explore(ctx)
+    return _alongside(planned(ctx, params, large), lambda: list(explore(ctx)))
+
+
+def _alongside(
+    first: Iterator[Finding], second: Callable[[], list[Finding]]
+) -> tuple[Iterator[Finding], Iterator[Finding]]:
+    """`first` consumed here while `second` runs in a thread of its own."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="explore")
+    later = pool.submit(second)
+    pool.shutdown(wait=False)  # the thread ends with `second`
+
+    def rest() -> Iterator[Finding]:
+        yield from later.result()
+
+    return first, rest()
 
 
 def _watching(rule: str, *streams: Iterator[Finding]) -> Generator[Finding, None, bool]:
