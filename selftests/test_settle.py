@@ -169,6 +169,36 @@ def test_the_same_repeat_on_an_offset_listing_that_keeps_changing_is_not_judged(
     assert not _failed(found) and any(f.skip for f in found)
 
 
+def _spent(ctx: ProbeContext, rule: str) -> Callable[[], list[Finding]]:
+    """A unit whose violation comes as the run's budget runs out: no read is left."""
+
+    def unit() -> list[Finding]:
+        ctx.state.stop("the request budget is spent")
+        return [Finding(rule, Violation(rule, "a repeat", (), "none", "one"))]
+
+    return unit
+
+
+def test_a_run_out_of_requests_on_a_changing_listing_blames_no_write_on_the_server() -> None:
+    # The listing was seen to change earlier; the budget runs out as a repeat shows up,
+    # so nothing can tell the repeat from a write: not judged, never a failure.
+    ctx = _context("offset", None, once=3)
+    ctx.reference()
+    settled(ctx, _walk_unit(ctx, 7), key=KEY, where="the walk with limit=7")
+    assert ctx.live.changed
+    found = settled(ctx, _spent(ctx, "PAGE-NO-DUPLICATES"), key=KEY, where="a walk")
+    assert not _failed(found)
+    (doubt,) = [f for f in found if f.rule == "PAGE-NO-DUPLICATES"]
+    assert doubt.doubt and "could send no request to read it again" in (doubt.skip or "")
+
+
+def test_a_run_out_of_requests_on_a_listing_never_seen_to_change_keeps_its_violation() -> None:
+    ctx = _context("offset", None)
+    ctx.reference()
+    found = settled(ctx, _spent(ctx, "PAGE-NO-DUPLICATES"), key=KEY, where="a walk")
+    assert _failed(found) == {"PAGE-NO-DUPLICATES"}
+
+
 def test_frozen_reads_nothing_again_and_the_violation_stands() -> None:
     ctx = _context("offset", 2, frozen=True)
     ctx.reference()

@@ -143,9 +143,13 @@ def settled(
         findings = unit()
         suspects = _suspects(ctx, findings)
         asks = place is not None and not placed and _lost_place(findings)
-        if not (suspects or asks) or ctx.frozen or ctx.state.over:
+        if not (suspects or asks) or ctx.frozen:
             return findings + placed
+        if ctx.state.over:
+            return _unread(ctx, findings, judged) + placed
         after, change = reread(ctx, key, snapshot(before))
+        if ctx.state.over:  # the read was cut short: it tells nothing
+            return _unread(ctx, findings, judged) + placed
         if place is not None and not placed and change:
             placed = place(snapshot(before), snapshot(after))
         with ctx.lock:  # walks judged side by side share the references and the log
@@ -185,6 +189,20 @@ def _lost_place(findings: Sequence[Finding]) -> bool:
     threads that arrive behind it, so no read after the walk can tell whether a write
     landed during it or after it (`--write-hook` makes one land during it)."""
     return any(f.violation is not None and f.rule in PLACE_SIGNS for f in findings)
+
+
+def _unread(ctx: ProbeContext, findings: list[Finding], judged: frozenset[str]) -> list[Finding]:
+    """The run may send no more requests, so no read can tell a write from a fault. On a
+    listing seen to change during the run, the violations a write could cause are doubts
+    (a run that spends its budget on a busy staging server must not blame it for the
+    writes it received); on one never seen to change they stand, as on a frozen one."""
+    if not ctx.live.changed:
+        return findings
+    reason = (
+        "not judged: the listing changed during the run, and the run could send no "
+        f"request to read it again ({ctx.state.reason})"
+    )
+    return _excused(ctx, findings, reason, judged)
 
 
 def _unjudged(where: str, tries: int, seen: Change) -> str:
