@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -212,8 +213,10 @@ def run_cases(
         )
     else:
         strategy = strategy.map(lambda case: _untenanted(ctx, case))
-    judged: list[_Judged] = []
+    cases: list[Any] = []
 
+    # Hypothesis only draws here: with no failure and no shrinking, what it draws does
+    # not depend on the answers, so the cases can be sent after (and side by side).
     @hypothesis_seed(ctx.seed)
     @settings(
         max_examples=examples,
@@ -223,20 +226,46 @@ def run_cases(
         suppress_health_check=list(HealthCheck),
     )
     @given(case=strategy)
-    def fuzz(case: Any) -> None:
-        if ctx.state.over:
-            return
-        try:
-            response = ctx.fetch(query_pairs(case.query))
-        except BudgetSpent:
-            return  # the run stopped: no verdict from this example
+    def draw(case: Any) -> None:
+        cases.append(case)
+
+    draw()
+    judged: list[_Judged] = []
+    for case, response in _answered(ctx, cases):
         if response.status is None:
-            return  # no answer at all is not a 5xx; the engine counts it towards silence
+            continue  # no answer at all is not a 5xx; the engine counts it towards silence
         negated = frozenset(_negated_params(case))
         judged.append(_Judged(response, negated, tuple(evaluate(case, response))))
-
-    fuzz()
     yield from _shown(ctx, judged, _grounded(ctx, mode))
+
+
+def _answered(ctx: ProbeContext, cases: list[Any]) -> Iterator[tuple[Any, Response]]:
+    """Each case with its answer, in the cases' order, until the run stops. With requests
+    allowed out at once and a listing that holds still, a batch of cases goes out side by
+    side and is judged in order after; else each is sent just before it is judged, as one
+    request after another always was. Either way the same requests are sent."""
+    size = 1 if ctx.live.changed else max(ctx.client.concurrency, 1)
+    for start in range(0, len(cases), size):
+        batch = cases[start : start + size]
+        if len(batch) == 1:
+            answers = [_ask(ctx, batch[0])]
+        else:
+            with ThreadPoolExecutor(len(batch), thread_name_prefix="fuzz") as pool:
+                answers = list(pool.map(lambda case: _ask(ctx, case), batch))
+        for case, answer in zip(batch, answers, strict=True):
+            if answer is None:
+                return  # the run stopped: no verdict from the cases left
+            yield case, answer
+        size = 1 if ctx.live.changed else max(ctx.client.concurrency, 1)
+
+
+def _ask(ctx: ProbeContext, case: Any) -> Response | None:
+    if ctx.state.over:
+        return None
+    try:
+        return ctx.fetch(query_pairs(case.query))
+    except BudgetSpent:
+        return None
 
 
 @dataclass(frozen=True)
