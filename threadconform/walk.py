@@ -60,7 +60,6 @@ __all__ = [
     "follow",
     "header_link",
     "item_paths",
-    "one_by_one",
     "position",
     "walk",
     "walk_backward",
@@ -92,7 +91,7 @@ Together = Callable[[Sequence[Callable[[], "Page | BudgetSpent"]]], list["Page |
 AHEAD = 4
 
 
-def one_by_one(fetches: Sequence[Callable[[], Page | BudgetSpent]]) -> list[Page | BudgetSpent]:
+def _one_by_one(fetches: Sequence[Callable[[], Page | BudgetSpent]]) -> list[Page | BudgetSpent]:
     return [fetch() for fetch in fetches]
 
 
@@ -103,7 +102,7 @@ def walk(
     *,
     max_pages: int,
     direction: str | None = None,
-    together: Together = one_by_one,
+    together: Together = _one_by_one,
 ) -> Walk:
     """Walk forward from the first page (or the page/offset/cursor in `params`) to the end;
     `together` fetches the pages known ahead (see the module doc)."""
@@ -176,7 +175,7 @@ class _Fetching:
     client: Fetcher
     pagination: Pagination
     ahead: Ahead | None = None
-    together: Together = one_by_one
+    together: Together = _one_by_one
     fetched: list[tuple[Next, Page | BudgetSpent]] | None = None  # ahead, not yet read
 
     def get(self, nxt: Next, previous: Page | None, room: int) -> Page | BudgetSpent:

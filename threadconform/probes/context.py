@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from threadconform import paths, spec
 from threadconform.client import DEFAULT, Client, CredentialArg
@@ -24,7 +24,7 @@ from threadconform.live import Consistency, LiveLog, snapshot
 from threadconform.model import Contract
 from threadconform.outcomes import BudgetSpent, DeadlineSpent
 from threadconform.profiles import Profile
-from threadconform.walk import Item, Page, Walk, extract_page, one_by_one, walk, walk_backward
+from threadconform.walk import Item, Walk, extract_page, walk, walk_backward
 
 if TYPE_CHECKING:
     from threadconform.shapes import Shapes
@@ -50,7 +50,7 @@ MIN_ITEMS_EXAMINED, MAX_ITEMS_EXAMINED = 200, 1000
 # "deadline" (--max-time) leave rules unjudged; "budget" is an ordinary, chosen limit.
 Ending = Literal["", "budget", "deadline", "gone"]
 StrParams = tuple[tuple[str, str], ...]
-Fetched = Page | BudgetSpent  # what one fetch of a walk gives
+T = TypeVar("T")
 
 
 @dataclass
@@ -187,17 +187,18 @@ class ProbeContext:
             params,
             max_pages=pages,
             direction=direction,
-            together=self._together,
+            together=self.together,
         )
 
-    def _together(self, fetches: Sequence[Callable[[], Fetched]]) -> list[Fetched]:
-        """Pages a walk knows ahead: side by side while the run may have requests out at
-        once and the listing has held still; else in turn, in the walk's order, so that
-        a write lands between the same pages as at --concurrency 1."""
-        if self.client.concurrency < 2 or self.live.changed or len(fetches) < 2:
-            return one_by_one(fetches)
-        with ThreadPoolExecutor(len(fetches), thread_name_prefix="page") as pool:
-            return list(pool.map(lambda fetch: fetch(), fetches))
+    def together(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """Each call's result, in order: side by side while the run may have requests out
+        at once and the listing has held still; else in turn, so that a write lands
+        between the same requests as at --concurrency 1 (pages a walk knows ahead, a
+        batch of fuzzed cases)."""
+        if self.client.concurrency < 2 or self.live.changed or len(calls) < 2:
+            return [call() for call in calls]
+        with ThreadPoolExecutor(len(calls), thread_name_prefix="together") as pool:
+            return list(pool.map(lambda call: call(), calls))
 
     def _page_cap(
         self, params: Sequence[tuple[str, str]], max_pages: int | None, beyond_cap: bool

@@ -30,8 +30,8 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -242,21 +242,18 @@ def run_cases(
 def _answered(ctx: ProbeContext, cases: list[Any]) -> Iterator[tuple[Any, Response]]:
     """Each case with its answer, in the cases' order, until the run stops. With requests
     allowed out at once and a listing that holds still, a batch of cases goes out side by
-    side and is judged in order after; else each is sent just before it is judged, as one
-    request after another always was. Either way the same requests are sent."""
-    size = 1 if ctx.live.changed else max(ctx.client.concurrency, 1)
-    for start in range(0, len(cases), size):
+    side (`ctx.together`) and is judged in order after; else each is sent just before it
+    is judged, as one request after another always was. Either way the same requests."""
+    start = 0
+    while start < len(cases):
+        size = 1 if ctx.live.changed else max(ctx.client.concurrency, 1)
         batch = cases[start : start + size]
-        if len(batch) == 1:
-            answers = [_ask(ctx, batch[0])]
-        else:
-            with ThreadPoolExecutor(len(batch), thread_name_prefix="fuzz") as pool:
-                answers = list(pool.map(lambda case: _ask(ctx, case), batch))
+        start += len(batch)
+        answers = ctx.together([partial(_ask, ctx, case) for case in batch])
         for case, answer in zip(batch, answers, strict=True):
             if answer is None:
                 return  # the run stopped: no verdict from the cases left
             yield case, answer
-        size = 1 if ctx.live.changed else max(ctx.client.concurrency, 1)
 
 
 def _ask(ctx: ProbeContext, case: Any) -> Response | None:
