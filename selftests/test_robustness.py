@@ -354,8 +354,10 @@ def test_retry_after_is_honoured_up_to_its_cap_and_503_is_retried(
 ) -> None:
     """The first answer says "come back in an hour": the client waits its cap and asks
     again. Every tenth request after it gets a 503 and is asked again. The run passes."""
-    result(runs, scenario)
+    run = result(runs, scenario)
+    assert run.returncode == 0, run.explain()  # else the journal below says too little
     seen = server.journal.of("hiccups")
+    assert len(seen) >= 2, f"{len(seen)} request(s) reached the target\n{run.explain()}"
     first, retry = seen[:2]
     assert retry.query == first.query, "the 429 was not retried"
     waited = retry.at - first.at
