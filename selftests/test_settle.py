@@ -7,6 +7,7 @@ second, and a keyset contract never excuses a repeat.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -255,3 +256,36 @@ def test_too_many_writes_to_order_fall_back_to_walking_again() -> None:
     found = _explained_walk(ctx, 2)
     assert not _failed(found)
     assert "PAGE-NO-DUPLICATES" in ctx.live.unjudged and ctx.live.explained == 0
+
+
+def _out_of_order_delete(data: list[dict[str, Any]]) -> Callable[..., Any]:
+    """An offset server whose head thread is deleted while a walk with limit=7 has its
+    pages out side by side: the page at offset 21 is served first, then the delete, then
+    the page at offset 14 (which so repeats one thread of the later page and misses one)."""
+    serve = offset_server(data)
+    served_later = threading.Event()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        offset, limit = request.url.params.get("offset"), request.url.params.get("limit")
+        if limit == "7" and offset == "14" and not served_later.is_set():
+            served_later.wait(5.0)  # a hang guard: the page at 21 comes first
+        response = serve(request)
+        if limit == "7" and offset == "21" and not served_later.is_set():
+            del data[0]
+            served_later.set()
+        return response
+
+    return handle
+
+
+def test_pages_read_side_by_side_are_not_explained_as_if_read_in_turn() -> None:
+    # A conforming server: the delete landed between two pages that were out at once, so
+    # no order of reads in turn explains the walk, yet nothing is wrong. The walk is taken
+    # again (alone) instead of failing PAGE-NO-DUPLICATES and PAGE-NO-GAPS.
+    data = threads(30, "offset")
+    client = mock_client(_out_of_order_delete(data), concurrency=4)
+    ctx = ProbeContext(contract(offset_pagination()), client, PROFILES["default"], 0)
+    found = _explained_walk(ctx, 7)
+    assert not _failed(found), [f.violation.message for f in found if f.violation]
+    assert {"PAGE-NO-DUPLICATES", "PAGE-NO-GAPS"} <= _held(found)
+    assert ctx.live.changed and ctx.live.repeated == 1 and ctx.live.explained == 0

@@ -9,6 +9,8 @@ the probes share (reference walks, samples, walk statistics, notes) are typed fi
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -23,6 +25,7 @@ from threadconform.leaks import ErrorSample
 from threadconform.live import Consistency, LiveLog, snapshot
 from threadconform.model import Contract
 from threadconform.outcomes import BudgetSpent, DeadlineSpent
+from threadconform.probes.turn import Turn, sharing
 from threadconform.profiles import Profile
 from threadconform.walk import Item, Walk, extract_page, walk, walk_backward
 
@@ -127,6 +130,8 @@ class ProbeContext:
     # Held by walks judged side by side (--concurrency) while they count or change what
     # the run shares: the silence count, walk statistics, the references after a change.
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    # Once the listing is seen to change, one unit's bracket at a time (probes/turn.py).
+    turn: Turn = field(default_factory=Turn, repr=False, compare=False)
     _once: dict[Hashable, threading.RLock] = field(default_factory=dict, repr=False, compare=False)
 
     def fetch(
@@ -141,7 +146,8 @@ class ProbeContext:
         if self.state.over:
             raise BudgetSpent(self.state.reason)
         try:
-            response = self.client.get(params, credential=credential, headers=headers)
+            with self.turn.taken(self.live.changed):
+                response = self.client.get(params, credential=credential, headers=headers)
         except DeadlineSpent as reached:
             self.state.stop(str(reached), ending="deadline")
             raise
@@ -198,7 +204,14 @@ class ProbeContext:
         if self.client.concurrency < 2 or self.live.changed or len(calls) < 2:
             return [call() for call in calls]
         with ThreadPoolExecutor(len(calls), thread_name_prefix="together") as pool:
-            return list(pool.map(lambda call: call(), calls))
+            # Each call in a copy of this context: it shares the caller's turn and reads.
+            futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
+            return [future.result() for future in futures]
+
+    def alone(self) -> contextlib.AbstractContextManager[None]:
+        """Held around one unit's bracket: once the listing has been seen to change, no
+        other probe's request goes out until the block ends (probes/turn.py)."""
+        return self.turn.taken(self.live.changed)
 
     def _page_cap(
         self, params: Sequence[tuple[str, str]], max_pages: int | None, beyond_cap: bool
@@ -217,7 +230,11 @@ class ProbeContext:
     ) -> Walk:
         """The walk with the largest limit for these filters and direction, fetched once."""
         key = ReferenceKey(tuple(params), direction)
-        with self.once(key):  # probes side by side read a reference once, not each
+        cached = self.references.get(key)
+        if cached is not None:  # no turn to wait for when nothing is read
+            return cached
+        # Probes side by side read a reference once, not each (the turn first: see turn.py).
+        with self.alone(), self.once(key), sharing():
             cached = self.references.get(key)
             if cached is not None:
                 return cached
@@ -256,7 +273,7 @@ class ProbeContext:
         """The same for another tenant's credential: its first page of the largest limit."""
         if credential == self.client.credential:
             return self.samples()
-        with self.once(("samples", credential)):
+        with self.alone(), self.once(("samples", credential)), sharing():
             if credential not in self.samples_by_credential:
                 try:
                     response = self.fetch(self._largest(), credential=credential)

@@ -133,53 +133,62 @@ def settled(
     placed: list[Finding] = []  # WALK-HOLDS-PLACE, once, from the first disturbed try
     judged: frozenset[str] = frozenset()
     for attempt in range(TRIES):
-        judged = frozenset()
-        if attempt:
-            with ctx.lock:
-                ctx.live.repeated += 1
-        # The bracket opens before the unit's first read: the reference in force (read
-        # now if a change dropped it), so every read of the unit comes after it.
-        before = ctx.reference(key.params, key.direction)
-        findings = unit()
-        suspects = _suspects(ctx, findings)
-        asks = place is not None and not placed and _lost_place(findings)
-        if not (suspects or asks) or ctx.frozen:
-            return findings + placed
-        if ctx.state.over:
-            return _unread(ctx, findings, judged) + placed
-        after, change = reread(ctx, key, snapshot(before))
-        if ctx.state.over:  # the read was cut short: it tells nothing
-            return _unread(ctx, findings, judged) + placed
-        if place is not None and not placed and change:
-            placed = place(snapshot(before), snapshot(after))
-        with ctx.lock:  # walks judged side by side share the references and the log
-            if not suspects:  # the read was for WALK-HOLDS-PLACE: the violations stand
-                if change:
-                    ctx.live.saw(where, change)
-                    _keep_only(ctx, key, after)
+        # Once the listing has been seen to change, no other probe's request lands in
+        # this try's bracket (probes/turn.py).
+        with ctx.alone():
+            judged = frozenset()
+            # Pages read side by side came in no order `explain` could follow: a try that
+            # began before the listing was seen to change, at --concurrency > 1, is taken
+            # again (alone) rather than explained.
+            in_order = ctx.live.changed or ctx.client.concurrency < 2
+            if attempt:
+                with ctx.lock:
+                    ctx.live.repeated += 1
+            # The bracket opens before the unit's first read: the reference in force (read
+            # now if a change dropped it), so every read of the unit comes after it.
+            before = ctx.reference(key.params, key.direction)
+            findings = unit()
+            suspects = _suspects(ctx, findings)
+            asks = place is not None and not placed and _lost_place(findings)
+            if not (suspects or asks) or ctx.frozen:
                 return findings + placed
-            if not change and not _stale(ctx, key):
-                return findings + placed  # the listing held still: the server's violations
-            if not change:
-                # The bracket held, but the unit may have compared with a reference read
-                # before it opened, on a listing already seen to change: read them all again.
-                _keep_only(ctx, key, before)
-                continue
-            ctx.live.saw(where, change)
-            seen = seen + change
-            _keep_only(ctx, key, after)  # every other cached reference predates the change
-        if keyset_gaps is not None and _keyset(ctx):
-            judged = frozenset({"PAGE-NO-GAPS"})
-            findings = _with_keyset_gaps(findings, keyset_gaps(snapshot(before), snapshot(after)))
-            if not _suspects(ctx, findings, judged):
-                return findings + placed
-        verdicts = explain(snapshot(before), snapshot(after)) if explain else None
-        if verdicts is not None:
-            judged = frozenset(verdicts)
-            findings = _explained(ctx, findings, verdicts, change)
-            stands = any(f.violation for f in findings if f.rule in judged)
-            if stands or not _suspects(ctx, findings, judged):
-                return _excused(ctx, findings, _unjudged(where, 1, seen), judged) + placed
+            if ctx.state.over:
+                return _unread(ctx, findings, judged) + placed
+            after, change = reread(ctx, key, snapshot(before))
+            if ctx.state.over:  # the read was cut short: it tells nothing
+                return _unread(ctx, findings, judged) + placed
+            if place is not None and not placed and change:
+                placed = place(snapshot(before), snapshot(after))
+            with ctx.lock:  # walks judged side by side share the references and the log
+                if not suspects:  # the read was for WALK-HOLDS-PLACE: the violations stand
+                    if change:
+                        ctx.live.saw(where, change)
+                        _keep_only(ctx, key, after)
+                    return findings + placed
+                if not change and not _stale(ctx, key):
+                    return findings + placed  # the listing held still: the server's violations
+                if not change:
+                    # The bracket held, but the unit may have compared with a reference read
+                    # before it opened, on a listing already seen to change: read them all again.
+                    _keep_only(ctx, key, before)
+                    continue
+                ctx.live.saw(where, change)
+                seen = seen + change
+                _keep_only(ctx, key, after)  # every other cached reference predates the change
+            if keyset_gaps is not None and _keyset(ctx):
+                judged = frozenset({"PAGE-NO-GAPS"})
+                findings = _with_keyset_gaps(
+                    findings, keyset_gaps(snapshot(before), snapshot(after))
+                )
+                if not _suspects(ctx, findings, judged):
+                    return findings + placed
+            verdicts = explain(snapshot(before), snapshot(after)) if explain and in_order else None
+            if verdicts is not None:
+                judged = frozenset(verdicts)
+                findings = _explained(ctx, findings, verdicts, change)
+                stands = any(f.violation for f in findings if f.rule in judged)
+                if stands or not _suspects(ctx, findings, judged):
+                    return _excused(ctx, findings, _unjudged(where, 1, seen), judged) + placed
     return _excused(ctx, findings, _unjudged(where, TRIES, seen), judged) + placed
 
 
