@@ -78,16 +78,19 @@ class Scenario:
 
 # The ones that mostly wait (Retry-After, retries, timeouts) first: they start first.
 SCENARIOS = (
+    # ratelimit, hiccups and unavailable: one request at a time, because their tests count
+    # the retries and read each as the request after the one it repeats (at --concurrency
+    # N, other probes' requests come between, and up to N are out when the run stops).
     Scenario(
         "ratelimit",
-        (),
+        ("--concurrency", "1"),
         6,
         ("the target stopped answering", "/ratelimit/api/threads", "still HTTP 429", "Retry"),
     ),
-    Scenario("hiccups", exit=0),
+    Scenario("hiccups", ("--concurrency", "1"), exit=0),
     Scenario(
         "unavailable",
-        ("--max-requests", str(UNAVAILABLE_BUDGET)),
+        ("--max-requests", str(UNAVAILABLE_BUDGET), "--concurrency", "1"),
         fails="HTTP-NO-5XX",
         says=("got a server error 503",),
     ),
@@ -705,3 +708,24 @@ def test_markdown_escaping(text: str, inert: str) -> None:
 
 def test_terminal_escaping_shows_control_characters() -> None:
     assert escape.terminal("a\x1b[2Jb\x07\n") == "a\\x1b[2Jb\\x07\n"
+
+
+def test_a_read_that_got_no_answer_proves_nothing_about_determinism() -> None:
+    # At --concurrency N, a target that stops answering leaves some probes holding one
+    # answered read and one timed out: that is the target's state, not its order.
+    from selftests import factories as f
+    from threadconform.probes.context import ProbeContext
+    from threadconform.probes.edges import _determinism
+    from threadconform.profiles import PROFILES
+
+    ctx = ProbeContext(
+        f.contract(f.offset_pagination()), f.mock_client(lambda r: None), PROFILES["default"], 0
+    )
+    answered = f.page(["t1", "t2"])
+    silent = f.page(status=None, error="GET /threads: no response within 1 s (read timeout)")
+    for one, two in ((answered, silent), (silent, answered)):
+        (found,) = _determinism(ctx, one, two)
+        assert found.violation is None and found.skip is not None
+        assert "no answer" in found.skip and "read timeout" in found.skip
+    (failed,) = _determinism(ctx, answered, f.page(status=500, error="HTTP 500"))
+    assert failed.violation is not None  # a status that changes between answers still fails

@@ -20,7 +20,7 @@ from threadconform.client import Client
 from threadconform.engine import Engine, ProbeContext, Target
 from threadconform.exchange import REDACTED
 from threadconform.model import Contract
-from threadconform.options import FROZEN_CONCURRENCY, RunOptions
+from threadconform.options import DEFAULT_CONCURRENCY, RunOptions
 from threadconform.outcomes import BudgetSpent, Outcome, RunVerdict, Unreachable
 from threadconform.profiles import PROFILES, Profile
 from threadconform.targets import Deployment
@@ -260,10 +260,8 @@ class Suite:
 
     @property
     def concurrency(self) -> int:
-        """Requests out at once: --concurrency, else 4 on a listing said to hold still."""
-        if self.options.concurrency is not None:
-            return self.options.concurrency
-        return FROZEN_CONCURRENCY if self.options.frozen else 1
+        """Requests out at once: --concurrency, else DEFAULT_CONCURRENCY."""
+        return self.options.concurrency or DEFAULT_CONCURRENCY
 
     def _start_engine(self, deployment: Deployment) -> Engine:
         # The probes (and Hypothesis, Schemathesis under them) load only for a run that

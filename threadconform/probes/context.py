@@ -154,7 +154,12 @@ class ProbeContext:
         except BudgetSpent:
             self.state.stop(f"the request budget ({self.client.max_requests}) is spent")
             raise
-        self._count_silence(response)
+        unserved = self._count_silence(response)
+        if unserved is not None and response.status is not None:
+            # A body that never completed, a 429 or 503 that outlasted its retries: no
+            # answer to judge (at --concurrency N, up to N of them come back as the run
+            # stops, to whichever probes sent them), only a count towards silence.
+            response = dataclasses.replace(response, status=None, body=None, error=unserved)
         self.errors.add(response)
         return self._bounded(response)
 
@@ -339,15 +344,16 @@ class ProbeContext:
         body = _replaced(response.body, path, items[:cap])
         return dataclasses.replace(response, body=body, items_dropped=len(items) - cap)
 
-    def _count_silence(self, response: Response) -> None:
-        # A target that stops serving (timeouts, trickled bodies, endless 429s) would
-        # otherwise cost a timeout or a Retry-After per remaining request; a few in a row
-        # end the run's requests instead.
+    def _count_silence(self, response: Response) -> str | None:
+        """Why the response is no answer (None: it is one), counted: a target that stops
+        serving (timeouts, trickled bodies, endless 429s) would otherwise cost a timeout
+        or a Retry-After per remaining request; a few in a row end the run's requests."""
         unserved = self._unserved(response)
         with self.lock:
             self.state.silent = self.state.silent + 1 if unserved else 0
             if unserved and self.state.silent >= SILENT_LIMIT:
                 self.state.stop(f"the target stopped answering: {unserved}", gone=unserved)
+        return unserved
 
     def _unserved(self, response: Response) -> str | None:
         """Why this response is no answer at all (None when it is one, however wrong)."""

@@ -65,7 +65,13 @@ def defaults(ctx: ProbeContext) -> Iterator[Finding]:
 
 def _determinism(ctx: ProbeContext, one: Page, two: Page) -> list[Finding]:
     """Two failures with one status (the same HTML page twice) prove nothing about
-    determinism; a status that changes between them still does."""
+    determinism, nor does a read that got no answer (a timeout: the target's state, not
+    its order); a status that changes between two answers still does."""
+    silent = next((p for p in (one, two) if p.status is None), None)
+    if silent is not None:
+        return [
+            Finding.skipped("DETERMINISM", f"not judged: a read got no answer ({silent.error})")
+        ]
     if (reason := unusable(one, two)) and one.status == two.status:
         return [Finding.skipped("DETERMINISM", reason)]
     return judge(ctx.contract, "DETERMINISM", [one], [two])
