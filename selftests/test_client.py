@@ -19,7 +19,7 @@ from threadconform.client import (
     encode_params,
     is_unreachable,
 )
-from threadconform.exchange import REDACTED
+from threadconform.exchange import REDACTED, Response
 from threadconform.model import Auth
 
 try:  # run as a package (selftests/__init__.py) or as loose files (pytest's rootdir)
@@ -380,3 +380,35 @@ def test_credential_never_in_error_strings() -> None:
         response = c.get({"q": SECRET})
     assert response.error and SECRET not in response.error
     assert "connection refused" in response.error
+
+
+def test_each_exchange_keeps_its_own_deadline_when_requests_are_out_at_once() -> None:
+    """At --concurrency N, one client sends from N threads: a quick exchange that starts
+    and ends while a slow one is out must neither clear nor move the slow one's deadline
+    (a header trickled a byte at a time would otherwise go on for as long as it likes)."""
+    from selftests.hostile import raw_server as threaded_server
+
+    def behave(conn: socket.socket, done: threading.Event) -> None:
+        if b"kind=slow" in read_request(conn):
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(25):  # 5 s of a header that never ends, then hang up
+                if done.wait(0.2):
+                    return
+                conn.sendall(b"X")
+            return
+        body = b'{"threads": []}'
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+        conn.sendall(head.encode() + b"\r\nConnection: close\r\n\r\n" + body)
+
+    with (
+        threaded_server(behave) as url,
+        Client(url, "/threads", auth=None, credential=None, timeout=0.6, concurrency=2) as client,
+    ):
+        slow: list[Response] = []
+        thread = threading.Thread(target=lambda: slow.append(client.get({"kind": "slow"})))
+        thread.start()
+        while thread.is_alive():
+            assert client.get({"kind": "quick"}).status == 200
+            time.sleep(0.05)
+        thread.join()
+    assert_one_line(slow[0].error, "kind=slow", "no complete answer within 0.6 s")

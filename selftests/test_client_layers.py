@@ -151,6 +151,30 @@ def test_run_deadline_raises_deadline_spent_once_passed() -> None:
     assert len(inner.sent) == 1
 
 
+def test_an_exchange_cut_at_the_run_deadline_is_the_runs_stop_not_an_answer() -> None:
+    # At --concurrency N, up to N exchanges are out when --max-time passes; each is cut
+    # then, and none may reach a probe as the target's "no response".
+    clock = Clock()
+
+    class CutAtDeadline(Fake):
+        def send(self, outgoing: Outgoing) -> Response:
+            self.sent.append(outgoing)
+            clock.now = 10.0
+            return Response(outgoing.record, None, error="no complete answer within 3 s")
+
+    counter = Counting(CutAtDeadline())
+    with pytest.raises(outcomes.DeadlineSpent, match="passed after 1 requests"):
+        RunDeadline(counter, 10.0, clock, counter).send(OUT)
+
+    class TimesOut(Fake):  # no answer well before the deadline: the target's, kept
+        def send(self, outgoing: Outgoing) -> Response:
+            return Response(outgoing.record, None, error="no response within 3 s")
+
+    clock.now = 0.0
+    counter = Counting(TimesOut())
+    assert RunDeadline(counter, 10.0, clock, counter).send(OUT).error == "no response within 3 s"
+
+
 def test_no_run_deadline_never_stops() -> None:
     clock = Clock()
     clock.now = 1e9

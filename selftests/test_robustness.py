@@ -445,8 +445,12 @@ def test_a_run_that_stopped_early_says_why_and_which_rules_it_did_not_judge(
     assert target["stopped"] and target["stopped"]["verdict"] == found["verdict"]
     assert target["stopped"]["reason"] in found["reason"]
     reasons = [r["reason"] for r in target["rules"] if r["outcome"] == "skip"]
-    assert any(reason.startswith("not judged: ") for reason in reasons), reasons
-    assert not [r for r in target["rules"] if r["outcome"] == "fail"], "a false failure"
+    # A rule left unjudged says so; at --concurrency N every probe is under way when the
+    # target stops, so a rule may instead name the walk its death cut short.
+    said = ("not judged: ", "stopped before the end")
+    assert any(part in reason for reason in reasons for part in said), run.explain()
+    failed = [r["id"] for r in target["rules"] if r["outcome"] == "fail"]
+    assert not failed, f"a false failure of {failed}\n{run.explain()}"
     if scenario.name == "sluggish":  # sending stopped at --max-time: judging is quick
         assert found["duration_seconds"] < (12 + hostile.SLUGGISH_SECONDS + 1 + 10) * SCALE
         assert all("run deadline" in r for r in reasons if r.startswith("not judged"))

@@ -18,6 +18,7 @@ from threadconform.walk import (
     AHEAD,
     OBJECT,
     Together,
+    Walk,
     extract_page,
     fetch_page,
     item_paths,
@@ -227,6 +228,101 @@ def test_a_walk_that_leaves_the_predicted_path_reads_none_of_the_pages_fetched_a
     assert [p.param("offset") for p in result.pages] == ["0", "5", "10"]
     assert result.note.endswith("has-more was false")
     assert len(seen) == 1 + AHEAD  # offset 0, then 5 to 20 together: 15 and 20 unread
+
+
+def _cursor_walks(
+    handler_for: Callable[[], Any], path: Sequence[str], limit: int
+) -> tuple[Walk, list[httpx.Request], Walk, list[httpx.Request], list[int]]:
+    """The same cursor walk in turn without a path, and with `path` fetching ahead."""
+    handler, alone_seen = f.counting(handler_for())
+    alone = walk(f.mock_client(handler), f.cursor_pagination(), {"limit": limit}, max_pages=50)
+    batches: list[int] = []
+    handler, seen = f.counting(handler_for())
+    ahead = walk(
+        f.mock_client(handler),
+        f.cursor_pagination(),
+        {"limit": limit},
+        max_pages=50,
+        together=_together_in_threads(batches),
+        path=path,
+    )
+    return alone, alone_seen, ahead, seen, batches
+
+
+@pytest.mark.parametrize(("count", "limit"), [(23, 5), (20, 5), (9, 1), (3, 10)])
+def test_a_cursor_walk_on_a_known_path_fetches_the_next_cursors_together(
+    count: int, limit: int
+) -> None:
+    """Given the reference walk's ids, `after=<id>` pages are predicted as offsets are: the
+    same walk, the same requests, AHEAD at a time."""
+    data = f.threads(count, "cursor")
+    path = [thread["id"] for thread in data]
+    alone, alone_seen, ahead, seen, batches = _cursor_walks(
+        lambda: f.cursor_server(data), path, limit
+    )
+    assert ahead.pages == alone.pages and ahead.note == alone.note and ahead.ids == tuple(path)
+    assert sorted(str(r.url) for r in seen) == sorted(str(r.url) for r in alone_seen)
+    pages = -(-count // limit)  # all known from the path, the first one too
+    assert max(batches) == min(AHEAD, pages)
+
+
+def test_a_cursor_walk_off_its_path_stops_guessing_and_costs_at_most_three_requests() -> None:
+    """An inclusive cursor (each page starts with the last one's last thread): every page
+    leaves the predicted path. The walk is the one taken in turn, with at most AHEAD - 1
+    requests more, not AHEAD - 1 more per page."""
+    data = f.threads(40, "cursor")
+    path = [thread["id"] for thread in data]
+
+    def inclusive() -> Any:
+        serve = f.cursor_server(data)
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            after = request.url.params.get("after")
+            if after in path and path.index(after) > 0:
+                before = path[path.index(after) - 1]
+                request = httpx.Request("GET", request.url.copy_set_param("after", before))
+            return serve(request)
+
+        return handle
+
+    alone, alone_seen, ahead, seen, _ = _cursor_walks(inclusive, path, 5)
+    assert ahead.pages == alone.pages and ahead.stop == alone.stop
+    assert len(alone_seen) < len(seen) <= len(alone_seen) + AHEAD - 1
+
+
+def test_a_cursor_walk_with_a_stale_path_is_the_walk_in_turn() -> None:
+    """The listing lost threads since the reference was read: the walk follows the server,
+    not the path."""
+    data = f.threads(30, "cursor")
+    path = [thread["id"] for thread in data]
+    del data[7:9]
+    alone, alone_seen, ahead, seen, _ = _cursor_walks(lambda: f.cursor_server(data), path, 5)
+    assert ahead.pages == alone.pages and ahead.ids == alone.ids and len(ahead.ids) == 28
+    assert len(seen) <= len(alone_seen) + AHEAD - 1
+
+
+@pytest.mark.parametrize(("count", "limit"), [(23, 5), (21, 7), (9, 1)])
+def test_a_walk_back_on_a_known_path_fetches_the_next_cursors_together(
+    count: int, limit: int
+) -> None:
+    data = f.threads(count, "cursor")
+    path = [thread["id"] for thread in data]
+    walks = []
+    for together, known in ((None, None), (_together_in_threads(batches := []), path)):
+        handler, seen = f.counting(f.cursor_server(data))
+        back = walk_backward(
+            f.mock_client(handler),
+            f.cursor_pagination(),
+            {"limit": limit},
+            start=path[-1],
+            max_pages=50,
+            **({"together": together, "path": known} if together else {}),
+        )
+        walks.append((back, sorted(str(r.url) for r in seen)))
+    (alone, alone_urls), (ahead, urls) = walks
+    assert ahead.pages == alone.pages and ahead.ids == alone.ids and urls == alone_urls
+    assert set(ahead.ids) == set(path[:-1])
+    assert max(batches) == min(AHEAD, -(-(count - 1) // limit))  # the empty end: not guessed
 
 
 def test_pages_that_never_end_stop_at_the_page_cap() -> None:

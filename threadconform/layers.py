@@ -144,12 +144,23 @@ class RunDeadline:
         return self.deadline is None or self._clock() + delay < self.deadline
 
     def send(self, outgoing: Outgoing) -> Response:
-        if self.deadline is not None and self._clock() >= self.deadline:
-            raise DeadlineSpent(
-                f"the run deadline (--max-time) passed after {self.counter.sent} requests "
-                "(raise --max-time to check further)"
-            )
-        return self.inner.send(outgoing)
+        if self._passed():
+            raise self._spent()
+        response = self.inner.send(outgoing)
+        if response.status is None and self._passed():
+            # The exchange was cut at the run's deadline (HttpSender ends every exchange by
+            # then): the run's own limit, not an answer of the target's to judge.
+            raise self._spent()
+        return response
+
+    def _passed(self) -> bool:
+        return self.deadline is not None and self._clock() >= self.deadline
+
+    def _spent(self) -> DeadlineSpent:
+        return DeadlineSpent(
+            f"the run deadline (--max-time) passed after {self.counter.sent} requests "
+            "(raise --max-time to check further)"
+        )
 
 
 class Observed:

@@ -16,6 +16,12 @@ judged one by one exactly as if fetched in turn; where the walk leaves the predi
 (an empty page, has-more false, a repeated body, an error) the pages fetched ahead of that
 point go unread. The predicted pages are the same at any concurrency, so the requests a
 walk sends never depend on how many may be out at once.
+
+A walk by `after=<id>` knows its path only from a listing already read: given `path` (the
+ids of the reference walk of the same listing, which a correct server's pages follow), it
+predicts the next cursors the same way. The first page off that path (a fault, or a write
+since the reference) ends the fetching ahead for the rest of the walk, so a server whose
+every page leaves the path costs at most AHEAD - 1 requests more than a walk in turn.
 """
 
 from __future__ import annotations
@@ -82,9 +88,10 @@ class _Halt:
 # _Halt (why it must not go on).
 Next = tuple[tuple[str, str], StrParams]
 Step = Callable[[Page | None], Next | str | _Halt]
-# Given the next request and the page before it, up to `room` requests after it that a
-# walk over a listing which goes on as that page says would send (see the module doc).
-Ahead = Callable[[Next, Page, int], list[Next]]
+# Given the next request and the page before it (None before the first), up to `room`
+# requests after it that a walk over a listing which goes on as that page (or the path it
+# was given) says would send (see the module doc).
+Ahead = Callable[[Next, Page | None, int], list[Next]]
 # Runs fetches and returns their results in order: one after another, or side by side.
 Together = Callable[[Sequence[Callable[[], "Page | BudgetSpent"]]], list["Page | BudgetSpent"]]
 # Pages fetched in one go where the end is known: the first one and the three after it.
@@ -103,9 +110,11 @@ def walk(
     max_pages: int,
     direction: str | None = None,
     together: Together = _one_by_one,
+    path: Sequence[str] | None = None,
 ) -> Walk:
     """Walk forward from the first page (or the page/offset/cursor in `params`) to the end;
-    `together` fetches the pages known ahead (see the module doc)."""
+    `together` fetches the pages known ahead, `path` the ids a cursor walk's pages should
+    follow (see the module doc)."""
     base = _base_params(pagination, params, direction)
     steps: dict[str, Callable[[Pagination, StrParams], Step]] = {
         "page": _page_steps,
@@ -117,8 +126,7 @@ def walk(
         "link-header": _link_steps,
     }
     step = steps[pagination.style](pagination, base)
-    aheads = {"page": _page_ahead, "offset": _offset_ahead}
-    ahead = aheads[pagination.style](pagination, base) if pagination.style in aheads else None
+    ahead = _ahead(pagination, base, path)
     return _run(
         client,
         pagination,
@@ -138,6 +146,8 @@ def walk_backward(
     start: str | Page,
     max_pages: int,
     direction: str | None = None,
+    together: Together = _one_by_one,
+    path: Sequence[str] | None = None,
 ) -> Walk:
     """Walk back from item `start` (or from a page: its first item), with
     `before=<first id of the page fetched last>` until a page comes back empty.
@@ -163,9 +173,20 @@ def walk_backward(
         cursor = previous.items[0].id
         return (before, cursor), _with(base, before, cursor)
 
-    fetching = _Fetching(client, pagination)
+    ahead = _before_ahead(before, base, pagination, path) if path else None
+    fetching = _Fetching(client, pagination, ahead, together)
     walked = _run(client, pagination, base, step, max_pages, _direction(pagination, base), fetching)
     return Walk(walked.params, walked.direction, walked.pages, walked.stop, walked.note, True)
+
+
+def _ahead(pagination: Pagination, base: StrParams, path: Sequence[str] | None) -> Ahead | None:
+    if pagination.style == "page":
+        return _page_ahead(pagination, base)
+    if pagination.style == "offset":
+        return _offset_ahead(pagination, base)
+    if pagination.style == "cursor" and path:
+        return _after_ahead(pagination, base, path)
+    return None
 
 
 @dataclass
@@ -183,8 +204,10 @@ class _Fetching:
         after it, where the end is known)."""
         if self.fetched and self.fetched[0][0] == nxt:
             return self.fetched.pop(0)[1]
+        if self.fetched:  # off the predicted path: no more guessing in this walk
+            self.ahead = None
         wanted = [nxt]
-        if self.ahead is not None and previous is not None:
+        if self.ahead is not None:
             wanted += self.ahead(nxt, previous, min(AHEAD, room) - 1)
         results = self.together([self._fetcher(params) for _, params in wanted])
         self.fetched = list(zip(wanted[1:], results[1:], strict=True))
@@ -288,7 +311,9 @@ def _offset_steps(pagination: Pagination, base: StrParams) -> Step:
 def _page_ahead(pagination: Pagination, base: StrParams) -> Ahead:
     name = pagination.page.param if pagination.page else "page"
 
-    def ahead(nxt: Next, previous: Page, room: int) -> list[Next]:
+    def ahead(nxt: Next, previous: Page | None, room: int) -> list[Next]:
+        if previous is None:
+            return []
         pages, number = previous.meta.pages, _int(nxt[0][1])
         if not _is_count(pages) or number is None:
             return []
@@ -302,12 +327,50 @@ def _offset_ahead(pagination: Pagination, base: StrParams) -> Ahead:
     name = pagination.offset.param if pagination.offset else "offset"
     limit = _int(dict(base).get(pagination.limit.param)) or pagination.limit.default
 
-    def ahead(nxt: Next, previous: Page, room: int) -> list[Next]:
+    def ahead(nxt: Next, previous: Page | None, room: int) -> list[Next]:
+        if previous is None:
+            return []
         total, offset = previous.meta.total, _int(nxt[0][1])
         if not limit or not _is_count(total) or offset is None:
             return []
         offsets = range(offset + limit, offset + limit * (room + 1), limit)
         return [((name, str(o)), _with(base, name, o)) for o in offsets if o < total]
+
+    return ahead
+
+
+def _after_ahead(pagination: Pagination, base: StrParams, path: Sequence[str]) -> Ahead:
+    after = pagination.cursor.after if pagination.cursor else "after"
+    limit = _int(dict(base).get(pagination.limit.param)) or pagination.limit.default
+    where = {ident: n for n, ident in enumerate(path)}
+
+    def ahead(nxt: Next, previous: Page | None, room: int) -> list[Next]:
+        # `after=path[i]` serves path[i+1 .. i+limit]; the page after it asks
+        # `after=path[i+limit]`. Only cursors with threads after them: where the walk
+        # ends (has-more false, or an empty page after the last) is not guessed.
+        at = -1 if nxt[0][1] == "" else where.get(nxt[0][1])  # "": the first page
+        if not limit or at is None:
+            return []
+        cursors = range(at + limit, min(at + limit * (room + 1), len(path) - 1), limit)
+        return [((after, path[i]), _with(base, after, path[i])) for i in cursors]
+
+    return ahead
+
+
+def _before_ahead(
+    before: str, base: StrParams, pagination: Pagination, path: Sequence[str]
+) -> Ahead:
+    limit = _int(dict(base).get(pagination.limit.param)) or pagination.limit.default
+    where = {ident: n for n, ident in enumerate(path)}
+
+    def ahead(nxt: Next, previous: Page | None, room: int) -> list[Next]:
+        # `before=path[i]` serves path[i-limit .. i-1]; the page after it asks
+        # `before=path[i-limit]`, down to the first thread (whose page is the empty end).
+        at = where.get(nxt[0][1])
+        if not limit or at is None:
+            return []
+        cursors = range(at - limit, max(at - limit * (room + 1), 0), -limit)
+        return [((before, path[i]), _with(base, before, path[i])) for i in cursors]
 
     return ahead
 

@@ -14,10 +14,11 @@ gigabytes.
 from __future__ import annotations
 
 import ssl
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import httpcore
@@ -59,16 +60,36 @@ def deadline_passed(error: BaseException) -> bool:
     return False
 
 
-@dataclass
-class Deadline:
-    """The instant (on `clock`) the current exchange must be over by; None: no deadline."""
+class _Exchange(threading.local):
+    """One thread's current exchange: each is sent and read in the thread that started it,
+    and at --concurrency N, N threads share one client (and one Deadline)."""
 
-    clock: Callable[[], float] = time.monotonic
     at: float | None = None
     received: int = 0  # bytes read in this exchange: none means "no response" at all
 
+
+@dataclass
+class Deadline:
+    """The instant (on `clock`) the current exchange must be over by; None: no deadline.
+    Per thread: one thread's exchange never ends, or extends, another's."""
+
+    clock: Callable[[], float] = time.monotonic
+    _exchange: _Exchange = field(default_factory=_Exchange, repr=False)
+
+    @property
+    def at(self) -> float | None:
+        return self._exchange.at
+
+    @property
+    def received(self) -> int:
+        return self._exchange.received
+
+    @received.setter
+    def received(self, count: int) -> None:
+        self._exchange.received = count
+
     def start(self, at: float | None) -> None:
-        self.at, self.received = at, 0
+        self._exchange.at, self._exchange.received = at, 0
 
     def bound(self, timeout: float | None) -> float | None:
         """The timeout for one network operation: at most what is left of the deadline."""

@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import functools
 import threading
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -22,6 +23,7 @@ from threadconform import paths, spec
 from threadconform.client import DEFAULT, Client, CredentialArg
 from threadconform.exchange import Response
 from threadconform.leaks import ErrorSample
+from threadconform.ledger import Finding
 from threadconform.live import Consistency, LiveLog, snapshot
 from threadconform.model import Contract
 from threadconform.outcomes import BudgetSpent, DeadlineSpent
@@ -191,6 +193,8 @@ class ProbeContext:
                 start=backward_from,
                 max_pages=pages,
                 direction=direction,
+                together=self.together,
+                path=self._path(params, direction, credential),
             )
         return walk(
             sender,
@@ -199,7 +203,23 @@ class ProbeContext:
             max_pages=pages,
             direction=direction,
             together=self.together,
+            path=self._path(params, direction, credential),
         )
+
+    def _path(
+        self, params: Sequence[tuple[str, str]], direction: str | None, credential: CredentialArg
+    ) -> tuple[str, ...] | None:
+        """For a walk by `after=<id>`: the ids of the reference walk of its listing (its
+        filters and direction), read already, which a correct server's pages follow.
+        None for another tenant's listing: the caller's references are not its path."""
+        pagination = self.contract.pagination
+        own = credential is DEFAULT or credential == self.client.credential
+        if pagination.style != "cursor" or pagination.cursor is None or not own:
+            return None
+        walked = {pagination.limit.param, pagination.cursor.after, pagination.cursor.before}
+        key = ReferenceKey(tuple(p for p in params if p[0] not in walked), direction)
+        reference = self.references.get(key)
+        return reference.ids if reference is not None else None
 
     def together(self, calls: Sequence[Callable[[], T]]) -> list[T]:
         """Each call's result, in order: side by side while the run may have requests out
@@ -208,10 +228,21 @@ class ProbeContext:
         batch of fuzzed cases)."""
         if self.client.concurrency < 2 or self.live.changed or len(calls) < 2:
             return [call() for call in calls]
-        with ThreadPoolExecutor(len(calls), thread_name_prefix="together") as pool:
+        width = min(len(calls), self.client.concurrency)
+        with ThreadPoolExecutor(width, thread_name_prefix="together") as pool:
             # Each call in a copy of this context: it shares the caller's turn and reads.
             futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
             return [future.result() for future in futures]
+
+    def each(self, units: Sequence[Callable[[], list[Finding]]]) -> Iterator[Finding]:
+        """Each unit's findings, in the units' order, the units side by side where
+        `together` allows (independent checks: the positions of a cursor, the directions
+        of a listing). A unit the run's stop cut short ends the findings there with that
+        stop, as one unit after another would."""
+        for found in self.together([functools.partial(_stopped_or, unit) for unit in units]):
+            if isinstance(found, BudgetSpent):
+                raise found
+            yield from found
 
     def alone(self) -> contextlib.AbstractContextManager[None]:
         """Held around one unit's bracket: once the listing has been seen to change, no
@@ -376,6 +407,13 @@ class ProbeContext:
                 f"(Retry-After: {hint})"
             )
         return None
+
+
+def _stopped_or(unit: Callable[[], list[Finding]]) -> list[Finding] | BudgetSpent:
+    try:
+        return unit()
+    except BudgetSpent as stop:
+        return stop
 
 
 def _replaced(body: Any, path: tuple[str, ...], value: Any) -> Any:

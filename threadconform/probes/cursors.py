@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from threadconform.ledger import Finding
 from threadconform.model import Cursor
@@ -55,18 +56,35 @@ def cursors(ctx: ProbeContext) -> Iterator[Finding]:
         for rule in CURSOR_RULES:
             yield Finding.skipped(rule, "the contract has no cursor parameters")
         return
+    # The directions side by side where the run allows (ProbeContext.each), as each
+    # direction's positions are: every unit is judged on its own.
+    directions = [
+        partial(_direction, ctx, cursor, params, direction)
+        for params, direction in _direction_params(ctx)
+    ]
+    for found in ctx.together(directions):
+        yield from found
+
+
+def _direction(
+    ctx: ProbeContext,
+    cursor: Cursor,
+    order_params: tuple[tuple[str, str], ...],
+    direction: str | None,
+) -> list[Finding]:
     limit_param, limit = ctx.contract.pagination.limit.param, 5
-    for order_params, direction in _direction_params(ctx):
+    found: list[Finding] = []
+    try:
         reference = ctx.reference(order_params, direction)
         if not reference.ids:
-            yield Finding.skipped("CURSOR-AFTER", "needs threads to take cursors from, found 0")
-            continue
+            return [Finding.skipped("CURSOR-AFTER", "needs threads to take cursors from, found 0")]
         base = (*order_params, (limit_param, str(limit)))
         key = ReferenceKey(order_params, direction)
-        try:
-            yield from _judge_cursors(ctx, cursor, key, base, limit)
-        except BudgetSpent:
-            continue  # the run stopped; the next direction may still lack threads
+        for finding in _judge_cursors(ctx, cursor, key, base, limit):
+            found.append(finding)
+    except BudgetSpent:
+        pass  # the run stopped: what was judged before stands; the rest is skipped
+    return found
 
 
 def _judge_cursors(
@@ -81,12 +99,16 @@ def _judge_cursors(
     chosen = positions(
         ctx.reference(key.params, key.direction), limit, ctx.profile.cursor_positions
     )
-    for item_id in chosen:
-
-        def at(item_id: str = item_id) -> list[Finding]:
-            return _at(ctx, cursor, key, base, item_id)
-
-        yield from settled(ctx, at, key=key, where=f"the pages around {item_id}")
+    units = [
+        partial(
+            settled,
+            ctx,
+            partial(_at, ctx, cursor, key, base, item_id),
+            key=key,
+            where=f"the pages around {item_id}",
+        )
+        for item_id in chosen
+    ]
 
     def after_last() -> list[Finding]:
         reference = ctx.reference(key.params, key.direction)
@@ -95,7 +117,8 @@ def _judge_cursors(
         last = page(ctx, (*base, (cursor.after, reference.ids[-1])))
         return judge(ctx.contract, "CURSOR-AFTER-LAST", last)
 
-    yield from settled(ctx, after_last, key=key, where="the page after the last thread")
+    units.append(partial(settled, ctx, after_last, key=key, where="the page after the last thread"))
+    yield from ctx.each(units)
 
 
 def _at(

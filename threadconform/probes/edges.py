@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from functools import partial
 
 from threadconform.invariants.helpers import as_count
 from threadconform.ledger import Finding
@@ -174,7 +175,10 @@ def directions(ctx: ProbeContext) -> Iterator[Finding]:
 
     def stable() -> list[Finding]:
         ctx.reference()
-        return judge(ctx.contract, "ORDER-STABLE", ctx.walk(small), ctx.walk(small))
+        # The two walks side by side where the run allows: a cursor walk is one chain of
+        # round trips, and these two do not depend on each other.
+        first, second = ctx.together([partial(ctx.walk, small), partial(ctx.walk, small)])
+        return judge(ctx.contract, "ORDER-STABLE", first, second)
 
     yield from settled(ctx, stable, key=key, where=f"two walks with {limit}=7")
     order = pagination.order
@@ -188,6 +192,11 @@ def directions(ctx: ProbeContext) -> Iterator[Finding]:
             return judge(ctx.contract, "ORDER-REVERSE", asc, desc)
 
         where = "the walks in both directions"
+        # Both references read side by side where the run allows (each is read once and
+        # kept, so the unit's requests are the same either way).
+        ctx.together(
+            [partial(ctx.reference, ascending, "asc"), partial(ctx.reference, descending, "desc")]
+        )
         yield from settled(ctx, reverse, key=ReferenceKey(ascending, "asc"), where=where)
     else:
         yield Finding.skipped("ORDER-REVERSE", "the contract has no asc/desc order parameter")
