@@ -141,3 +141,15 @@ def test_ast_parse_is_serialized_once_where_the_interpreter_needs_it() -> None:
         assert not startup.serialize_ast_parse()  # already wrapped (or not needed)
     finally:
         ast.parse = original
+
+
+def test_a_run_bounds_the_c_allocators_arenas_where_it_can() -> None:
+    # Threads side by side each get a glibc arena that keeps freed memory: bounded, a run
+    # at --concurrency 8 peaks within a tenth of one at 1 (reports/bench.md, issue 21).
+    import platform
+
+    from threadconform.startup import bound_malloc_arenas
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt bounds arenas on glibc only")
+    assert bound_malloc_arenas() is True

@@ -162,6 +162,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: one rule of one contract")
     if not selected(config):
         return
+    from threadconform.startup import bound_malloc_arenas
+
+    bound_malloc_arenas()  # before any thread of the run (reference servers, probes)
     if config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
         # `pytest --contract C` with no test path and no configured testpaths (from any
         # folder): the suite's own tests, not whatever the folder holds.

@@ -22,6 +22,7 @@ off (`PYTHONDONTWRITEBYTECODE=1`, common in containers and CI):
 from __future__ import annotations
 
 import ast
+import ctypes
 import functools
 import os
 import sys
@@ -32,6 +33,7 @@ from typing import Any
 __all__ = [
     "CACHE_OPTIONS",
     "HYPOTHESIS_STORAGE",
+    "bound_malloc_arenas",
     "cache_folder",
     "keep_hypothesis_tables",
     "leave_no_pytest_cache",
@@ -114,3 +116,23 @@ def serialize_ast_parse() -> bool:
     serialized.serialized_by_threadconform = True  # type: ignore[attr-defined]
     ast.parse = serialized
     return True
+
+
+# glibc's mallopt parameter for the most malloc arenas a process keeps (<malloc.h>).
+_M_ARENA_MAX = -8
+MALLOC_ARENAS = 2
+
+
+def bound_malloc_arenas(count: int = MALLOC_ARENAS) -> bool:
+    """Let the C allocator keep at most `count` arenas; True when it now does.
+
+    glibc gives each thread that allocates an arena of its own (up to 8 per core), and an
+    arena keeps what was freed in it: with probes and walks side by side at the default
+    --concurrency 8, a run's peak RSS grew by a quarter (kortix against 100,000 threads:
+    123 MB at 1, 156 MB at 8). Two arenas keep it within a tenth (132 MB). Called before
+    the run starts a thread; a no-op where the C library has no `mallopt` (musl, macOS)."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_ARENA_MAX, count))
