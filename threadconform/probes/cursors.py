@@ -56,8 +56,8 @@ def cursors(ctx: ProbeContext) -> Iterator[Finding]:
         for rule in CURSOR_RULES:
             yield Finding.skipped(rule, "the contract has no cursor parameters")
         return
-    # The directions side by side where the run allows (ProbeContext.each), as each
-    # direction's positions are: every unit is judged on its own.
+    # The directions side by side where the run allows (ProbeContext.together), as each
+    # direction's positions are (ProbeContext.each): every unit is judged on its own.
     directions = [
         partial(_direction, ctx, cursor, params, direction)
         for params, direction in _direction_params(ctx)
