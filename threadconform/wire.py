@@ -18,7 +18,6 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, Final
 
 import httpcore
@@ -60,36 +59,20 @@ def deadline_passed(error: BaseException) -> bool:
     return False
 
 
-class _Exchange(threading.local):
-    """One thread's current exchange: each is sent and read in the thread that started it,
-    and at --concurrency N, N threads share one client (and one Deadline)."""
-
-    at: float | None = None
-    received: int = 0  # bytes read in this exchange: none means "no response" at all
-
-
-@dataclass
-class Deadline:
+class Deadline(threading.local):
     """The instant (on `clock`) the current exchange must be over by; None: no deadline.
-    Per thread: one thread's exchange never ends, or extends, another's."""
 
-    clock: Callable[[], float] = time.monotonic
-    _exchange: _Exchange = field(default_factory=_Exchange, repr=False)
+    Per thread (a `threading.local`): each exchange is sent and read in the thread that
+    started it, and at --concurrency N, N threads share one client, so one thread's
+    exchange must never end, or extend, another's."""
 
-    @property
-    def at(self) -> float | None:
-        return self._exchange.at
-
-    @property
-    def received(self) -> int:
-        return self._exchange.received
-
-    @received.setter
-    def received(self, count: int) -> None:
-        self._exchange.received = count
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.at: float | None = None
+        self.received = 0  # bytes read in this exchange: none means "no response" at all
 
     def start(self, at: float | None) -> None:
-        self._exchange.at, self._exchange.received = at, 0
+        self.at, self.received = at, 0
 
     def bound(self, timeout: float | None) -> float | None:
         """The timeout for one network operation: at most what is left of the deadline."""
