@@ -172,12 +172,17 @@ def pytest_configure(config: pytest.Config) -> None:
     suite = _start_suite(config, _usage_error)
     # After the options are read: a usage error answers before Hypothesis is imported.
     from threadconform.repeatable import pin_hypothesis_constants
-    from threadconform.startup import keep_hypothesis_tables, stop_assert_rewriting
+    from threadconform.startup import (
+        freeze_imported,
+        keep_hypothesis_tables,
+        stop_assert_rewriting,
+    )
 
     if _only_the_suite(config):
         stop_assert_rewriting()  # before Hypothesis is imported (the next line)
     pin_hypothesis_constants()  # the same seed draws the same cases in any environment
     keep_hypothesis_tables()
+    freeze_imported()  # pytest, Hypothesis and the suite are imported by now
     run = config.stash.setdefault(RUN_KEY, Run())
     _group_by_target(config, run)
     if _runs_the_suite(config) and not getattr(config.option, "collectonly", False):
@@ -636,7 +641,10 @@ def _add_junit_properties(config: pytest.Config, summary: Summary) -> list[Path]
 def pytest_unconfigure(config: pytest.Config) -> None:
     suite = config.stash.get(SUITE_KEY, None)
     if suite is not None:
+        from threadconform.startup import thaw_imported
+
         suite.close()
+        thaw_imported()
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
