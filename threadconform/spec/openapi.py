@@ -16,10 +16,9 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
-from openapi_schema_validator import OAS31Validator
-from openapi_spec_validator import OpenAPIV31SpecValidator
 from referencing.exceptions import Unresolvable
 
+from threadconform.spec import validated
 from threadconform.spec.errors import EXTENSION, GUIDE, NOWHERE, fail, follow, where_of
 
 __all__ = [
@@ -49,6 +48,11 @@ def check_openapi(file: Path, document: dict[str, Any]) -> None:
         fail(file, "openapi", what, fix)
     # Checked first because the validator raises (rather than reports) a dangling $ref.
     _check_refs_resolve(file, document)
+    if validated.seen_valid(document):
+        return  # this very document passed the installed validator before
+    # Imported here: with what it imports, a fifth of a run's start-up (spec/validated.py).
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
     try:
         error = next(iter(OpenAPIV31SpecValidator(document).iter_errors()), None)
     except Unresolvable as exc:
@@ -57,6 +61,7 @@ def check_openapi(file: Path, document: dict[str, Any]) -> None:
         where = _openapi_location(document, error)
         what = error.message.splitlines()[0]
         fail(file, where, what, "Make the document valid OpenAPI 3.1 (openapi-spec-validator).")
+    validated.remember(document)
 
 
 def _openapi_location(document: dict[str, Any], error: ValidationError) -> str:
@@ -93,6 +98,8 @@ def _schema_objects(node: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[An
 
 def _schema_problem(schema: Any) -> tuple[Any, ...] | None:
     """The path (inside `schema`) of its first meta-schema or default-value problem."""
+    from openapi_schema_validator import OAS31Validator  # only to place an error
+
     try:
         OAS31Validator.check_schema(schema)
     except SchemaError as error:
