@@ -294,3 +294,45 @@ def test_a_number_is_shrunk_only_to_numbers_of_its_kind() -> None:
     assert shorter_values("327034398", number=True) == ["1", "3270"]
     assert shorter_values("-1.7976931348623157e+308", number=True) == ["-1.5", "-1.797693134"]
     assert "abc" in shorter_values("not-a-number", number=True)
+
+
+class CaseOf:
+    """A drawn case as `_answered` reads it: only its query."""
+
+    def __init__(self, **query: str) -> None:
+        self.query = query
+
+
+class Answering:
+    """The part of ProbeContext `_answered` uses, over a FakeTarget."""
+
+    def __init__(self, target: FakeTarget, concurrency: int) -> None:
+        self.target = target
+        self.client = type("Client", (), {"concurrency": concurrency})()
+        self.live = type("Live", (), {"changed": False})()
+        self.state = type("State", (), {"over": False})()
+
+    def fetch(self, pairs: Pairs) -> Response:
+        return self.target.fetch(pairs)
+
+    def together(self, calls: list[object]) -> list[object]:
+        return [call() for call in calls]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+def test_cases_that_send_the_same_query_share_one_request(concurrency: int) -> None:
+    target = FakeTarget()
+    cases = [CaseOf(limit="1"), CaseOf(limit="2.5"), CaseOf(limit="1"), CaseOf(), CaseOf()]
+    answered = list(fuzz._answered(Answering(target, concurrency), cases))  # type: ignore[arg-type]
+    assert target.sent == [(("limit", "1"),), (("limit", "2.5"),), ()]
+    # Every case is still judged, on the answer to its own query.
+    assert [case for case, _ in answered] == cases
+    assert [r.request.params for _, r in answered] == [fuzz.query_pairs(c.query) for c in cases]
+    assert [r.status for _, r in answered] == [200, 500, 200, 200, 200]
+
+
+def test_cases_after_the_runs_stop_get_no_answer_even_if_asked_before() -> None:
+    target = FakeTarget(stop_after=1)
+    cases = [CaseOf(limit="1"), CaseOf(limit="2"), CaseOf(limit="1")]
+    answered = list(fuzz._answered(Answering(target, 1), cases))  # type: ignore[arg-type]
+    assert [case for case, _ in answered] == cases[:1]  # in order: the stop ends it there

@@ -243,24 +243,39 @@ def _answered(ctx: ProbeContext, cases: list[Any]) -> Iterator[tuple[Any, Respon
     """Each case with its answer, in the cases' order, until the run stops. With requests
     allowed out at once and a listing that holds still, a batch of cases goes out side by
     side (`ctx.together`) and is judged in order after; else each is sent just before it
-    is judged, as one request after another always was. Either way the same requests."""
+    is judged, as one request after another always was. Either way the same requests.
+
+    Cases that send the same query share one answer: grounding and dropped headers make
+    many cases one request (of 120 cases, 72 distinct queries on freddy, 71 on kortix),
+    and what is judged here (a 5xx, the body's shape, accepted or rejected) needs no fresh
+    read of the same query."""
+    answers: dict[Pairs, Response] = {}
     start = 0
     while start < len(cases):
         size = 1 if ctx.live.changed else max(ctx.client.concurrency, 1)
         batch = cases[start : start + size]
         start += len(batch)
-        answers = ctx.together([partial(_ask, ctx, case) for case in batch])
-        for case, answer in zip(batch, answers, strict=True):
+        asked = list(dict.fromkeys(q for q in map(_query, batch) if q not in answers))
+        got = ctx.together([partial(_ask, ctx, query) for query in asked])
+        for query, answer in zip(asked, got, strict=True):
+            if answer is not None:
+                answers[query] = answer
+        for case in batch:
+            answer = answers.get(_query(case))
             if answer is None:
                 return  # the run stopped: no verdict from the cases left
             yield case, answer
 
 
-def _ask(ctx: ProbeContext, case: Any) -> Response | None:
+def _query(case: Any) -> Pairs:
+    return query_pairs(case.query)
+
+
+def _ask(ctx: ProbeContext, query: Pairs) -> Response | None:
     if ctx.state.over:
         return None
     try:
-        return ctx.fetch(query_pairs(case.query))
+        return ctx.fetch(query)
     except BudgetSpent:
         return None
 
