@@ -173,6 +173,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # After the options are read: a usage error answers before Hypothesis is imported.
     from threadconform.repeatable import pin_hypothesis_constants
     from threadconform.startup import (
+        freeze_at_exit,
         freeze_imported,
         keep_hypothesis_tables,
         stop_assert_rewriting,
@@ -183,6 +184,7 @@ def pytest_configure(config: pytest.Config) -> None:
     pin_hypothesis_constants()  # the same seed draws the same cases in any environment
     keep_hypothesis_tables()
     freeze_imported()  # pytest, Hypothesis and the suite are imported by now
+    freeze_at_exit()
     run = config.stash.setdefault(RUN_KEY, Run())
     _group_by_target(config, run)
     if _runs_the_suite(config) and not getattr(config.option, "collectonly", False):
