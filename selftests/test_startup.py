@@ -52,6 +52,7 @@ def pytest_unconfigure(config):
         and name.split(".")[0] in ("hypothesis", "schemathesis")
     )
     print("REWRITTEN", len(rewritten), rewritten[:3], file=sys.stderr)
+    print("ANYIO", "anyio.pytest_plugin" in sys.modules, file=sys.stderr)
 """
 
 
@@ -81,6 +82,8 @@ def test_a_suite_run_rewrites_no_dependency(how: str, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-2000:]
     assert "REWRITTEN 0 []" in done.stderr, done.stderr[-2000:]
     assert not (tmp_path / ".hypothesis").exists()
+    if how == "threadconform run":  # anyio's plugin imports its asyncio backend: 0.2 s
+        assert "ANYIO False" in done.stderr, done.stderr[-2000:]
 
 
 def test_stop_assert_rewriting_takes_only_pytests_hook_out() -> None:
