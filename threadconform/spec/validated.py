@@ -2,8 +2,8 @@
 
 Validating a spec means importing openapi-spec-validator, which brings in
 openapi-schema-validator, jsonschema-path, pydantic-settings and requests: about 0.2 s of
-a run's start-up (bench/startup.py), paid again by every run for the same few bundled
-files. A document it found valid is remembered in the user's cache folder, by the hash of
+a run's start-up (`python -X importtime`), paid again by every run for the same few
+bundled files. A document it found valid is remembered in the user's cache folder, by the hash of
 its content and the validator's version, so the next run of the same document skips the
 import and the check. Only a verdict of "valid" is kept: an invalid document is checked,
 and its error shown, every time. A cache folder that cannot be read or written is no
