@@ -290,7 +290,7 @@ def _page_steps(pagination: Pagination, base: StrParams) -> Step:
 def _offset_steps(pagination: Pagination, base: StrParams) -> Step:
     name = pagination.offset.param if pagination.offset else "offset"
     first = _start(base, name, pagination.offset, 0)
-    limit = _int(dict(base).get(pagination.limit.param)) or pagination.limit.default
+    limit = _limit(pagination, base)
 
     def step(previous: Page | None) -> tuple[tuple[str, str], StrParams] | str:
         offset = first
@@ -325,7 +325,7 @@ def _page_ahead(pagination: Pagination, base: StrParams) -> Ahead:
 
 def _offset_ahead(pagination: Pagination, base: StrParams) -> Ahead:
     name = pagination.offset.param if pagination.offset else "offset"
-    limit = _int(dict(base).get(pagination.limit.param)) or pagination.limit.default
+    limit = _limit(pagination, base)
 
     def ahead(nxt: Next, previous: Page | None, room: int) -> list[Next]:
         if previous is None:
@@ -339,9 +339,14 @@ def _offset_ahead(pagination: Pagination, base: StrParams) -> Ahead:
     return ahead
 
 
+def _limit(pagination: Pagination, base: StrParams) -> int | None:
+    """The page size a walk asks for: its limit parameter, else the documented default."""
+    return _int(dict(base).get(pagination.limit.param)) or pagination.limit.default
+
+
 def _after_ahead(pagination: Pagination, base: StrParams, path: Sequence[str]) -> Ahead:
     after = pagination.cursor.after if pagination.cursor else "after"
-    limit = _int(dict(base).get(pagination.limit.param)) or pagination.limit.default
+    limit = _limit(pagination, base)
     where = {ident: n for n, ident in enumerate(path)}
 
     def ahead(nxt: Next, previous: Page | None, room: int) -> list[Next]:
@@ -360,7 +365,7 @@ def _after_ahead(pagination: Pagination, base: StrParams, path: Sequence[str]) -
 def _before_ahead(
     before: str, base: StrParams, pagination: Pagination, path: Sequence[str]
 ) -> Ahead:
-    limit = _int(dict(base).get(pagination.limit.param)) or pagination.limit.default
+    limit = _limit(pagination, base)
     where = {ident: n for n, ident in enumerate(path)}
 
     def ahead(nxt: Next, previous: Page | None, room: int) -> list[Next]:
