@@ -157,6 +157,36 @@ def test_a_total_no_state_has_is_named_apart_from_the_items() -> None:
     assert found is not None and found.items is None and found.total == 1 and found.has_more is None
 
 
+def test_reads_that_a_deletion_shifted_leave_the_order_of_its_neighbours_open() -> None:
+    # Seen at --concurrency 12 on the conforming worker: the read before the walk lost
+    # t0004 (t0001 was deleted between its pages, so its second page began one thread
+    # late), and t0005 was deleted before the read after it. t0004 then looks new and
+    # t0005 vanished, both between t0003 and t0006: which came first, neither read says.
+    # Putting the vanished one first made the walk's page [t0004, t0005, t0006] a page
+    # no state held, a false PAGE-NO-GAPS.
+    names = ids(12)
+    before = [n for n in names if n != "t0004"]
+    during = [n for n in names if n != "t0001"]
+    after = [n for n in during if n != "t0005"]
+    windows = _offset_walk([during] * 4, 3)
+    found = explain(_ids_read(before), _ids_read(after), windows)
+    assert found is not None and found.items is None
+    # Only that stretch is open: t0004 served before t0003, which both reads place
+    # ahead of it, is still a page no state holds.
+    swapped = [*during[:2], during[3], during[2], *during[4:]]
+    found = explain(_ids_read(before), _ids_read(after), _offset_walk([swapped] * 4, 3))
+    assert found is not None and found.items == 0
+
+
+def test_too_many_open_orders_are_not_explained_either_way() -> None:
+    names = ids(12)
+    # Five threads only the earlier read holds, five only the later one, in one stretch:
+    # 252 orders of them, past what explain tries.
+    before = [n for n in names if n not in ("t0006", "t0007", "t0008", "t0009", "t0010")]
+    after = [n for n in names if n not in ("t0001", "t0002", "t0003", "t0004", "t0005")]
+    assert explain(_ids_read(before), _ids_read(after), _offset_walk([names], 3)) is None
+
+
 def test_what_cannot_be_ordered_is_not_explained_either_way() -> None:
     names = ids(12)
     windows = _offset_walk([names], 3)
