@@ -80,6 +80,17 @@ def test_page_capped_reads_compare_only_the_prefix_both_reached() -> None:
     assert pushed.new == ("fresh",) and not pushed.vanished  # t0009 was pushed out, not deleted
 
 
+def test_a_read_cut_short_is_no_rewrite_of_the_pages_it_did_not_get() -> None:
+    # A read again that ended on an error after its first page (a deleted cursor) has
+    # fewer pages, not other ones: compared with a full read it shows no change, so the
+    # caller must ask whether it reached as far (probes/settle.py), not see a rewrite.
+    full = page_walk(items(ids(10)), 5)
+    short = walk(full.pages[:1], stop="error")
+    assert not compare(snapshot(full), snapshot(short))
+    other = walk([replace(full.pages[0], body_digest="another body"), *full.pages[1:]])
+    assert compare(snapshot(full), snapshot(other)).rewritten
+
+
 def test_a_keyset_walk_owes_what_existed_at_its_start_and_still_exists() -> None:
     names = ids(10)
     before = _listing(names)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -23,8 +24,9 @@ from selftests.factories import (
     threads,
 )
 from threadconform.ledger import Finding, Violation
+from threadconform.live import snapshot
 from threadconform.probes.context import ProbeContext, ReferenceKey
-from threadconform.probes.settle import TRIES, positional, settled
+from threadconform.probes.settle import TRIES, positional, reread, settled
 from threadconform.probes.walks import judge_walk
 from threadconform.profiles import PROFILES
 from threadconform.walk import Walk
@@ -289,3 +291,76 @@ def test_pages_read_side_by_side_are_not_explained_as_if_read_in_turn() -> None:
     assert not _failed(found), [f.violation.message for f in found if f.violation]
     assert {"PAGE-NO-DUPLICATES", "PAGE-NO-GAPS"} <= _held(found)
     assert ctx.live.changed and ctx.live.repeated == 1 and ctx.live.explained == 0
+
+
+def _cursor_deleted_under_rereads(
+    data: list[dict[str, Any]], tries: int
+) -> tuple[Callable[..., Any], Callable[[], None]]:
+    """A keyset server over `data` whose next cursor is deleted under the next `tries`
+    reads again of the listing (armed by the unit, after its own page): the thread the
+    second page's `after=` names goes just before that page is asked for, so the read
+    ends on a 400 after its first page, as a real server answers a deleted cursor."""
+    serve = cursor_server(data)
+    armed = [0, tries]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        named = request.url.params.get("after")
+        if armed[0] and armed[1] and named and request.url.params.get("limit") == "100":
+            armed[0], armed[1] = 0, armed[1] - 1
+            data[:] = [thread for thread in data if thread["id"] != named]
+        return serve(request)
+
+    def arm() -> None:
+        armed[0] = 1
+
+    return handle, arm
+
+
+def _violation_then_arm(ctx: ProbeContext, arm: Callable[[], None]) -> Callable[[], list[Finding]]:
+    def unit() -> list[Finding]:
+        found = _repeat(ctx, "CURSOR-AFTER")()
+        arm()
+        return found
+
+    return unit
+
+
+def test_a_read_again_cut_short_by_a_deleted_cursor_does_not_prove_the_listing_held_still() -> None:
+    # Seen at --concurrency 12 on the conforming aitronos: the read after a cursor check
+    # lost its second page (its cursor's thread deleted meanwhile), the pages it got were
+    # unchanged, and the check's violation was blamed on the server. The listing past
+    # that page is unknown, so the check is taken again on a fresh read.
+    data = threads(150, "cursor")
+    handler, arm = _cursor_deleted_under_rereads(data, tries=1)
+    ctx = ProbeContext(contract(cursor_pagination()), mock_client(handler), PROFILES["default"], 0)
+    ctx.reference()
+    found = settled(ctx, _violation_then_arm(ctx, arm), key=KEY, where="a cursor")
+    assert ctx.live.repeated == 1  # not judged on the read cut short
+    assert _failed(found) == {"CURSOR-AFTER"}  # the next try, bracketed by full reads
+
+
+def test_reads_again_cut_short_on_every_try_leave_the_rule_unjudged() -> None:
+    data = threads(150, "cursor")
+    handler, arm = _cursor_deleted_under_rereads(data, tries=TRIES)
+    ctx = ProbeContext(contract(cursor_pagination()), mock_client(handler), PROFILES["default"], 0)
+    ctx.reference()
+    found = settled(ctx, _violation_then_arm(ctx, arm), key=KEY, where="a cursor")
+    assert not _failed(found)
+    (doubt,) = [f for f in found if f.rule == "CURSOR-AFTER"]
+    assert doubt.doubt and "could not be read again to its end" in (doubt.skip or "")
+
+
+def test_a_third_read_that_lost_a_thread_is_a_write_not_a_field_that_differs_every_time() -> None:
+    # Read again, the listing showed other bodies under the same ids; a third read tells
+    # a write from a field that differs on every read. If that read lost a thread, the
+    # listing changed: it must not come back as "no change".
+    ctx = _context("offset", None)
+    first = ctx.reference()
+    rewritten = Walk(first.params, None, (replace(first.pages[0], body_digest="other"),), "end", "")
+    shorter = Walk(
+        first.params, None, (replace(first.pages[0], items=first.pages[0].items[1:]),), "end", ""
+    )
+    reads = iter([rewritten, shorter])
+    ctx.reread = lambda key: next(reads)  # type: ignore[method-assign]
+    _, change = reread(ctx, KEY, snapshot(first))
+    assert change.vanished == (first.ids[0],)

@@ -125,7 +125,8 @@ class Change:
 
 def compare(before: Snapshot, after: Snapshot) -> Change:
     """The change between two reads of the same listing. Where either read is a prefix
-    (page-capped), ids past the shorter read's end are not called new or vanished.
+    (page-capped, or cut short by an error), ids past the shorter read's end are not
+    called new or vanished.
 
     Items that only swap places while keeping their sort keys are no change: no write
     does that, but a server without a tie-breaker does it on every read, and calling that
@@ -139,7 +140,11 @@ def compare(before: Snapshot, after: Snapshot) -> Change:
         new, vanished = _within_prefix(before, after, new, vanished)
     moved = _moved(before, after, earlier & later)
     total = None if before.total == after.total else (before.total, after.total)
-    rewritten = not (new or vanished or moved or total) and before.content != after.content
+    # Only the pages both reads got: a read cut short (an error) has fewer pages, not others.
+    reach = min(len(before.content), len(after.content))
+    rewritten = not (new or vanished or moved or total) and (
+        before.content[:reach] != after.content[:reach]
+    )
     return Change(new, vanished, moved, total, rewritten)
 
 

@@ -157,6 +157,10 @@ def settled(
             after, change = reread(ctx, key, snapshot(before))
             if ctx.state.over:  # the read was cut short: it tells nothing
                 return _unread(ctx, findings, judged) + placed
+            # A read again that stopped short of where the first one reached (an error: on
+            # a keyset listing, the thread its next cursor named deleted meanwhile) cannot
+            # say that the listing held still past its end, where the violation may lie.
+            short = _short(before, after)
             if place is not None and not placed and change:
                 placed = place(snapshot(before), snapshot(after))
             with ctx.lock:  # walks judged side by side share the references and the log
@@ -165,8 +169,11 @@ def settled(
                         ctx.live.saw(where, change)
                         _keep_only(ctx, key, after)
                     return findings + placed
-                if not change and not _stale(ctx, key):
+                if not change and not short and not _stale(ctx, key):
                     return findings + placed  # the listing held still: the server's violations
+                if not change and short:
+                    _drop_references(ctx)  # the next try opens on a fresh read
+                    continue
                 if not change:
                     # The bracket held, but the unit may have compared with a reference read
                     # before it opened, on a listing already seen to change: read them all again.
@@ -216,6 +223,11 @@ def _unread(ctx: ProbeContext, findings: list[Finding], judged: frozenset[str]) 
 
 def _unjudged(where: str, tries: int, seen: Change) -> str:
     during = f"every one of {tries} tries of {where}" if tries > 1 else where
+    if not seen:
+        return (
+            f"not judged: after {during}, the listing could not be read again to its "
+            "end to tell a write from a fault"
+        )
     return f"not judged: the listing changed during {during} ({seen.describe()})"
 
 
@@ -245,7 +257,8 @@ def _explained(
 def reread(ctx: ProbeContext, key: ReferenceKey, before: Snapshot) -> tuple[Walk, Change]:
     """The reference read again, and how it differs from `before`. Bodies that changed
     under the same ids are a write only if a third read agrees with the second: a field
-    that differs on every read is the target's own doing, not a write."""
+    that differs on every read is the target's own doing, not a write. (A third read
+    that differs in its ids, keys or total is a write all the same.)"""
     with ctx.lock:
         ctx.live.checks += 1
     after = ctx.reread(key)
@@ -254,9 +267,17 @@ def reread(ctx: ProbeContext, key: ReferenceKey, before: Snapshot) -> tuple[Walk
         again = ctx.reread(key)
         with ctx.lock:
             ctx.live.checks += 1
-        if compare(snapshot(after), snapshot(again)):
+        third = compare(snapshot(after), snapshot(again))
+        if third.structural:
+            return again, compare(before, snapshot(again))
+        if third:
             return after, Change()
     return after, change
+
+
+def _short(before: Walk, after: Walk) -> bool:
+    """Did the read again stop before the end the first read reached?"""
+    return not after.complete and (before.complete or len(after.pages) < len(before.pages))
 
 
 def _stale(ctx: ProbeContext, key: ReferenceKey) -> bool:
@@ -268,10 +289,14 @@ def _stale(ctx: ProbeContext, key: ReferenceKey) -> bool:
     return any(at < opened for other, at in ctx.read_at.items() if other != key)
 
 
-def _keep_only(ctx: ProbeContext, key: ReferenceKey, walk: Walk) -> None:
-    """Drop every cached reference but `key`'s, which becomes `walk`."""
+def _drop_references(ctx: ProbeContext) -> None:
     ctx.references.clear()
     ctx.read_at.clear()
+
+
+def _keep_only(ctx: ProbeContext, key: ReferenceKey, walk: Walk) -> None:
+    """Drop every cached reference but `key`'s, which becomes `walk`."""
+    _drop_references(ctx)
     ctx.references[key] = walk
     ctx.read_at[key] = ctx.client.requests_sent
 
