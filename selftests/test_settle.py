@@ -26,7 +26,7 @@ from selftests.factories import (
 from threadconform.ledger import Finding, Violation
 from threadconform.live import snapshot
 from threadconform.probes.context import ProbeContext, ReferenceKey
-from threadconform.probes.settle import TRIES, positional, reread, settled
+from threadconform.probes.settle import TRIES, positional, reread, settled, vanished_cursor
 from threadconform.probes.walks import judge_walk
 from threadconform.profiles import PROFILES
 from threadconform.walk import Walk
@@ -295,9 +295,9 @@ def test_pages_read_side_by_side_are_not_explained_as_if_read_in_turn() -> None:
 
 def _cursor_deleted_under_rereads(
     data: list[dict[str, Any]], tries: int
-) -> tuple[Callable[..., Any], Callable[[], None]]:
-    """A keyset server over `data` whose next cursor is deleted under the next `tries`
-    reads again of the listing (armed by the unit, after its own page): the thread the
+) -> tuple[Callable[..., Any], Callable[..., None]]:
+    """A keyset server over `data` whose next cursor is deleted under the reads again of
+    the listing that `arm` announces, `tries` of them at most: the thread the
     second page's `after=` names goes just before that page is asked for, so the read
     ends on a 400 after its first page, as a real server answers a deleted cursor."""
     serve = cursor_server(data)
@@ -306,12 +306,12 @@ def _cursor_deleted_under_rereads(
     def handle(request: httpx.Request) -> httpx.Response:
         named = request.url.params.get("after")
         if armed[0] and armed[1] and named and request.url.params.get("limit") == "100":
-            armed[0], armed[1] = 0, armed[1] - 1
+            armed[0], armed[1] = armed[0] - 1, armed[1] - 1
             data[:] = [thread for thread in data if thread["id"] != named]
         return serve(request)
 
-    def arm() -> None:
-        armed[0] = 1
+    def arm(reads: int = 1) -> None:
+        armed[0] += reads
 
     return handle, arm
 
@@ -364,3 +364,56 @@ def test_a_third_read_that_lost_a_thread_is_a_write_not_a_field_that_differs_eve
     ctx.reread = lambda key: next(reads)  # type: ignore[method-assign]
     _, change = reread(ctx, KEY, snapshot(first))
     assert change.vanished == (first.ids[0],)
+
+
+def _cursor_context(handler: Callable[..., Any]) -> ProbeContext:
+    return ProbeContext(contract(cursor_pagination()), mock_client(handler), PROFILES["default"], 0)
+
+
+def test_a_refused_cursor_whose_thread_was_deleted_is_no_evidence() -> None:
+    data = threads(150, "cursor")
+    ctx = _cursor_context(cursor_server(data))
+    sampled = ctx.reference().ids[40]
+    del data[40]
+    reason = vanished_cursor(ctx, [("after", sampled), ("limit", "5")])
+    assert reason is not None and "no longer listed" in reason and ctx.live.changed
+    assert vanished_cursor(ctx, [("after", data[10]["id"])]) is None  # still listed
+
+
+def test_a_refused_cursor_is_looked_for_again_when_a_read_ends_early() -> None:
+    # The first read again loses its second page to a deleted cursor; the next one ends.
+    data = threads(150, "cursor")
+    handler, arm = _cursor_deleted_under_rereads(data, tries=1)
+    ctx = _cursor_context(handler)
+    sampled = ctx.reference().ids[120]
+    data[:] = [thread for thread in data if thread["id"] != sampled]
+    arm()
+    reason = vanished_cursor(ctx, [("after", sampled)])
+    assert reason is not None and "no longer listed" in reason
+    assert ctx.live.checks == 2
+
+
+def test_a_refused_cursor_never_read_to_the_end_is_excused_only_on_a_changing_listing() -> None:
+    # Each read loses its next cursor to a deletion: the listing is seen to change, and
+    # the thread, past every read's end, is not known to be there.
+    data = threads(150, "cursor")
+    handler, arm = _cursor_deleted_under_rereads(data, tries=99)  # fetching ahead asks more
+    ctx = _cursor_context(handler)
+    sampled = ctx.reference().ids[120]
+    arm(99)
+    reason = vanished_cursor(ctx, [("after", sampled)])
+    assert ctx.live.checks == TRIES and ctx.live.changed
+    assert reason is not None and "as far as it could be read" in reason
+    # A server that fails every second page holds still: its refusal stands.
+    serve = cursor_server(data)
+
+    def second_page_fails(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("after") and request.url.params.get("limit") == "100":
+            return httpx.Response(500, json={"error": "boom"})
+        return serve(request)
+
+    ctx = _cursor_context(second_page_fails)
+    sampled = data[120]["id"]
+    ctx.reference()
+    assert vanished_cursor(ctx, [("after", sampled)]) is None
+    assert ctx.live.checks == TRIES and not ctx.live.changed

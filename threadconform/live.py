@@ -76,7 +76,7 @@ def snapshot(walk: Walk) -> Snapshot:
     """The listing as one walk read it (the first page's total, when there is one)."""
     total = next((page.meta.total for page in walk.pages if page.ok), None)
     keys = tuple(item.full_key for item in walk.items)
-    content = tuple(page.body_digest for page in walk.pages)
+    content = tuple(page.body_digest for page in walk.pages if page.ok)  # not an error's
     return Snapshot(walk.ids, keys, total, walk.complete, content)
 
 

@@ -277,7 +277,11 @@ def reread(ctx: ProbeContext, key: ReferenceKey, before: Snapshot) -> tuple[Walk
 
 def _short(before: Walk, after: Walk) -> bool:
     """Did the read again stop before the end the first read reached?"""
-    return not after.complete and (before.complete or len(after.pages) < len(before.pages))
+    return not after.complete and (before.complete or _served(after) < _served(before))
+
+
+def _served(walk: Walk) -> int:
+    return sum(page.ok for page in walk.pages)
 
 
 def _stale(ctx: ProbeContext, key: ReferenceKey) -> bool:
@@ -348,22 +352,41 @@ def _excused(
 
 def vanished_cursor(ctx: ProbeContext, sent: Sequence[tuple[str, str]]) -> str | None:
     """Why a refused cursor is no evidence: the thread it names was deleted since it was
-    sampled (one read of the listing, made only for a refused request that carries a
-    cursor, and never with --frozen). None when the thread is still there."""
+    sampled (the listing read again, made only for a refused request that carries a
+    cursor, and never with --frozen). None when the thread is still there.
+
+    A read of a keyset listing that loses threads can itself end early (its own next
+    cursor deleted): it is read again, up to TRIES times. Never read to its end, the
+    thread is not known to be there; on a listing seen to change that is no evidence
+    either way (as for a run out of requests, `_unread`), on one never seen to change the
+    refusal stands."""
     cursor = ctx.contract.pagination.cursor
     names = {n for n in (cursor.after, cursor.before) if n} if cursor else set()
     named = [value for name, value in sent if name in names]
     if not named or ctx.frozen or ctx.state.over:
         return None
     key = ReferenceKey((), None)
-    before = ctx.reference()
-    after, change = reread(ctx, key, snapshot(before))
-    if any(ident in after.ids for ident in named) or not after.complete:
+    before = snapshot(ctx.reference())
+    for _ in range(TRIES):
+        after, change = reread(ctx, key, before)
+        if any(ident in after.ids for ident in named):
+            return None
+        with ctx.lock:
+            ctx.live.saw(f"the cursor {named[0]}", change)
+            if change:
+                _keep_only(ctx, key, after)
+        if after.complete:
+            return (
+                f"the thread {named[0]} named by the cursor is no longer listed (deleted meanwhile)"
+            )
+        if ctx.state.over:
+            break
+    if not ctx.live.changed:
         return None
-    ctx.live.saw(f"the cursor {named[0]}", change)
-    if change:
-        _keep_only(ctx, key, after)
-    return f"the thread {named[0]} named by the cursor is no longer listed (deleted meanwhile)"
+    return (
+        f"the thread {named[0]} named by the cursor was not found in the listing as far as "
+        "it could be read (each read ended early on a listing that kept changing)"
+    )
 
 
 def keyset_gaps_of(ctx: ProbeContext, small: Walk) -> KeysetGaps:
