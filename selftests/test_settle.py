@@ -404,6 +404,8 @@ def test_a_refused_cursor_never_read_to_the_end_is_excused_only_on_a_changing_li
     reason = vanished_cursor(ctx, [("after", sampled)])
     assert ctx.live.checks == TRIES and ctx.live.changed
     assert reason is not None and "as far as it could be read" in reason
+    # A read cut short never becomes the reference the other probes judge against.
+    assert all(walk.complete for walk in ctx.references.values())
     # A server that fails every second page holds still: its refusal stands.
     serve = cursor_server(data)
 

@@ -167,7 +167,7 @@ def settled(
                 if not suspects:  # the read was for WALK-HOLDS-PLACE: the violations stand
                     if change:
                         ctx.live.saw(where, change)
-                        _keep_only(ctx, key, after)
+                        _renew(ctx, key, before, after)
                     return findings + placed
                 if not change and not short and not _stale(ctx, key):
                     return findings + placed  # the listing held still: the server's violations
@@ -181,7 +181,7 @@ def settled(
                     continue
                 ctx.live.saw(where, change)
                 seen = seen + change
-                _keep_only(ctx, key, after)  # every other cached reference predates the change
+                _renew(ctx, key, before, after)  # every other cached reference predates it
             if keyset_gaps is not None and _keyset(ctx):
                 judged = frozenset({"PAGE-NO-GAPS"})
                 findings = _with_keyset_gaps(
@@ -298,6 +298,15 @@ def _drop_references(ctx: ProbeContext) -> None:
     ctx.read_at.clear()
 
 
+def _renew(ctx: ProbeContext, key: ReferenceKey, before: Walk, after: Walk) -> None:
+    """After a change: `after` becomes the reference in force, every other dropped. A read
+    cut short (`_short`) is kept by none: the next one reads the listing afresh."""
+    if _short(before, after):
+        _drop_references(ctx)
+    else:
+        _keep_only(ctx, key, after)
+
+
 def _keep_only(ctx: ProbeContext, key: ReferenceKey, walk: Walk) -> None:
     """Drop every cached reference but `key`'s, which becomes `walk`."""
     _drop_references(ctx)
@@ -366,15 +375,15 @@ def vanished_cursor(ctx: ProbeContext, sent: Sequence[tuple[str, str]]) -> str |
     if not named or ctx.frozen or ctx.state.over:
         return None
     key = ReferenceKey((), None)
-    before = snapshot(ctx.reference())
+    before = ctx.reference()
     for _ in range(TRIES):
-        after, change = reread(ctx, key, before)
+        after, change = reread(ctx, key, snapshot(before))
         if any(ident in after.ids for ident in named):
             return None
         with ctx.lock:
             ctx.live.saw(f"the cursor {named[0]}", change)
             if change:
-                _keep_only(ctx, key, after)
+                _renew(ctx, key, before, after)
         if after.complete:
             return (
                 f"the thread {named[0]} named by the cursor is no longer listed (deleted meanwhile)"
