@@ -316,6 +316,10 @@ def _cursor_deleted_under_rereads(
     return handle, arm
 
 
+def _cursor_context(handler: Callable[..., Any]) -> ProbeContext:
+    return ProbeContext(contract(cursor_pagination()), mock_client(handler), PROFILES["default"], 0)
+
+
 def _violation_then_arm(ctx: ProbeContext, arm: Callable[[], None]) -> Callable[[], list[Finding]]:
     def unit() -> list[Finding]:
         found = _repeat(ctx, "CURSOR-AFTER")()
@@ -332,7 +336,7 @@ def test_a_read_again_cut_short_by_a_deleted_cursor_does_not_prove_the_listing_h
     # that page is unknown, so the check is taken again on a fresh read.
     data = threads(150, "cursor")
     handler, arm = _cursor_deleted_under_rereads(data, tries=1)
-    ctx = ProbeContext(contract(cursor_pagination()), mock_client(handler), PROFILES["default"], 0)
+    ctx = _cursor_context(handler)
     ctx.reference()
     found = settled(ctx, _violation_then_arm(ctx, arm), key=KEY, where="a cursor")
     assert ctx.live.repeated == 1  # not judged on the read cut short
@@ -342,7 +346,7 @@ def test_a_read_again_cut_short_by_a_deleted_cursor_does_not_prove_the_listing_h
 def test_reads_again_cut_short_on_every_try_leave_the_rule_unjudged() -> None:
     data = threads(150, "cursor")
     handler, arm = _cursor_deleted_under_rereads(data, tries=TRIES)
-    ctx = ProbeContext(contract(cursor_pagination()), mock_client(handler), PROFILES["default"], 0)
+    ctx = _cursor_context(handler)
     ctx.reference()
     found = settled(ctx, _violation_then_arm(ctx, arm), key=KEY, where="a cursor")
     assert not _failed(found)
@@ -364,10 +368,6 @@ def test_a_third_read_that_lost_a_thread_is_a_write_not_a_field_that_differs_eve
     ctx.reread = lambda key: next(reads)  # type: ignore[method-assign]
     _, change = reread(ctx, KEY, snapshot(first))
     assert change.vanished == (first.ids[0],)
-
-
-def _cursor_context(handler: Callable[..., Any]) -> ProbeContext:
-    return ProbeContext(contract(cursor_pagination()), mock_client(handler), PROFILES["default"], 0)
 
 
 def test_a_refused_cursor_whose_thread_was_deleted_is_no_evidence() -> None:

@@ -169,12 +169,12 @@ def settled(
                         ctx.live.saw(where, change)
                         _renew(ctx, key, before, after)
                     return findings + placed
-                if not change and not short and not _stale(ctx, key):
-                    return findings + placed  # the listing held still: the server's violations
-                if not change and short:
-                    _drop_references(ctx)  # the next try opens on a fresh read
-                    continue
                 if not change:
+                    if short:
+                        _drop_references(ctx)  # the next try opens on a fresh read
+                        continue
+                    if not _stale(ctx, key):
+                        return findings + placed  # the listing held still: the server's violations
                     # The bracket held, but the unit may have compared with a reference read
                     # before it opened, on a listing already seen to change: read them all again.
                     _keep_only(ctx, key, before)
